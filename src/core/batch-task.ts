@@ -1,0 +1,61 @@
+// The contract between the main thread and the worker pool.
+// A batch crosses the thread boundary as one buffer of concatenated raw record bytes plus a
+// Uint32Array of record end offsets — never as an array of objects or strings (cloning those
+// costs 0.6–2 µs per record, see DESIGN.md). Both live in SharedArrayBuffers: handing them to
+// a worker copies nothing (like a transfer), and unlike a transfer the main thread keeps them,
+// so a batch whose worker crashed can be retried or set aside without losing a record.
+// Workers only read them.
+
+import type { Job } from '../jobs/types.ts';
+
+export interface BatchTask {
+  /** The validated job; the worker compiles it once per `${id}:${version}` and caches it. */
+  job: Job;
+  /** Concatenated record bytes (UTF-8 JSON objects, no separators). Only [0, ends[count-1]) is used. */
+  data: SharedArrayBuffer;
+  /** ends[i] is the byte offset one past record i inside `data`. Record i starts at ends[i-1] (or 0). */
+  ends: Uint32Array;
+  count: number;
+  /** Seed for sampling so a rebuilt batch samples the same records (bounded, recognisable re-delivery). */
+  sampleSeed: number;
+  /** Uncompressed bytes per compressed chunk; 0 = one chunk for the whole batch. */
+  chunkBytes: number;
+}
+
+/** Why a record was dropped in a worker. A closed set: these become metric label values. */
+export type DropReason = 'invalid_json' | 'wrong_type';
+
+export interface BatchResult {
+  /** Compressed chunks in order; each is independently decodable and their concatenation is one valid file. */
+  chunks: Uint8Array[];
+  recordsIn: number;
+  /** Records written to the output. */
+  recordsOut: number;
+  /** Records the filter rejected. */
+  filtered: number;
+  /** Records the sampler skipped. */
+  sampled: number;
+  dropped: Record<DropReason, number>;
+  /** Output bytes before compression (including batch/record prefixes). */
+  bytesEncoded: number;
+  /** Sum of chunk lengths. */
+  bytesCompressed: number;
+  /**
+   * Earliest and latest event time of the records in the batch, in nanoseconds since the
+   * epoch as a decimal string (exact), or null when no record carried a readable event time.
+   */
+  minEventTimeNs: string | null;
+  maxEventTimeNs: string | null;
+  /** Up to a few examples of dropped records' problems, for rate-limited logging. */
+  dropSamples: string[];
+  /** Worker-side time spent, for telemetry. */
+  workerMicros: number;
+}
+
+/** Error codes that cross the worker boundary (structured clone drops prototypes; match on code). */
+export const WorkerErrorCode = {
+  /** The job could not be compiled in the worker — validation should have caught it. */
+  JOB_COMPILE: 'ERR_JOB_COMPILE',
+  /** Compression failed. */
+  CODEC: 'ERR_CODEC',
+} as const;

@@ -1,0 +1,80 @@
+// One open batch per job; a batch closes on whichever comes first of max_upload_bytes,
+// max_upload_records and max_upload_interval_seconds (DESIGN.md "Batcher").
+//
+// Bytes are the raw record bytes appended (the uncompressed input), so an output file is never
+// larger than max_upload_bytes before compression. Intervals are checked by one coarse timer
+// for all jobs (undici style) instead of a timer per batch.
+
+import type { PartitionTracker } from './ack-tracker.ts';
+import type { JobRuntime } from './job-runtime.ts';
+import { OpenBatch } from './open-batch.ts';
+
+export type SealHandler = (runtime: JobRuntime, batch: OpenBatch, sealedAt: number) => void;
+
+export class Batcher {
+  private readonly onSealed: SealHandler;
+  private readonly now: () => number;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly runtimes = new Set<JobRuntime>();
+
+  constructor(onSealed: SealHandler, now: () => number = Date.now) {
+    this.onSealed = onSealed;
+    this.now = now;
+  }
+
+  /** Starts the interval check. `tickMs` is how often open batches are looked at. */
+  start(tickMs: number): void {
+    this.timer = setInterval(() => this.sealExpired(), tickMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  add(runtime: JobRuntime, value: Uint8Array, tracker: PartitionTracker, seq: number, offset: number): void {
+    const job = runtime.job;
+    let batch = runtime.batch;
+    if (batch === null) {
+      batch = runtime.batch = new OpenBatch(this.now(), job.max_upload_bytes);
+      this.runtimes.add(runtime);
+    }
+    batch.append(value, tracker, seq, offset);
+    if (batch.bytes >= job.max_upload_bytes || batch.count >= job.max_upload_records) this.seal(runtime);
+  }
+
+  /** Closes the job's open batch now (size limit, interval, shutdown or memory pressure). */
+  seal(runtime: JobRuntime): void {
+    const batch = runtime.batch;
+    if (batch === null) return;
+    runtime.batch = null;
+    this.runtimes.delete(runtime);
+    this.onSealed(runtime, batch, this.now());
+  }
+
+  sealExpired(): void {
+    const now = this.now();
+    for (const runtime of this.runtimes) {
+      const batch = runtime.batch!;
+      if (now - batch.openedAt >= runtime.job.max_upload_interval_seconds * 1000) this.seal(runtime);
+    }
+  }
+
+  sealAll(): void {
+    for (const runtime of [...this.runtimes]) this.seal(runtime);
+  }
+
+  /** The open batch holding the most bytes, to seal first when memory runs short. */
+  largestOpen(): JobRuntime | null {
+    let best: JobRuntime | null = null;
+    for (const runtime of this.runtimes) if (best === null || runtime.batch!.bytes > best.batch!.bytes) best = runtime;
+    return best;
+  }
+
+  openBytes(): number {
+    let total = 0;
+    for (const runtime of this.runtimes) total += runtime.batch!.bytes;
+    return total;
+  }
+}

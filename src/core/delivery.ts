@@ -1,0 +1,140 @@
+// What happens to a sealed batch: encode it in a worker, write the result to the job's
+// destination (retrying with backoff until it is durable), then acknowledge every record.
+// A record is never acknowledged before its batch is delivered (invariant 1); a batch whose
+// records were all filtered, sampled or dropped is acknowledged without writing an object.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { DeliveryError, type DeliveryObject } from '../destinations/destination.ts';
+import { batchIdFor } from '../destinations/object-name.ts';
+import { redactDestinationConf } from '../destinations/destination-conf.ts';
+import { BatchCrashError, type WorkerPool } from '../pool/worker-pool.ts';
+import type { RateLimiter } from '../telemetry/log.ts';
+import { backoffDelay, type BackoffPolicy } from './backoff.ts';
+import type { BatchResult, BatchTask } from './batch-task.ts';
+import type { JobRuntime } from './job-runtime.ts';
+import type { OpenBatch } from './open-batch.ts';
+import type { PipelineStats } from './stats.ts';
+
+export interface DeliveryContext {
+  pool: WorkerPool;
+  stats: PipelineStats;
+  log: Logger;
+  limiter: RateLimiter;
+  backoff: BackoffPolicy;
+  chunkBytes: number;
+  /** Aborted at a hard shutdown: pending retries stop, their records stay unacknowledged. */
+  signal: AbortSignal;
+  /** Sets a batch aside that crashed workers repeatedly, so it neither loops nor is lost. */
+  quarantine(runtime: JobRuntime, batch: OpenBatch, batchId: string, reason: string): Promise<void>;
+}
+
+export async function deliverBatch(ctx: DeliveryContext, runtime: JobRuntime, batch: OpenBatch, sealedAt: number): Promise<boolean> {
+  const { job } = runtime;
+  const batchId = batchIdFor(
+    job.id,
+    batch.spans.map((span) => ({ partition: span.tracker.name, first: span.firstOffset, last: span.lastOffset })),
+  );
+  const task: BatchTask = {
+    job,
+    data: batch.data.buffer as SharedArrayBuffer,
+    ends: batch.ends,
+    count: batch.count,
+    sampleSeed: seedFrom(batchId),
+    chunkBytes: ctx.chunkBytes,
+  };
+
+  let result: BatchResult;
+  try {
+    result = await ctx.pool.run(task);
+  } catch (error) {
+    if (!(error instanceof BatchCrashError)) throw error;
+    ctx.log.error({ job_id: job.id, batch_id: batchId, records: batch.count, err: error.message }, 'batch set aside: it crashes workers');
+    await ctx.quarantine(runtime, batch, batchId, error.message);
+    ctx.stats.recordsDropped.quarantined += batch.count;
+    batch.ackAll();
+    return true;
+  }
+  countResult(ctx, job.id, result);
+
+  if (result.recordsOut > 0) {
+    const object: DeliveryObject = {
+      jobId: job.id,
+      batchId,
+      startNs: result.minEventTimeNs ?? msToNs(batch.openedAt),
+      endNs: result.maxEventTimeNs ?? msToNs(sealedAt),
+      compression: job.compression,
+      chunks: result.chunks,
+      byteLength: result.bytesCompressed,
+      records: result.recordsOut,
+    };
+    if (!(await deliverWithRetry(ctx, runtime, object))) return false;
+    ctx.stats.batchesDelivered++;
+    ctx.stats.recordsDelivered += result.recordsOut;
+  } else {
+    ctx.stats.batchesEmpty++;
+  }
+  batch.ackAll();
+  return true;
+}
+
+/** Resolves true once the object is durable, false if shutdown cut the retries short. */
+async function deliverWithRetry(ctx: DeliveryContext, runtime: JobRuntime, object: DeliveryObject): Promise<boolean> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await runtime.destination.deliver(object);
+      runtime.health.last_complete = new Date().toISOString();
+      runtime.health.error_message = null;
+      return true;
+    } catch (error) {
+      const failure = asDeliveryError(error);
+      runtime.health.last_error = new Date().toISOString();
+      runtime.health.error_message = failure.message;
+      ctx.stats.deliveryRetries++;
+      const suppressed = ctx.limiter.take(`deliver:${runtime.job.id}:${failure.code}`);
+      if (suppressed >= 0) {
+        ctx.log.warn(
+          { job_id: runtime.job.id, destination: redactDestinationConf(runtime.job.destination_conf), code: failure.code, retryable: failure.retryable, attempt, suppressed },
+          `delivery failed, will retry: ${failure.message}`,
+        );
+      }
+      // A non-retryable error (bad credentials, missing bucket) waits the longest interval:
+      // the records are kept (no loss) until the operator fixes the destination.
+      const delay = failure.retryable ? backoffDelay(attempt, ctx.backoff) : ctx.backoff.capMs;
+      try {
+        await sleep(delay, undefined, { signal: ctx.signal });
+      } catch {
+        return false;
+      }
+    }
+  }
+}
+
+function countResult(ctx: DeliveryContext, jobId: number, result: BatchResult): void {
+  const { stats } = ctx;
+  stats.recordsFiltered += result.filtered;
+  stats.recordsSampled += result.sampled;
+  stats.recordsDropped.invalid_json += result.dropped.invalid_json;
+  stats.recordsDropped.wrong_type += result.dropped.wrong_type;
+  stats.bytesEncoded += result.bytesEncoded;
+  stats.bytesCompressed += result.bytesCompressed;
+  const dropped = result.dropped.invalid_json + result.dropped.wrong_type;
+  if (dropped > 0 && ctx.limiter.take(`drop:${jobId}`) >= 0) {
+    ctx.log.warn({ job_id: jobId, invalid_json: result.dropped.invalid_json, wrong_type: result.dropped.wrong_type, examples: result.dropSamples }, 'records dropped');
+  }
+}
+
+function asDeliveryError(error: unknown): DeliveryError {
+  if (error instanceof DeliveryError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new DeliveryError('ERR_DELIVERY', message, true, { cause: error });
+}
+
+function msToNs(ms: number): string {
+  return `${ms}000000`;
+}
+
+/** A stable 32-bit seed from the batch id, so a rebuilt batch samples the same records. */
+function seedFrom(batchId: string): number {
+  return Number.parseInt(batchId.slice(0, 8), 16) >>> 0 || 1;
+}

@@ -1,0 +1,191 @@
+// The main-thread pipeline: sources push raw records in; the router finds their jobs; the
+// batcher fills one batch per job; sealed batches go through the worker pool to their
+// destination; delivered records are acknowledged back to their partition's ack tracker, and
+// committable positions flow back to the source.
+//
+// Memory is bounded by one global budget of buffered bytes (open + in-flight batches). When it
+// is reached, `push` returns false and the source must wait for `onDrain` (Kafka: pause).
+
+import type { Logger } from 'pino';
+import type { Destination } from '../destinations/destination.ts';
+import type { Job } from '../jobs/types.ts';
+import type { WorkerPool } from '../pool/worker-pool.ts';
+import type { PartitionHandle, PartitionRegistry, RecordSink } from '../sources/source.ts';
+import { RateLimiter } from '../telemetry/log.ts';
+import { PartitionTracker } from './ack-tracker.ts';
+import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
+import { Batcher } from './batcher.ts';
+import { deliverBatch, type DeliveryContext } from './delivery.ts';
+import { createJobRuntime, type JobRuntime } from './job-runtime.ts';
+import type { OpenBatch } from './open-batch.ts';
+import { Router } from './router.ts';
+import { createStats, type PipelineStats } from './stats.ts';
+
+export interface PipelineOptions {
+  jobs: readonly Job[];
+  pool: WorkerPool;
+  createDestination(job: Job): Destination;
+  log: Logger;
+  /** Global budget of buffered record bytes (open and in-flight batches together). */
+  inFlightBytes: number;
+  /** Records larger than this are dropped as oversized (counted, acknowledged, logged). */
+  maxRecordBytes: number;
+  /** Uncompressed bytes per compressed chunk of a batch. */
+  chunkBytes: number;
+  backoff?: BackoffPolicy;
+  /** Position updates for the source (Kafka commits them). */
+  onCommittable?(partition: PartitionHandle, offset: number): void;
+  quarantine(runtime: JobRuntime, batch: OpenBatch, batchId: string, reason: string): Promise<void>;
+}
+
+/** Resume intake only once usage is this far below the budget, so pause/resume does not flap. */
+const RESUME_FRACTION = 0.75;
+
+export class Pipeline implements RecordSink, PartitionRegistry {
+  readonly stats: PipelineStats = createStats();
+  readonly runtimes: readonly JobRuntime[];
+  private readonly router: Router;
+  private readonly batcher: Batcher;
+  private readonly options: PipelineOptions;
+  private readonly delivery: DeliveryContext;
+  private readonly abort = new AbortController();
+  private readonly pending = new Set<Promise<void>>();
+  private readonly partitions = new Set<PartitionTracker>();
+  private readonly limiter = new RateLimiter(10_000);
+  private drainWaiters: Array<() => void> = [];
+  /** Bytes of records held in open or in-flight batches. */
+  bufferedBytes = 0;
+
+  constructor(options: PipelineOptions) {
+    this.options = options;
+    this.runtimes = options.jobs.map((job) => createJobRuntime(job, options.createDestination(job)));
+    this.router = new Router(this.runtimes);
+    this.batcher = new Batcher((runtime, batch, sealedAt) => this.dispatch(runtime, batch, sealedAt));
+    this.delivery = {
+      pool: options.pool,
+      stats: this.stats,
+      log: options.log,
+      limiter: this.limiter,
+      backoff: options.backoff ?? DEFAULT_BACKOFF,
+      chunkBytes: options.chunkBytes,
+      signal: this.abort.signal,
+      quarantine: options.quarantine,
+    };
+    const intervals = this.runtimes.map((r) => r.job.max_upload_interval_seconds * 1000);
+    // Check intervals at a quarter of the shortest one: batches close at most 25% late.
+    this.batcher.start(Math.min(1000, Math.max(20, Math.min(...intervals, 4000) / 4)));
+  }
+
+  open(name: string, dataset: string, firstOffset: number): PartitionHandle {
+    const tracker = new PartitionTracker(name, dataset, firstOffset);
+    this.partitions.add(tracker);
+    return tracker;
+  }
+
+  close(partition: PartitionHandle): void {
+    const tracker = partition as PartitionTracker;
+    tracker.open = false;
+    this.partitions.delete(tracker);
+  }
+
+  push(partition: PartitionHandle, offset: number, tenant: string, value: Uint8Array): boolean {
+    const tracker = partition as PartitionTracker;
+    const stats = this.stats;
+    stats.recordsIn++;
+    stats.bytesIn += value.length;
+    if (value.length > this.options.maxRecordBytes) {
+      stats.recordsDropped.oversized++;
+      if (this.limiter.take('oversized') >= 0) {
+        this.options.log.warn({ partition: tracker.name, offset, bytes: value.length, limit: this.options.maxRecordBytes }, 'record dropped: larger than limits.max_record_bytes');
+      }
+      this.trackDone(tracker, offset);
+      return this.hasRoom();
+    }
+    const jobs = this.router.jobsFor(tracker.dataset, tenant);
+    if (jobs.length === 0) {
+      stats.recordsUnrouted++;
+      this.trackDone(tracker, offset);
+      return this.hasRoom();
+    }
+    const seq = tracker.track(offset, jobs.length);
+    for (let i = 0; i < jobs.length; i++) this.batcher.add(jobs[i]!, value, tracker, seq, offset);
+    stats.recordsRouted += jobs.length;
+    this.bufferedBytes += value.length * jobs.length;
+    if (this.hasRoom()) return true;
+    // Over budget: close the fullest batch now rather than wait for its interval, so memory
+    // is freed by delivery instead of sitting in a half-full batch.
+    const fullest = this.batcher.largestOpen();
+    if (fullest) this.batcher.seal(fullest);
+    return false;
+  }
+
+  onDrain(callback: () => void): void {
+    if (this.hasRoom()) queueMicrotask(callback);
+    else this.drainWaiters.push(callback);
+  }
+
+  /** Seals every open batch and waits until all sealed batches are delivered (or shutdown aborts them). */
+  async flush(): Promise<void> {
+    this.batcher.sealAll();
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  /** Stops retries of undelivered batches (their records stay unacknowledged) and stops the timers. */
+  abortDeliveries(): void {
+    this.abort.abort();
+  }
+
+  async shutdown(): Promise<void> {
+    this.batcher.stop();
+    await Promise.all(this.runtimes.map((r) => r.destination.close()));
+  }
+
+  /** Records acknowledged by every job they matched, per partition. */
+  positions(): Array<{ partition: string; committable: number; outstanding: number }> {
+    return [...this.partitions].map((t) => ({ partition: t.name, committable: t.committable(), outstanding: t.outstanding() }));
+  }
+
+  private hasRoom(): boolean {
+    return this.bufferedBytes < this.options.inFlightBytes;
+  }
+
+  private trackDone(tracker: PartitionTracker, offset: number): void {
+    tracker.track(offset, 0);
+    this.reportPosition(tracker);
+  }
+
+  private dispatch(runtime: JobRuntime, batch: OpenBatch, sealedAt: number): void {
+    this.stats.batchesSealed++;
+    runtime.inFlight++;
+    const done = deliverBatch(this.delivery, runtime, batch, sealedAt)
+      .then((acknowledged) => {
+        if (acknowledged) for (const span of batch.spans) this.reportPosition(span.tracker);
+      })
+      .catch((error: unknown) => {
+        // deliverBatch handles every expected failure; reaching here is a bug. Keep running:
+        // the batch stays unacknowledged, so its records are not committed (not lost).
+        this.options.log.error({ job_id: runtime.job.id, err: error }, 'unexpected error delivering a batch');
+      })
+      .finally(() => {
+        runtime.inFlight--;
+        this.release(batch.bytes);
+        this.pending.delete(done);
+      });
+    this.pending.add(done);
+  }
+
+  private release(bytes: number): void {
+    this.bufferedBytes -= bytes;
+    if (this.drainWaiters.length > 0 && this.bufferedBytes < this.options.inFlightBytes * RESUME_FRACTION) {
+      const waiters = this.drainWaiters;
+      this.drainWaiters = [];
+      for (const waiter of waiters) waiter();
+    }
+  }
+
+  private reportPosition(tracker: PartitionTracker): void {
+    if (!tracker.open || !this.options.onCommittable) return;
+    const offset = tracker.takeCommittableChange();
+    if (offset >= 0) this.options.onCommittable(tracker, offset);
+  }
+}

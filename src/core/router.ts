@@ -1,0 +1,32 @@
+// Finds the jobs a record belongs to from (dataset, tenant) alone — the record's JSON is never
+// parsed on the main thread. One Map lookup per record, whatever the number of jobs.
+
+import type { JobRuntime } from './job-runtime.ts';
+
+const NO_JOBS: readonly JobRuntime[] = Object.freeze([]);
+
+export class Router {
+  private readonly routes = new Map<string, Map<string, JobRuntime[]>>();
+
+  constructor(runtimes: Iterable<JobRuntime>) {
+    for (const runtime of runtimes) {
+      const { job } = runtime;
+      if (!job.enabled) continue;
+      const tenant = job.tenant.zone_id ?? job.tenant.account_id!;
+      let byTenant = this.routes.get(job.dataset);
+      if (!byTenant) this.routes.set(job.dataset, (byTenant = new Map()));
+      let list = byTenant.get(tenant);
+      if (!list) byTenant.set(tenant, (list = []));
+      list.push(runtime);
+    }
+  }
+
+  /** The tenant map of one dataset; sources look this up once per partition, not per record. */
+  forDataset(dataset: string): ReadonlyMap<string, readonly JobRuntime[]> {
+    return this.routes.get(dataset) ?? new Map();
+  }
+
+  jobsFor(dataset: string, tenant: string): readonly JobRuntime[] {
+    return this.routes.get(dataset)?.get(tenant) ?? NO_JOBS;
+  }
+}

@@ -1,0 +1,51 @@
+// The destination interface: where a job's finished batches go.
+// file:// is built here; S3-compatible object storage and HTTP endpoints plug in behind the
+// same interface.
+
+import type { Compression } from '../jobs/types.ts';
+
+/** One finished batch, ready to be written as one object. */
+export interface DeliveryObject {
+  /** Job id, for the object name. */
+  jobId: number;
+  /**
+   * Identifies the batch by job and source offsets (DESIGN.md invariant 2): the same batch
+   * rebuilt after a crash gets the same id, so its object overwrites the same key.
+   */
+  batchId: string;
+  /** First and last event time of the batch, nanoseconds since the epoch as a decimal string. */
+  startNs: string;
+  endNs: string;
+  compression: Compression;
+  /** Compressed chunks in order; their concatenation is the object's bytes. */
+  chunks: Uint8Array[];
+  /** Sum of chunk lengths. */
+  byteLength: number;
+  /** Records inside (for logs and the caller's stats). */
+  records: number;
+}
+
+export interface DeliveryReceipt {
+  /** Where it went, secrets removed: a path for files, a bucket key for object storage. */
+  location: string;
+}
+
+/** A delivery failure. `retryable` says whether trying the same object again can succeed. */
+export class DeliveryError extends Error {
+  readonly code: string;
+  readonly retryable: boolean;
+  constructor(code: string, message: string, retryable: boolean, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DeliveryError';
+    this.code = code;
+    this.retryable = retryable;
+  }
+}
+
+export interface Destination {
+  /** 'file', 's3', 'http', … — a closed set, used as a metric label. */
+  readonly kind: string;
+  /** Writes one object. Resolves only once the object is durable at the destination. */
+  deliver(object: DeliveryObject): Promise<DeliveryReceipt>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,50 @@
+// The source interface: where records come from.
+// The built-in generator and the NDJSON file/stdin reader are built here; Kafka plugs in behind
+// the same interface.
+//
+// Contract:
+// - A source hands records to `sink.push`, one at a time, as raw bytes with a tenant key and
+//   a position (partition + offset). Offsets within one partition strictly increase.
+// - `push` returns false when sluice is saturated (the in-flight budget is reached). The
+//   source must then stop producing until `sink.onDrain` calls back (Kafka: pause/resume).
+// - `sink.committable(partition, offset)` is called when every record below `offset` in that
+//   partition has been delivered, filtered or sampled away for every job it matched. Kafka
+//   commits it; finite sources use it to know when they are done.
+
+export interface RecordSink {
+  /**
+   * Hands one record to sluice. `value` is copied before push returns, so the caller may
+   * reuse its buffer. Returns false when the caller should wait for `onDrain`.
+   */
+  push(partition: PartitionHandle, offset: number, tenant: string, value: Uint8Array): boolean;
+  /** Registers a one-shot callback for when `push` may be called again after returning false. */
+  onDrain(callback: () => void): void;
+}
+
+/** A partition as the pipeline tracks it; obtained from `PartitionRegistry.open`. */
+export interface PartitionHandle {
+  /** e.g. `http_requests/0` (Kafka: topic/partition). */
+  readonly name: string;
+  /** The dataset the partition's records belong to. */
+  readonly dataset: string;
+}
+
+export interface PartitionRegistry {
+  /** Starts tracking a partition; records pushed for it start at `firstOffset`. */
+  open(name: string, dataset: string, firstOffset: number): PartitionHandle;
+  /** Stops tracking (rebalance); unacknowledged records in it will not be committed. */
+  close(partition: PartitionHandle): void;
+}
+
+export interface Source {
+  readonly kind: string;
+  /**
+   * Starts producing into `sink`. Resolves when the source has pushed its last record
+   * (finite sources) or after `stop()` (endless ones).
+   */
+  run(sink: RecordSink, partitions: PartitionRegistry): Promise<void>;
+  /** Called by the pipeline as positions become committable. */
+  committable?(partition: PartitionHandle, offset: number): void;
+  /** Asks the source to stop producing; `run` resolves soon after. */
+  stop(): void;
+}
