@@ -1,0 +1,145 @@
+// Reads, parses and validates the config file. Every problem in the file — syntax, unknown
+// keys, bad values, bad jobs — is collected and thrown at once as one ConfigError, so an
+// operator fixes the file in one pass instead of one error per restart.
+
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import YAML from 'yaml';
+import { pathJoin } from '../jobs/json-path.ts';
+import { LOGPUSH_LIMITS, type Job, type Problem } from '../jobs/types.ts';
+import { validateJob } from '../jobs/validate.ts';
+import { parseWithProblems } from '../jobs/zod-problems.ts';
+import { ConfigError } from './errors.ts';
+import { jsonErrorOffset, lineColumn } from './json-error-position.ts';
+import { ConfigSchema, DEFAULT_MAX_RECORD_BYTES, LimitsSchema, type Config, type LimitsConfig } from './schema.ts';
+
+export type ConfigFormat = 'json' | 'yaml';
+
+function own(value: unknown, key: string): unknown {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.hasOwn(value, key)
+    ? (value as Record<string, unknown>)[key]
+    : undefined;
+}
+
+/** Limits with cross-field defaults resolved; a bad limits block falls back to Logpush's for job checks. */
+function resolveLimits(raw: unknown, problems: Problem[]): LimitsConfig {
+  const parsed = LimitsSchema.prefault({}).safeParse(raw);
+  if (!parsed.success) return { ...LOGPUSH_LIMITS, max_record_bytes: DEFAULT_MAX_RECORD_BYTES };
+  const limits = parsed.data;
+  if (limits.default_upload_bytes !== undefined && limits.default_upload_bytes < limits.min_upload_bytes) {
+    problems.push({
+      path: '$.limits.default_upload_bytes',
+      message: `must be at least min_upload_bytes (${limits.min_upload_bytes}); got ${limits.default_upload_bytes}`,
+    });
+  }
+  return {
+    min_upload_interval_seconds: limits.min_upload_interval_seconds,
+    min_upload_records: limits.min_upload_records,
+    min_upload_bytes: limits.min_upload_bytes,
+    default_upload_bytes: limits.default_upload_bytes ?? Math.max(LOGPUSH_LIMITS.default_upload_bytes, limits.min_upload_bytes),
+    max_record_bytes: limits.max_record_bytes,
+  };
+}
+
+function validateJobs(rawJobs: unknown[], limits: LimitsConfig, problems: Problem[]): Job[] {
+  const jobs: Job[] = [];
+  const firstWithId = new Map<number, number>();
+  rawJobs.forEach((raw, index) => {
+    const base = pathJoin('$.jobs', index);
+    const explicitId = own(raw, 'id');
+    const positional = explicitId === undefined || explicitId === null;
+    const result = validateJob(
+      positional && raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? { ...raw, id: undefined } : raw,
+      positional ? { limits, id: index + 1 } : { limits },
+    );
+    if (!result.ok) {
+      for (const p of result.problems) problems.push({ path: base + p.path.slice(1), message: p.message });
+      return;
+    }
+    const id = result.value.id;
+    const first = firstWithId.get(id);
+    if (first !== undefined) {
+      const why = positional ? ` (its position gives it id ${id}; set "id" explicitly)` : '';
+      problems.push({ path: pathJoin(base, 'id'), message: `duplicate job id ${id}, already used by jobs[${first}]${why}` });
+      return;
+    }
+    firstWithId.set(id, index);
+    jobs.push(result.value);
+  });
+  return jobs;
+}
+
+/** Validates an already-parsed config value (tests, the embedded default). Throws ConfigError. */
+export function parseConfig(value: unknown, source: string): Config {
+  const problems: Problem[] = [];
+  const top = parseWithProblems(ConfigSchema, value, '$', problems);
+  // Jobs are validated even when other parts of the config are broken: all problems at once.
+  const limits = resolveLimits(own(value, 'limits'), problems);
+  const rawJobs = own(value, 'jobs');
+  const jobs = Array.isArray(rawJobs) ? validateJobs(rawJobs, limits, problems) : [];
+  if (top === undefined || problems.length > 0) {
+    throw new ConfigError(source, problems.length > 0 ? problems : [{ path: '$', message: 'is not a valid config' }]);
+  }
+  return { data_dir: top.data_dir, limits, pipeline: top.pipeline, sources: top.sources, jobs };
+}
+
+function firstLine(message: string): string {
+  // yaml's messages are "Reason at line L, column C:\n\n<excerpt>"; the position is reported separately.
+  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
+}
+
+function parseText(text: string, format: ConfigFormat, source: string): unknown {
+  if (format === 'json') {
+    const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    try {
+      return JSON.parse(body);
+    } catch (error) {
+      // V8's message may quote a stretch of the file; config files hold credentials
+      // (destination_conf), so only the reason is kept, never the quoted text.
+      const v8 = (error as Error).message;
+      const reason = v8.startsWith('Unexpected token') ? 'unexpected token' : v8.replace(/ in JSON at position \d+[\s\S]*$/, '');
+      const { line, column } = lineColumn(body, Math.max(0, jsonErrorOffset(body)));
+      throw new ConfigError(source, [{ path: '$', message: `invalid JSON at line ${line}, column ${column}: ${reason}` }]);
+    }
+  }
+  const document = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    throw new ConfigError(source, document.errors.map((error) => {
+      const position = error.linePos?.[0];
+      const where = position === undefined ? '' : ` at line ${position.line}, column ${position.col}`;
+      return { path: '$', message: `invalid YAML${where}: ${firstLine(error.message)}` };
+    }));
+  }
+  try {
+    return document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new ConfigError(source, [{ path: '$', message: `invalid YAML: ${(error as Error).message}` }]);
+  }
+}
+
+/** Parses JSON or YAML text and validates it. Throws ConfigError. */
+export function parseConfigText(text: string, format: ConfigFormat, source: string): Config {
+  return parseConfig(parseText(text, format, source), source);
+}
+
+export function configFormat(path: string): ConfigFormat | undefined {
+  const extension = extname(path).toLowerCase();
+  if (extension === '.json') return 'json';
+  if (extension === '.yaml' || extension === '.yml') return 'yaml';
+  return undefined;
+}
+
+/** Reads a .json, .yaml or .yml config file and validates it. Throws ConfigError (code ERR_CONFIG). */
+export async function loadConfig(path: string): Promise<Config> {
+  const format = configFormat(path);
+  if (format === undefined) {
+    throw new ConfigError(path, [{ path: '$', message: `unsupported file extension "${extname(path)}"; use .json, .yaml or .yml` }]);
+  }
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(path, [{ path: '$', message: `cannot read the file: ${(error as Error).message}` }]);
+  }
+  return parseConfigText(text, format, path);
+}

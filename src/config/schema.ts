@@ -1,0 +1,87 @@
+// The sluice config file (JSON or YAML), declared as zod schemas with descriptions. load.ts
+// parses with these, validates each job with validateJob, and resolves cross-field defaults.
+// Sources are a discriminated union on `type`: a new source kind (kafka) is one more schema
+// added to SOURCE_SCHEMAS.
+
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+import { listDatasets } from '../datasets/catalog.ts';
+import { JobInputSchema, MAX_UPLOAD_BYTES, MAX_UPLOAD_INTERVAL_SECONDS, MAX_UPLOAD_RECORDS, TenantIdSchema } from '../jobs/schema.ts';
+import { LOGPUSH_LIMITS, type Job, type JobLimits } from '../jobs/types.ts';
+
+export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
+export const DEFAULT_IN_FLIGHT_BYTES = 256 * 1024 * 1024;
+export const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_DATA_DIR = './data';
+
+const DatasetSchema = z.enum(listDatasets() as [string, ...string[]]);
+
+export const LimitsSchema = z.strictObject({
+  min_upload_interval_seconds: z.number().gt(0).max(MAX_UPLOAD_INTERVAL_SECONDS).default(LOGPUSH_LIMITS.min_upload_interval_seconds)
+    .describe('Lowest max_upload_interval_seconds a job may ask for (Logpush: 30). May be fractional (e.g. 0.2) for tests.'),
+  min_upload_records: z.int().min(1).max(MAX_UPLOAD_RECORDS).default(LOGPUSH_LIMITS.min_upload_records)
+    .describe('Lowest max_upload_records a job may ask for (Logpush: 1000).'),
+  min_upload_bytes: z.int().min(1).max(MAX_UPLOAD_BYTES).default(LOGPUSH_LIMITS.min_upload_bytes)
+    .describe('Lowest max_upload_bytes a job may ask for (Logpush: 5,000,000).'),
+  default_upload_bytes: z.int().min(1).max(MAX_UPLOAD_BYTES).optional()
+    .describe(`Batch size for jobs that leave max_upload_bytes at 0; default ${LOGPUSH_LIMITS.default_upload_bytes} (or min_upload_bytes if larger).`),
+  max_record_bytes: z.int().min(1).default(DEFAULT_MAX_RECORD_BYTES)
+    .describe('Records larger than this are dropped as oversized (counted and acknowledged); default 1 MiB.'),
+}).describe('Operator limits that bound what jobs may ask for.');
+
+export const PipelineSchema = z.strictObject({
+  workers: z.int().min(1).max(1024).default(() => availableParallelism())
+    .describe('Worker threads that filter, encode and compress batches; default: the number of CPUs.'),
+  in_flight_bytes: z.int().min(1).default(DEFAULT_IN_FLIGHT_BYTES)
+    .describe('Global budget of buffered and in-flight record bytes; intake pauses when reached. Default 256 MiB.'),
+  chunk_bytes: z.int().min(0).default(DEFAULT_CHUNK_BYTES)
+    .describe('Uncompressed bytes per independently compressed chunk; 0 = one chunk per batch. Default 8 MiB.'),
+}).describe('How the pipeline uses the machine.');
+
+export const GeneratorSourceSchema = z.strictObject({
+  type: z.literal('generator'),
+  dataset: z.literal('http_requests').default('http_requests').describe('Which dataset the generated events belong to (the generator makes http_requests events).'),
+  rate: z.number().min(0).default(5000).describe('Records per second; 0 = as fast as possible. Default 5000.'),
+  seed: z.int().default(1).describe('Random seed; the same seed gives the same events. Default 1.'),
+  tenants: z.array(TenantIdSchema).min(1).optional().describe('Zone/account ids to spread events over; default: the generator\'s built-in zones.'),
+  records: z.int().min(1).optional().describe('Stop after this many records; default: run until stopped.'),
+}).describe('Built-in generator of realistic events.');
+
+export const NdjsonSourceSchema = z.strictObject({
+  type: z.literal('ndjson'),
+  path: z.string().min(1).describe('File of NDJSON events, or "-" for standard input.'),
+  dataset: DatasetSchema.describe('Which dataset the events belong to.'),
+  tenant: TenantIdSchema.describe('The zone or account id every event in the file belongs to.'),
+}).describe('NDJSON events from a file or stdin.');
+
+/** Add new source kinds here (and a case in src/sources/create.ts). */
+export const SOURCE_SCHEMAS = [GeneratorSourceSchema, NdjsonSourceSchema] as const;
+export const SourceSchema = z.discriminatedUnion('type', SOURCE_SCHEMAS);
+
+export const ConfigSchema = z.strictObject({
+  data_dir: z.string().min(1).default(DEFAULT_DATA_DIR).describe('Where sluice keeps its state; relative paths are relative to the working directory.'),
+  limits: LimitsSchema.prefault({}),
+  pipeline: PipelineSchema.prefault({}),
+  sources: z.array(SourceSchema).min(1).describe('Where records come from; at least one.'),
+  // Jobs are checked one by one with validateJob (catalog- and limits-aware) after this parse.
+  jobs: z.array(z.unknown()).default([]).describe('Logpush job objects; id defaults to position + 1.'),
+}).describe('sluice configuration file.');
+
+/** The same config with the job schema inlined, for documentation (JSON Schema / OpenAPI). */
+export const ConfigDocumentSchema = ConfigSchema.extend({
+  jobs: z.array(JobInputSchema).default([]).describe('Logpush job objects; id defaults to position + 1.'),
+});
+
+export type LimitsConfig = JobLimits & { max_record_bytes: number };
+export type PipelineConfig = z.output<typeof PipelineSchema>;
+export type SourceConfig = z.output<typeof SourceSchema>;
+export type GeneratorSourceConfig = z.output<typeof GeneratorSourceSchema>;
+export type NdjsonSourceConfig = z.output<typeof NdjsonSourceSchema>;
+
+export interface Config {
+  data_dir: string;
+  limits: LimitsConfig;
+  pipeline: PipelineConfig;
+  sources: SourceConfig[];
+  jobs: Job[];
+}

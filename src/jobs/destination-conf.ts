@@ -1,0 +1,43 @@
+// Syntax check of a job's destination_conf. Only the shape is checked here (scheme, host,
+// absolute path for file://); each destination checks its own parameters when it is built.
+// destination_conf carries credentials (secret-access-key, header_Authorization, …), so no
+// message ever contains any part of it beyond the scheme name.
+
+export const DESTINATION_SCHEMES = ['s3', 'r2', 'gs', 'https', 'splunk', 'datadog', 'file'] as const;
+export type DestinationScheme = (typeof DESTINATION_SCHEMES)[number];
+
+/** Logpush's limit on destination_conf length. */
+export const MAX_DESTINATION_CONF_CHARS = 4096;
+
+const SCHEME_SET: ReadonlySet<string> = new Set(DESTINATION_SCHEMES);
+const SCHEME_SYNTAX = /^([A-Za-z][A-Za-z0-9+.-]{0,31}):/;
+
+/** Returns a secret-free sentence describing what is wrong, or null when the syntax is fine. */
+export function destinationConfProblem(conf: string): string | null {
+  if (conf.length === 0) return 'must not be empty; e.g. "file:///var/log/sluice/{DATE}" or "s3://bucket/path/{DATE}?region=…"';
+  if (conf.length > MAX_DESTINATION_CONF_CHARS) return `must be at most ${MAX_DESTINATION_CONF_CHARS} characters long`;
+  const scheme = SCHEME_SYNTAX.exec(conf)?.[1]?.toLowerCase();
+  const known = DESTINATION_SCHEMES.join(', ');
+  if (scheme === undefined) return `must be a URL starting with one of ${known} (e.g. "s3://bucket/path")`;
+  // The scheme matched a tight pattern of at most 32 safe characters, so it can be echoed.
+  if (!SCHEME_SET.has(scheme)) return `unsupported scheme "${scheme}:"; use one of ${known}`;
+  let url: URL;
+  try {
+    url = new URL(conf);
+  } catch {
+    return `is not a valid ${scheme}: URL (check for spaces or unescaped characters)`;
+  }
+  if (scheme === 'file') {
+    // file://dir/x would silently treat "dir" as a host; insist on the absolute form.
+    if (!conf.startsWith('file:///') || url.host !== '') {
+      return 'a file: destination needs an absolute path, written file:///dir/{DATE} (three slashes)';
+    }
+    if (url.search !== '' || url.hash !== '') return 'a file: destination takes no query string or fragment';
+    return null;
+  }
+  if (url.hostname === '') {
+    const what = scheme === 's3' || scheme === 'r2' || scheme === 'gs' ? 'a bucket name' : 'a host name';
+    return `a ${scheme}: destination needs ${what} after "${scheme}://"`;
+  }
+  return null;
+}

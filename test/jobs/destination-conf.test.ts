@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { destinationConfProblem } from '../../src/jobs/destination-conf.ts';
+
+test('accepts the documented forms', () => {
+  for (const conf of [
+    'file:///var/log/sluice/{DATE}',
+    's3://bucket/path/{DATE}?region=us-east-1&endpoint=http://minio:9000&access-key-id=a&secret-access-key=b&sse=AES256',
+    'r2://bucket/{DATE}?account-id=x&access-key-id=a&secret-access-key=b',
+    'gs://bucket/{DATE}',
+    'https://logs.example.com/ingest?header_Authorization=Bearer%20x',
+    'splunk://splunk.example.com:8088/services/collector/raw?channel=x&header_Authorization=Splunk%20y',
+    'datadog://http-intake.logs.datadoghq.com/v1/input?header_DD-API-KEY=k',
+  ]) assert.equal(destinationConfProblem(conf), null, conf);
+});
+
+test('refuses what cannot work, naming only the scheme', () => {
+  assert.match(destinationConfProblem('http://x/y') ?? '', /unsupported scheme "http:"/);
+  assert.match(destinationConfProblem('file:///x#frag') ?? '', /no query string or fragment/);
+  assert.match(destinationConfProblem('gs:///x') ?? '', /needs a bucket name/);
+  assert.match(destinationConfProblem('splunk:///x') ?? '', /needs a host name/);
+  assert.match(destinationConfProblem('x'.repeat(4097)) ?? '', /at most 4096/);
+  const problem = destinationConfProblem(`${'s'.repeat(40)}://secret`);
+  assert.ok(problem !== null && !problem.includes('secret') && !problem.includes('s'.repeat(33)));
+});
