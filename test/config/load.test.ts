@@ -217,7 +217,9 @@ describe('defaults and rules', () => {
     const ndjson = configProblems(minimalConfig({ sources: [{ type: 'ndjson', dataset: 'http_requests' }] }));
     assertProblem(ndjson, '$.sources[0].path', 'is required');
     assertProblem(ndjson, '$.sources[0].tenant', 'is required');
-    assertProblem(configProblems(minimalConfig({ sources: [{ type: 'generator', dataset: 'dns_log' }] })), '$.sources[0].dataset', 'did you mean "dns_logs"?');
+    assertProblem(configProblems(minimalConfig({ sources: [{ type: 'ndjson', path: '-', tenant: 'z', dataset: 'dns_log' }] })), '$.sources[0].dataset', 'did you mean "dns_logs"?');
+    // The generator makes http_requests events only.
+    assertProblem(configProblems(minimalConfig({ sources: [{ type: 'generator', dataset: 'dns_logs' }] })), '$.sources[0].dataset', 'must be one of "http_requests"');
     assertProblem(configProblems(minimalConfig({ sources: [{ type: 'generator', rate: -1 }] })), '$.sources[0].rate', 'at least 0');
   });
 
