@@ -1,0 +1,177 @@
+// destination_conf: parsing into a typed form, and redaction of its secrets.
+//
+// destination_conf carries credentials (secret-access-key, header_Authorization, URL userinfo,
+// …). Everything that logs or reports a destination goes through redactDestinationConf
+// (DESIGN.md invariant 7). Parsing is done by hand rather than with `new URL` so the path keeps
+// `{DATE}` as written and nothing is re-encoded.
+
+import { DeliveryError } from './destination.ts';
+
+export type ObjectStorageScheme = 's3' | 'r2' | 'gs';
+export type HttpScheme = 'https' | 'splunk' | 'datadog';
+
+export type DestinationConf =
+  | { scheme: 'file'; /** Absolute directory path; may contain {DATE}. */ pathTemplate: string }
+  | {
+      scheme: ObjectStorageScheme;
+      bucket: string;
+      /** Key prefix without leading slash; may contain {DATE}. */
+      pathTemplate: string;
+      /** Decoded query parameters (credentials included: never log this object). */
+      params: Record<string, string>;
+    }
+  | {
+      scheme: HttpScheme;
+      /** host[:port] */
+      host: string;
+      path: string;
+      /** Decoded query parameters, header_* included (never log this object). */
+      params: Record<string, string>;
+      /** Decoded `user:password` from the URL, or null. */
+      userinfo: string | null;
+    };
+
+const URL_SHAPE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)(?:\?([^#]*))?(?:#.*)?$/s;
+
+/** Parses destination_conf; throws a non-retryable DeliveryError ERR_DESTINATION_CONF (redacted message). */
+export function parseDestinationConf(conf: string): DestinationConf {
+  const match = URL_SHAPE.exec(conf);
+  const fail = (why: string): never => {
+    throw new DeliveryError('ERR_DESTINATION_CONF', `destination_conf ${redactDestinationConf(conf)}: ${why}`, false);
+  };
+  if (!match) return fail('is not a URL of the form scheme://…; e.g. file:///var/log/sluice/{DATE}');
+  const scheme = match[1]!.toLowerCase();
+  let authority = match[2]!;
+  const rawPath = match[3]!;
+  const params = parseQuery(match[4] ?? '', fail);
+  let userinfo: string | null = null;
+  const at = authority.lastIndexOf('@');
+  if (at >= 0) {
+    userinfo = decode(authority.slice(0, at), fail);
+    authority = authority.slice(at + 1);
+  }
+
+  switch (scheme) {
+    case 'file': {
+      if (authority !== '' && authority.toLowerCase() !== 'localhost') return fail('a file: destination needs an absolute path, written file:///dir/{DATE} (three slashes)');
+      if (match[4] !== undefined) return fail('a file: destination takes no query string');
+      // Lenient like fileURLToPath: a stray '%' in a directory name is kept as written.
+      const path = tryDecode(rawPath) ?? rawPath;
+      if (!path.startsWith('/')) return fail('a file: destination needs an absolute path, written file:///dir/{DATE}');
+      return { scheme: 'file', pathTemplate: path };
+    }
+    case 's3':
+    case 'r2':
+    case 'gs': {
+      if (authority === '') return fail(`a ${scheme}: destination needs a bucket name after "${scheme}://"`);
+      return { scheme, bucket: authority, pathTemplate: decode(rawPath, fail).replace(/^\/+/, ''), params };
+    }
+    case 'https':
+    case 'splunk':
+    case 'datadog': {
+      if (authority === '') return fail(`a ${scheme}: destination needs a host name after "${scheme}://"`);
+      return { scheme, host: authority, path: rawPath === '' ? '/' : rawPath, params, userinfo };
+    }
+    default:
+      return fail(`unsupported scheme "${scheme.slice(0, 32)}:"; use file, s3, r2, gs, https, splunk or datadog`);
+  }
+}
+
+function parseQuery(query: string, fail: (why: string) => never): Record<string, string> {
+  const params: Record<string, string> = {};
+  if (query === '') return params;
+  for (const part of query.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const key = decode(eq < 0 ? part : part.slice(0, eq), fail);
+    params[key] = eq < 0 ? '' : decode(part.slice(eq + 1).replaceAll('+', ' '), fail);
+  }
+  return params;
+}
+
+function decode(text: string, fail: (why: string) => never): string {
+  return tryDecode(text) ?? fail('has a malformed %-escape');
+}
+
+function tryDecode(text: string): string | null {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
+}
+
+// ---- redaction ----
+
+export const REDACTED = 'REDACTED';
+
+/**
+ * Whether a query parameter holds a credential. Deliberately broad: redacting a harmless
+ * parameter costs a less useful log line, missing a secret costs a leaked credential.
+ */
+export function isSecretParam(name: string): boolean {
+  const key = name.toLowerCase();
+  return key.startsWith('header_') || /secret|token|passw|pwd|sig|key|auth|credential|session|cookie|private/.test(key);
+}
+
+/**
+ * destination_conf with every secret replaced by REDACTED: URL userinfo, the values of secret
+ * query parameters (see isSecretParam), any fragment, and — for HTTP schemes — path segments
+ * that look like API keys (32+ characters of [A-Za-z0-9_-], as in Datadog's /v1/input/<key>).
+ * Safe to log; never throws.
+ */
+export function redactDestinationConf(conf: string): string {
+  const schemeEnd = conf.indexOf('://');
+  const hasScheme = schemeEnd > 0 && /^[A-Za-z][A-Za-z0-9+.-]*$/.test(conf.slice(0, schemeEnd));
+  const start = hasScheme ? schemeEnd + 3 : 0;
+  const queryAt = firstIndexOf(conf, '?', start);
+  const hashAt = firstIndexOf(conf, '#', start);
+  const beforeQueryEnd = Math.min(queryAt, hashAt);
+
+  let head = conf.slice(0, beforeQueryEnd);
+  if (hasScheme) head = conf.slice(0, start) + redactAuthority(conf.slice(start, beforeQueryEnd), conf.slice(0, schemeEnd).toLowerCase());
+  let out = head;
+  if (queryAt < hashAt) out += '?' + redactQuery(conf.slice(queryAt + 1, hashAt));
+  if (hashAt < conf.length) out += '#' + REDACTED;
+  return out;
+}
+
+function redactAuthority(rest: string, scheme: string): string {
+  const slash = firstIndexOf(rest, '/', 0);
+  const authority = rest.slice(0, slash);
+  const at = rest.lastIndexOf('@');
+  let hostAndPath = rest;
+  // userinfo: an '@' in the authority, or a password containing '/' (then "user:pa" looks
+  // like the authority and the '@' comes later).
+  if (at >= 0 && (at < slash || /:(?!\d*$)/.test(authority))) hostAndPath = REDACTED + rest.slice(at);
+  if (scheme === 'file' || scheme === 's3' || scheme === 'r2' || scheme === 'gs') return hostAndPath;
+  return hostAndPath.replace(/(?<=\/)[A-Za-z0-9_-]{32,}(?=\/|$)/g, REDACTED);
+}
+
+function redactQuery(query: string): string {
+  let afterSecret = false;
+  const parts: string[] = [];
+  for (const part of query.split('&')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) {
+      // A '&' inside a secret value splits it: the piece without '=' is still secret.
+      if (afterSecret) continue;
+      parts.push(part);
+      continue;
+    }
+    let name = part.slice(0, eq);
+    try {
+      name = decodeURIComponent(name);
+    } catch {
+      // keep the raw name; a malformed escape is not a reason to leak
+    }
+    afterSecret = isSecretParam(name);
+    parts.push(afterSecret ? part.slice(0, eq + 1) + REDACTED : part);
+  }
+  return parts.join('&');
+}
+
+function firstIndexOf(text: string, char: string, from: number): number {
+  const i = text.indexOf(char, from);
+  return i < 0 ? text.length : i;
+}

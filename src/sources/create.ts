@@ -1,0 +1,17 @@
+// Builds the sources a config names.
+
+import type { Config } from '../config/schema.ts';
+import { GeneratorSource } from './generator.ts';
+import { NdjsonSource } from './ndjson.ts';
+import type { Source } from './source.ts';
+
+export function createSources(configs: Config['sources']): Source[] {
+  return configs.map((source): Source => {
+    switch (source.type) {
+      case 'generator':
+        return new GeneratorSource(source);
+      case 'ndjson':
+        return new NdjsonSource(source);
+    }
+  });
+}
