@@ -1,0 +1,322 @@
+// The Logpush filter, compiled once per job version into closures and evaluated per record on
+// the values a FieldScanner located (no JSON.parse, no per-record allocation on the common path:
+// strings without escapes and integers are compared in place; see json-value.ts).
+//
+// Semantics (the job was validated already; odd input compiles to something harmless or throws
+// a FilterCompileError, never crashes at run time):
+//
+// - A leaf reads one top-level field. A field that is absent from the record, not tracked by
+//   the scanner, or JSON `null` is "missing" (except that `eq null` matches both).
+// - `eq` / `!eq`: typed equality with a string, number, bool or null. Missing behaves as null,
+//   so `eq "x"` is false and `eq null` is true. A value of another JSON type is simply not
+//   equal (no WRONG_TYPE). Numbers compare exactly (19-digit integers digit by digit);
+//   `1.0 eq 1` is true. `!eq` is the exact complement of `eq`.
+// - `lt leq gt geq`: numeric. Missing → REJECT. Present but not a number (a string, even one of
+//   digits, a bool, an array, an object) → WRONG_TYPE.
+// - `startsWith endsWith contains` (and `!`): on the decoded string value, case-sensitive.
+//   Missing → `x` REJECT, `!x` KEEP. `contains` on an array field means "has an element `eq`
+//   to the value". Any other type (number, bool, object; an array for startsWith/endsWith)
+//   → WRONG_TYPE. A non-string value for a string operator is compared as String(value).
+// - `in` / `!in`: the value is a list of strings, numbers and bools; KEEP when the field value
+//   (with `eq` semantics) is one of them; for an array field, when any element is. Missing →
+//   `in` REJECT, `!in` KEEP. An object field → WRONG_TYPE. A non-list value acts as a list of one.
+// - `!x` is the complement of `x` except that WRONG_TYPE stays WRONG_TYPE.
+// - `and`: all children KEEP (empty → KEEP); `or`: any child KEEPs (empty → REJECT). Children run
+//   in order and stop at the first one that decides the result; a WRONG_TYPE from any child
+//   that ran is the result (the worker drops the record and counts it as `wrong_type`).
+
+import type { FilterLeaf, FilterNode } from '../src/jobs/types.ts';
+import { WorkerErrorCode } from '../src/core/batch-task.ts';
+import type { ScannedRecord } from './scanned-record.ts';
+import {
+  compareRawNumber,
+  exactNumber,
+  firstElement,
+  kindAt,
+  nextElement,
+  rawBool,
+  rawStringEndsWith,
+  rawStringEquals,
+  rawStringIncludes,
+  rawStringStartsWith,
+  decodeString,
+  hasBackslash,
+  valueEnd,
+  ValueKind,
+  type ExactNumber,
+} from './json-value.ts';
+
+export const FilterVerdict = { REJECT: 0, KEEP: 1, WRONG_TYPE: 2 } as const;
+export type FilterVerdict = 0 | 1 | 2;
+
+const REJECT = FilterVerdict.REJECT;
+const KEEP = FilterVerdict.KEEP;
+const WRONG_TYPE = FilterVerdict.WRONG_TYPE;
+
+export interface CompiledFilter {
+  test(record: ScannedRecord): FilterVerdict;
+}
+
+/** Thrown by compileFilter for a filter it cannot make sense of (validation should have caught it). */
+export class FilterCompileError extends Error {
+  readonly code = WorkerErrorCode.JOB_COMPILE;
+  constructor(message: string) {
+    super(message);
+    this.name = 'FilterCompileError';
+  }
+}
+
+type Test = (record: ScannedRecord) => FilterVerdict;
+
+/** Every key the filter reads, deduplicated, in first-seen order. */
+export function filterFields(where: FilterNode): string[] {
+  const keys = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (node === null || typeof node !== 'object') return;
+    if ('and' in node && Array.isArray(node.and)) node.and.forEach(visit);
+    else if ('or' in node && Array.isArray(node.or)) node.or.forEach(visit);
+    else if ('key' in node && typeof node.key === 'string') keys.add(node.key);
+  };
+  visit(where);
+  return [...keys];
+}
+
+export function compileFilter(where: FilterNode, slotOf: (field: string) => number): CompiledFilter {
+  return { test: compileNode(where, slotOf) };
+}
+
+function compileNode(node: unknown, slotOf: (field: string) => number): Test {
+  if (node === null || typeof node !== 'object') throw new FilterCompileError('filter node is not an object');
+  if ('and' in node) return compileAnd(childrenOf(node.and).map((child) => compileNode(child, slotOf)));
+  if ('or' in node) return compileOr(childrenOf(node.or).map((child) => compileNode(child, slotOf)));
+  if ('key' in node && 'operator' in node) return compileLeaf(node as FilterLeaf, slotOf);
+  throw new FilterCompileError('filter node has neither and, or, nor key/operator');
+}
+
+function childrenOf(list: unknown): unknown[] {
+  if (!Array.isArray(list)) throw new FilterCompileError('and/or must hold a list');
+  return list;
+}
+
+function compileAnd(children: Test[]): Test {
+  if (children.length === 1) return children[0]!;
+  if (children.length === 2) {
+    const [a, b] = children as [Test, Test];
+    return (r) => {
+      const v = a(r);
+      return v === KEEP ? b(r) : v;
+    };
+  }
+  return (r) => {
+    for (let i = 0; i < children.length; i++) {
+      const v = children[i]!(r);
+      if (v !== KEEP) return v;
+    }
+    return KEEP;
+  };
+}
+
+function compileOr(children: Test[]): Test {
+  if (children.length === 1) return children[0]!;
+  if (children.length === 2) {
+    const [a, b] = children as [Test, Test];
+    return (r) => {
+      const v = a(r);
+      return v === REJECT ? b(r) : v;
+    };
+  }
+  return (r) => {
+    for (let i = 0; i < children.length; i++) {
+      const v = children[i]!(r);
+      if (v !== REJECT) return v;
+    }
+    return REJECT;
+  };
+}
+
+function negate(test: Test): Test {
+  return (r) => {
+    const v = test(r);
+    return v === KEEP ? REJECT : v === REJECT ? KEEP : WRONG_TYPE;
+  };
+}
+
+function compileLeaf(leaf: FilterLeaf, slotOf: (field: string) => number): Test {
+  const { operator, value } = leaf;
+  const negated = typeof operator === 'string' && operator.startsWith('!');
+  const base = negated ? operator.slice(1) : operator;
+  const makeTest = Object.hasOwn(leafBuilders, base)
+    ? (leafBuilders[base as keyof typeof leafBuilders] as LeafBuilder)
+    : undefined;
+  if (makeTest === undefined || (negated && !negatable.has(base))) {
+    throw new FilterCompileError(`unknown filter operator ${JSON.stringify(operator)}`);
+  }
+  const slot = typeof leaf.key === 'string' ? slotOf(leaf.key) : -1;
+  const test = makeTest(slot < 0 ? 0 : slot, value, base);
+  if (slot < 0) {
+    // The scanner does not track this key, so the field is always missing: decide once.
+    const verdict = (negated ? negate(test) : test)(MISSING_RECORD);
+    return () => verdict;
+  }
+  return negated ? negate(test) : test;
+}
+
+const MISSING_RECORD: ScannedRecord = { text: '', starts: new Int32Array([-1]), ends: new Int32Array([-1]) };
+
+type LeafBuilder = (slot: number, value: unknown, operator: string) => Test;
+
+const negatable = new Set(['eq', 'startsWith', 'endsWith', 'contains', 'in']);
+
+const leafBuilders = {
+  eq: (slot: number, value: unknown): Test => {
+    const equals = compileEquals(value);
+    const missingVerdict = value === null ? KEEP : REJECT;
+    return (r) => {
+      const start = r.starts[slot]!;
+      if (start < 0) return missingVerdict;
+      return equals(r.text, start, r.ends[slot]!) ? KEEP : REJECT;
+    };
+  },
+  lt: (slot: number, value: unknown) => compileNumeric(slot, value, (c) => c < 0),
+  leq: (slot: number, value: unknown) => compileNumeric(slot, value, (c) => c <= 0),
+  gt: (slot: number, value: unknown) => compileNumeric(slot, value, (c) => c > 0),
+  geq: (slot: number, value: unknown) => compileNumeric(slot, value, (c) => c >= 0),
+  startsWith: (slot: number, value: unknown) => compileStringOp(slot, stringOf(value), rawStringStartsWith),
+  endsWith: (slot: number, value: unknown) => compileStringOp(slot, stringOf(value), rawStringEndsWith),
+  contains: (slot: number, value: unknown): Test => {
+    const part = stringOf(value);
+    const elementEquals = compileEquals(value);
+    return (r) => {
+      const start = r.starts[slot]!;
+      if (start < 0) return REJECT;
+      const text = r.text;
+      const end = r.ends[slot]!;
+      const kind = kindAt(text, start);
+      if (kind === ValueKind.STRING) return rawStringIncludes(text, start, end, part) ? KEEP : REJECT;
+      if (kind === ValueKind.NULL) return REJECT;
+      if (kind === ValueKind.ARRAY) return anyElement(text, start, end, elementEquals) ? KEEP : REJECT;
+      return WRONG_TYPE;
+    };
+  },
+  in: (slot: number, value: unknown): Test => {
+    const isMember = compileMembership(Array.isArray(value) ? value : [value]);
+    return (r) => {
+      const start = r.starts[slot]!;
+      if (start < 0) return REJECT;
+      const text = r.text;
+      const end = r.ends[slot]!;
+      const kind = kindAt(text, start);
+      if (kind === ValueKind.NULL) return REJECT;
+      if (kind === ValueKind.OBJECT) return WRONG_TYPE;
+      if (kind === ValueKind.ARRAY) return anyElement(text, start, end, isMember) ? KEEP : REJECT;
+      return isMember(text, start, end) ? KEEP : REJECT;
+    };
+  },
+};
+
+/** A predicate on one raw JSON value [start, end) of `text`. */
+type RawPredicate = (text: string, start: number, end: number) => boolean;
+
+const never: RawPredicate = () => false;
+
+/** `eq` on a present raw value, specialised by the type of `value`. */
+function compileEquals(value: unknown): RawPredicate {
+  if (value === null) return (text, start) => kindAt(text, start) === ValueKind.NULL;
+  if (typeof value === 'string') {
+    return (text, start, end) => kindAt(text, start) === ValueKind.STRING && rawStringEquals(text, start, end, value);
+  }
+  if (typeof value === 'boolean') {
+    return (text, start) => kindAt(text, start) === ValueKind.BOOL && rawBool(text, start) === value;
+  }
+  if (typeof value === 'number' || typeof value === 'bigint') {
+    const n = exactNumber(value);
+    if (n === null) return never; // NaN equals nothing
+    return (text, start, end) => kindAt(text, start) === ValueKind.NUMBER && compareRawNumber(text, start, end, n) === 0;
+  }
+  return never; // arrays/objects: a filter value cannot equal them (validation forbids them)
+}
+
+function compileNumeric(slot: number, value: unknown, accept: (comparison: number) => boolean): Test {
+  const n = exactNumber(value);
+  if (n === null) throw new FilterCompileError(`numeric filter value expected, got ${JSON.stringify(String(value))}`);
+  return (r) => {
+    const start = r.starts[slot]!;
+    if (start < 0) return REJECT;
+    const text = r.text;
+    const kind = kindAt(text, start);
+    if (kind === ValueKind.NUMBER) return accept(compareRawNumber(text, start, r.ends[slot]!, n)) ? KEEP : REJECT;
+    return kind === ValueKind.NULL ? REJECT : WRONG_TYPE;
+  };
+}
+
+type RawStringOp = (text: string, start: number, end: number, operand: string) => boolean;
+
+function compileStringOp(slot: number, operand: string, op: RawStringOp): Test {
+  return (r) => {
+    const start = r.starts[slot]!;
+    if (start < 0) return REJECT;
+    const text = r.text;
+    const kind = kindAt(text, start);
+    if (kind === ValueKind.STRING) return op(text, start, r.ends[slot]!, operand) ? KEEP : REJECT;
+    return kind === ValueKind.NULL ? REJECT : WRONG_TYPE;
+  };
+}
+
+function stringOf(value: unknown): string {
+  return typeof value === 'string' ? value : String(value);
+}
+
+function anyElement(text: string, start: number, end: number, predicate: RawPredicate): boolean {
+  for (let p = firstElement(text, start, end); p >= 0;) {
+    const q = valueEnd(text, p, end);
+    if (q < 0) return false;
+    if (predicate(text, p, q)) return true;
+    p = nextElement(text, q, end);
+  }
+  return false;
+}
+
+/** `in`: membership of a raw scalar in a list of strings, numbers and bools. */
+function compileMembership(list: readonly unknown[]): RawPredicate {
+  // Strings are bucketed by length so a raw string without escapes is matched in place.
+  const stringsByLength = new Map<number, string[]>();
+  const strings = new Set<string>();
+  const numbers: ExactNumber[] = [];
+  let hasTrue = false;
+  let hasFalse = false;
+  for (const item of list) {
+    if (typeof item === 'string') {
+      if (strings.has(item)) continue;
+      strings.add(item);
+      const bucket = stringsByLength.get(item.length);
+      if (bucket === undefined) stringsByLength.set(item.length, [item]);
+      else bucket.push(item);
+    } else if (typeof item === 'boolean') {
+      if (item) hasTrue = true;
+      else hasFalse = true;
+    } else {
+      const n = exactNumber(item);
+      if (n !== null) numbers.push(n);
+    }
+  }
+  return (text, start, end) => {
+    const kind = kindAt(text, start);
+    if (kind === ValueKind.STRING) {
+      if (hasBackslash(text, start + 1, end - 1)) return strings.has(decodeString(text, start, end));
+      const bucket = stringsByLength.get(end - start - 2);
+      if (bucket === undefined) return false;
+      for (let i = 0; i < bucket.length; i++) {
+        if (text.startsWith(bucket[i]!, start + 1)) return true;
+      }
+      return false;
+    }
+    if (kind === ValueKind.NUMBER) {
+      for (let i = 0; i < numbers.length; i++) {
+        if (compareRawNumber(text, start, end, numbers[i]!) === 0) return true;
+      }
+      return false;
+    }
+    if (kind === ValueKind.BOOL) return rawBool(text, start) ? hasTrue : hasFalse;
+    return false;
+  };
+}
