@@ -1,0 +1,162 @@
+// Assembles a running sluice from a validated config: worker pool, pipeline, destinations and
+// sources; prints progress; shuts down gracefully (flush open batches, wait for deliveries up
+// to a deadline) on a signal, after --seconds, or when finite sources are done.
+
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Logger } from 'pino';
+import type { Config } from './config/schema.ts';
+import { Pipeline } from './core/pipeline.ts';
+import type { JobRuntime } from './core/job-runtime.ts';
+import type { OpenBatch } from './core/open-batch.ts';
+import { createDestination } from './destinations/create.ts';
+import { FileDestination } from './destinations/file.ts';
+import { WorkerPool } from './pool/worker-pool.ts';
+import type { Source } from './sources/source.ts';
+import { progressLine, snapshot, summaryLines } from './cli/progress.ts';
+
+export interface ServiceOptions {
+  config: Config;
+  sources: Source[];
+  log: Logger;
+  /** Stop after this many seconds (the bounded form for scripts); undefined = until a signal. */
+  seconds?: number;
+  /** Where progress and summary lines go (stdout by default). */
+  print?: (line: string) => void;
+  progressEveryMs?: number;
+  /** How long a graceful shutdown waits for deliveries before giving up on them. */
+  shutdownTimeoutMs?: number;
+  /** Handle SIGINT/SIGTERM (off in tests that run several services in one process). */
+  handleSignals?: boolean;
+}
+
+export interface ServiceOutcome {
+  /** Records pushed but not acknowledged when the service stopped (0 = everything delivered). */
+  undelivered: number;
+  runtimes: readonly JobRuntime[];
+  pipeline: Pipeline;
+}
+
+export async function runService(options: ServiceOptions): Promise<ServiceOutcome> {
+  const { config, log } = options;
+  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const startedAt = Date.now();
+  const pool = new WorkerPool({
+    threads: config.pipeline.workers,
+    onAttemptFailed: (attempt, error) => {
+      pipeline.stats.workerFailures++;
+      log.error({ attempt, err: error instanceof Error ? error.message : String(error) }, 'a worker failed a batch; retrying it');
+    },
+  });
+  const quarantineRoot = resolve(config.data_dir, 'quarantine');
+  const pipeline: Pipeline = new Pipeline({
+    jobs: config.jobs,
+    pool,
+    createDestination: (job) => createDestination(job.destination_conf),
+    log,
+    inFlightBytes: config.pipeline.in_flight_bytes,
+    maxRecordBytes: config.limits.max_record_bytes,
+    chunkBytes: config.pipeline.chunk_bytes,
+    onCommittable: (partition, offset) => {
+      for (const source of options.sources) source.committable?.(partition, offset);
+    },
+    quarantine: (runtime, batch, batchId, reason) => quarantine(quarantineRoot, runtime, batch, batchId, reason, log),
+  });
+
+  let stopping = false;
+  let resolveStop!: () => void;
+  const stopRequested = new Promise<void>((r) => (resolveStop = r));
+  const stop = (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ reason: why }, 'stopping: no new records, flushing open batches');
+    for (const source of options.sources) source.stop();
+    resolveStop();
+  };
+
+  const onSignal = (signal: string) => {
+    if (stopping) {
+      // Second signal: leave at once. Nothing unacknowledged was committed, so a source that
+      // can replay (Kafka) re-delivers it on restart.
+      print(`${signal} again: exiting now without waiting for deliveries`);
+      process.exit(130);
+    }
+    stop(signal);
+  };
+  const onSigint = () => onSignal('SIGINT');
+  const onSigterm = () => onSignal('SIGTERM');
+  if (options.handleSignals !== false) {
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigterm);
+  }
+  const bound = options.seconds !== undefined ? setTimeout(() => stop(`--seconds ${options.seconds}`), options.seconds * 1000) : null;
+
+  let last = snapshot(pipeline.stats, Date.now());
+  const progress = setInterval(() => {
+    const now = snapshot(pipeline.stats, Date.now());
+    print(progressLine(pipeline.stats, last, now, pipeline.bufferedBytes));
+    last = now;
+  }, options.progressEveryMs ?? 3000);
+  progress.unref();
+
+  // Finite sources end on their own; when all have, stop as if asked to.
+  const sourcesDone = Promise.all(options.sources.map((source) => source.run(pipeline, pipeline)));
+  const failed = sourcesDone.then(
+    () => stop('input finished'),
+    (error: unknown) => {
+      stop('a source failed');
+      throw error;
+    },
+  );
+  failed.catch(() => {});
+  await stopRequested;
+  let sourceError: unknown = null;
+  await failed.catch((error: unknown) => (sourceError = error));
+
+  const deadline = setTimeout(() => {
+    log.warn({ timeout_ms: options.shutdownTimeoutMs ?? 30_000 }, 'shutdown deadline reached: abandoning undelivered batches (they are not acknowledged)');
+    pipeline.abortDeliveries();
+  }, options.shutdownTimeoutMs ?? 30_000);
+  await pipeline.flush();
+  clearTimeout(deadline);
+  if (bound) clearTimeout(bound);
+  clearInterval(progress);
+  process.off('SIGINT', onSigint);
+  process.off('SIGTERM', onSigterm);
+  await pool.destroy();
+  await pipeline.shutdown();
+
+  const undelivered = pipeline.positions().reduce((sum, p) => sum + p.outstanding, 0);
+  for (const line of summaryLines(pipeline.stats, Date.now() - startedAt)) print(line);
+  for (const runtime of pipeline.runtimes) {
+    const h = runtime.health;
+    if (h.error_message) print(`job ${runtime.job.id}: last error ${h.last_error}: ${h.error_message}`);
+  }
+  if (sourceError) throw sourceError;
+  return { undelivered, runtimes: pipeline.runtimes, pipeline };
+}
+
+/** Writes a batch that crashes workers as raw NDJSON under data_dir/quarantine/job-<id>/. */
+async function quarantine(root: string, runtime: JobRuntime, batch: OpenBatch, batchId: string, reason: string, log: Logger): Promise<void> {
+  const lines: Uint8Array[] = [];
+  const newline = new Uint8Array([0x0a]);
+  let start = 0;
+  for (let i = 0; i < batch.count; i++) {
+    const end = batch.ends[i]!;
+    lines.push(batch.data.subarray(start, end), newline);
+    start = end;
+  }
+  const destination = new FileDestination(`${pathToFileURL(resolve(root, `job-${runtime.job.id}`)).href}`);
+  const ns = `${batch.openedAt}000000`;
+  const receipt = await destination.deliver({
+    jobId: runtime.job.id,
+    batchId,
+    startNs: ns,
+    endNs: ns,
+    compression: 'none',
+    chunks: lines,
+    byteLength: batch.bytes + batch.count,
+    records: batch.count,
+  });
+  log.error({ job_id: runtime.job.id, batch_id: batchId, location: receipt.location, reason }, 'batch quarantined');
+}
