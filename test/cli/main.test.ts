@@ -1,0 +1,121 @@
+// The sluice command as a user runs it: a child process, real files, exit codes and messages.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, describe, it } from 'node:test';
+import { outputLines } from '../e2e/output-reader.ts';
+
+const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+const ZONE = '023e105f4ecef8ad9ca31a8372d0c353';
+
+function sluice(args: string[], stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SLUICE_LOG_LEVEL: 'warn' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+function assertNoStackTrace(text: string): void {
+  assert.doesNotMatch(text, /\n\s+at .+:\d+:\d+/, `a user error must not print a stack trace:\n${text}`);
+}
+
+describe('sluice command', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  function jobsConfig(name: string, extra: Record<string, unknown> = {}): string {
+    const path = join(dir, `${name}.yaml`);
+    const out = `${pathToFileURL(join(dir, name)).href}/{DATE}`;
+    writeFileSync(
+      path,
+      [
+        'limits: { min_upload_interval_seconds: 1, min_upload_records: 1, min_upload_bytes: 1, max_record_bytes: 2000 }',
+        'pipeline: { workers: 1 }',
+        'sources: [{ type: generator }]',
+        'jobs:',
+        `  - { id: 1, zone_id: "${ZONE}", dataset: http_requests, destination_conf: "${out}", compression: gzip, max_upload_records: 2, output_options: { field_names: [RayID, EdgeStartTimestamp] } }`,
+        ...Object.entries(extra).map(([k, v]) => `${k}: ${JSON.stringify(v)}`),
+      ].join('\n'),
+    );
+    return path;
+  }
+
+  const events = [
+    '{"RayID":"aaaaaaaaaaaaaaa1","EdgeStartTimestamp":1506702504433000201,"ClientIP":"1.2.3.4"}',
+    'this is not json',
+    '',
+    `{"RayID":"aaaaaaaaaaaaaaa2","EdgeStartTimestamp":1506702504433000202,"Pad":"${'x'.repeat(3000)}"}`,
+    '{"RayID":"aaaaaaaaaaaaaaa3","EdgeStartTimestamp":1506702504433000203}\r',
+    '{"RayID":"aaaaaaaaaaaaaaa4","EdgeStartTimestamp":1506702504433000204}',
+  ].join('\n');
+
+  it('delivers an NDJSON file and exits 0 once everything is delivered; bad records are counted, not fatal', async () => {
+    const input = join(dir, 'events.ndjson');
+    writeFileSync(input, events);
+    const result = await sluice(['run', '--config', jobsConfig('from-file'), '--input', input, '--dataset', 'http_requests', '--tenant', ZONE]);
+    assert.equal(result.code, 0, result.stderr);
+    const { lines } = outputLines(join(dir, 'from-file'));
+    assert.deepEqual(lines.sort(), [
+      '{"RayID":"aaaaaaaaaaaaaaa1","EdgeStartTimestamp":1506702504433000201}',
+      '{"RayID":"aaaaaaaaaaaaaaa3","EdgeStartTimestamp":1506702504433000203}',
+      '{"RayID":"aaaaaaaaaaaaaaa4","EdgeStartTimestamp":1506702504433000204}',
+    ]);
+    assert.match(result.stdout, /invalid_json 1, wrong_type 0, oversized 1/);
+  });
+
+  it('reads NDJSON from stdin with --input -', async () => {
+    const result = await sluice(['run', '--config', jobsConfig('from-stdin'), '--input', '-', '--dataset', 'http_requests', '--tenant', ZONE], events);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(outputLines(join(dir, 'from-stdin')).lines.length, 3);
+  });
+
+  it('rejects a config with mistakes: exit 2, every problem with its path, no stack trace', async () => {
+    const path = join(dir, 'bad.yaml');
+    writeFileSync(path, ['sources: [{ type: generator, rate: -5 }]', 'jobs:', `  - { zone_id: "${ZONE}", dataset: http_requests, destination_conf: "file:///tmp/x", output_options: { field_names: [ClientIp] } }`].join('\n'));
+    const result = await sluice(['run', '--config', path]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /^sluice: .*bad\.yaml.*2 problems/m);
+    assert.match(result.stderr, /\$\.sources\[0\]\.rate/);
+    assert.match(result.stderr, /\$\.jobs\[0\]\.output_options\.field_names\[0\].*ClientIP/);
+    assertNoStackTrace(result.stderr);
+  });
+
+  it('says clearly when the config file does not exist or is not valid YAML', async () => {
+    const missing = await sluice(['run', '--config', join(dir, 'nope.yaml')]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /nope\.yaml/);
+    assertNoStackTrace(missing.stderr);
+    const path = join(dir, 'broken.yaml');
+    writeFileSync(path, 'jobs: [\n  {id: 1\n');
+    const broken = await sluice(['run', '--config', path]);
+    assert.equal(broken.code, 2);
+    assert.match(broken.stderr, /line \d+/);
+    assertNoStackTrace(broken.stderr);
+  });
+
+  it('says clearly when the input file does not exist', async () => {
+    const result = await sluice(['run', '--config', jobsConfig('missing-input'), '--input', join(dir, 'absent.ndjson'), '--dataset', 'http_requests', '--tenant', ZONE]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /absent\.ndjson/);
+    assertNoStackTrace(result.stderr);
+  });
+
+  it('rejects bad usage with exit 2', async () => {
+    for (const args of [['frobnicate'], ['run', '--input', '-'], ['run', '--seconds', 'soon'], ['run', '--no-such-flag']]) {
+      const result = await sluice(args);
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, /^sluice: /);
+      assertNoStackTrace(result.stderr);
+    }
+  });
+});

@@ -1,0 +1,206 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { OutputOptions } from '../../src/jobs/types.ts';
+import { compileEncoder, encoderFields } from '../../workers/encode.ts';
+import { JobCompileError } from '../../workers/job-compile-error.ts';
+import { createFieldScanner, createScannedRecord } from '../../workers/scan.ts';
+import type { TextMode } from '../../workers/text-mode.ts';
+import { BytesModeWriter, Utf16ModeWriter } from '../../workers/encoders/byte-writer.ts';
+import { LOGPUSH_RECORD, options } from './helpers/batch.ts';
+
+const TIMESTAMPS = ['EdgeEndTimestamp', 'EdgeStartTimestamp'];
+
+/**
+ * Encodes records the way the worker joins them (batch prefix, delimiter between, batch
+ * suffix) and returns the output bytes as text. 'bytes' mode scans the latin1 view of the
+ * UTF-8 bytes, as the worker does; 'utf16' scans the decoded text.
+ */
+function encode(opts: OutputOptions, records: readonly string[], textMode: TextMode = 'bytes'): string {
+  const scanner = createFieldScanner(encoderFields(opts));
+  const encoder = compileEncoder(opts, (f) => scanner.slotOf(f), TIMESTAMPS);
+  const record = createScannedRecord(scanner.slotCount);
+  const out = textMode === 'bytes' ? new BytesModeWriter(16) : new Utf16ModeWriter(16);
+  out.reset(new Uint8Array(0));
+  out.fragment(encoder.batchPrefix);
+  records.forEach((json, i) => {
+    const bytes = Buffer.from(json, 'utf8');
+    const text = textMode === 'bytes' ? bytes.toString('latin1') : json;
+    out.source = bytes;
+    assert.ok(scanner.scan(text, 0, text.length, record), `fixture is valid JSON: ${json}`);
+    if (i > 0) out.fragment(encoder.recordDelimiter);
+    encoder.encodeRecord(record, out);
+  });
+  out.fragment(encoder.batchSuffix);
+  return Buffer.from(out.view()).toString('utf8');
+}
+
+describe('encoders: Logpush documentation examples, byte for byte', () => {
+  it('ndjson', () => {
+    assert.equal(
+      encode(options(), [LOGPUSH_RECORD]),
+      '{"ClientIP":"89.163.242.206","EdgeStartTimestamp":1506702504433000200,"RayID":"3a6050bcbe121a87"}\n',
+    );
+  });
+
+  it('csv', () => {
+    assert.equal(
+      encode(options({ output_type: 'csv' }), [LOGPUSH_RECORD]),
+      '"89.163.242.206",1506702504433000200,"3a6050bcbe121a87"\n',
+    );
+  });
+});
+
+describe('encoders: framing options', () => {
+  const two = [LOGPUSH_RECORD, LOGPUSH_RECORD.replace('89.163.242.206', '10.0.0.1')];
+
+  it('batch_prefix/batch_suffix wrap the batch and record_delimiter separates records (a JSON array)', () => {
+    const out = encode(options({
+      field_names: ['ClientIP'], batch_prefix: '[', batch_suffix: ']', record_suffix: '}', record_delimiter: ',',
+    }), two);
+    assert.equal(out, '[{"ClientIP":"89.163.242.206"},{"ClientIP":"10.0.0.1"}]');
+    assert.deepEqual(JSON.parse(out), [{ ClientIP: '89.163.242.206' }, { ClientIP: '10.0.0.1' }]);
+  });
+
+  it('custom record_prefix, record_suffix and field_delimiter', () => {
+    const out = encode(options({
+      output_type: 'csv', record_prefix: '<', record_suffix: '>\n', field_delimiter: '\t',
+      field_names: ['RayID', 'ClientIP'],
+    }), [LOGPUSH_RECORD]);
+    assert.equal(out, '<"3a6050bcbe121a87"\t"89.163.242.206">\n');
+  });
+
+  it('field order follows field_names, not the record', () => {
+    const out = encode(options({ field_names: ['RayID', 'ClientIP'] }), [LOGPUSH_RECORD]);
+    assert.equal(out, '{"RayID":"3a6050bcbe121a87","ClientIP":"89.163.242.206"}\n');
+  });
+
+  it('objects and arrays are copied as raw JSON', () => {
+    const out = encode(options({ field_names: ['RequestHeaders', 'BotTags'] }), [LOGPUSH_RECORD]);
+    assert.equal(out, '{"RequestHeaders":{"a":"b"},"BotTags":["x","y"]}\n');
+  });
+});
+
+describe('encoders: missing fields', () => {
+  const sparse = '{"RayID":"r1","Other":1}';
+
+  it('ndjson omits a missing field (and the delimiter stays correct)', () => {
+    const out = encode(options({ field_names: ['ClientIP', 'RayID', 'EdgeStartTimestamp'] }), [sparse]);
+    assert.equal(out, '{"RayID":"r1"}\n');
+    assert.deepEqual(JSON.parse(out), { RayID: 'r1' });
+  });
+
+  it('ndjson with no field present is an empty object', () => {
+    assert.equal(encode(options({ field_names: ['ClientIP'] }), [sparse]), '{}\n');
+  });
+
+  it('csv writes an empty cell, keeping the column count', () => {
+    assert.equal(encode(options({ output_type: 'csv', field_names: ['ClientIP', 'RayID', 'EdgeStartTimestamp'] }), [sparse]), ',"r1",\n');
+  });
+
+  it('a template writes null', () => {
+    assert.equal(encode(options({ record_template: '{"ip":{{.ClientIP}},"ray":{{.RayID}}}' }), [sparse]), '{"ip":null,"ray":"r1"}');
+  });
+});
+
+describe('encoders: values stay exact', () => {
+  it('19-digit integers, escapes and unicode are copied untouched', () => {
+    const record = '{"EdgeStartTimestamp":9223372036854775807,"ClientRequestUserAgent":"a \\"q\\" \\\\ \\u00e9 é 😀","ClientIP":"::1"}';
+    const out = encode(options({
+      field_names: ['EdgeStartTimestamp', 'ClientRequestUserAgent', 'ClientIP'],
+    }), [record]);
+    assert.equal(out, '{"EdgeStartTimestamp":9223372036854775807,"ClientRequestUserAgent":"a \\"q\\" \\\\ \\u00e9 é 😀","ClientIP":"::1"}\n');
+    assert.ok(out.includes('9223372036854775807'));
+  });
+
+  it('non-ASCII fragments and values come out as UTF-8 in both text modes', () => {
+    const opts = options({ field_names: ['ClientCity', 'RayID'], record_prefix: '«{', record_suffix: '}»\n', 'CVE-2021-44228': true });
+    const record = '{"ClientCity":"Zürich ${x} 😀","RayID":"é"}';
+    for (const mode of ['bytes', 'utf16'] as const) {
+      assert.equal(encode(opts, [record], mode), '«{"ClientCity":"Zürich x{x} 😀","RayID":"é"}»\n', mode);
+    }
+  });
+
+  it('grows its buffer for large records (writers start at 16 bytes here)', () => {
+    const big = `{"RayID":"${'r'.repeat(100_000)}","ClientIP":"${'1'.repeat(40)}"}`;
+    for (const mode of ['bytes', 'utf16'] as const) {
+      const out = encode(options({ field_names: ['RayID', 'ClientIP'] }), [big, big], mode);
+      const line = `{"RayID":"${'r'.repeat(100_000)}","ClientIP":"${'1'.repeat(40)}"}\n`;
+      assert.equal(out, line + line, mode);
+    }
+  });
+});
+
+describe('encoders: record_template', () => {
+  it('inserts raw JSON values between literals, one record per line by default', () => {
+    const opts = options({ record_template: 'ip={{.ClientIP}} start={{ .EdgeStartTimestamp }} ray={{.RayID}}' });
+    assert.deepEqual(encoderFields(opts), ['ClientIP', 'EdgeStartTimestamp', 'RayID']);
+    const out = encode(opts, [LOGPUSH_RECORD, LOGPUSH_RECORD]);
+    const line = 'ip="89.163.242.206" start=1506702504433000200 ray="3a6050bcbe121a87"';
+    assert.equal(out, `${line}\n${line}`);
+  });
+
+  it('ignores record_prefix/suffix/field_delimiter and keeps an explicit record_delimiter', () => {
+    const opts = options({
+      record_template: '{{.RayID}}', record_prefix: 'P', record_suffix: 'S', field_delimiter: 'D', record_delimiter: '|',
+      batch_prefix: '<', batch_suffix: '>',
+    });
+    assert.equal(encode(opts, [LOGPUSH_RECORD, LOGPUSH_RECORD]), '<"3a6050bcbe121a87"|"3a6050bcbe121a87">');
+  });
+
+  it('the same field may appear twice; literal-only templates work', () => {
+    assert.equal(encode(options({ record_template: '{{.RayID}}-{{.RayID}}' }), [LOGPUSH_RECORD]), '"3a6050bcbe121a87"-"3a6050bcbe121a87"');
+    assert.equal(encode(options({ record_template: 'hello' }), [LOGPUSH_RECORD]), 'hello');
+  });
+
+  it('timestamp formatting applies inside templates', () => {
+    const opts = options({ record_template: 't={{.EdgeStartTimestamp}}', timestamp_format: 'unix' });
+    assert.equal(encode(opts, [LOGPUSH_RECORD]), 't=1506702504');
+  });
+
+  it('rejects template actions other than {{.Field}} (never executed)', () => {
+    for (const bad of ['{{.A}} {{range .X}}', '{{printf "%s" .A}}', '{{.A.B}}', 'x {{ }}']) {
+      assert.throws(() => encoderFields(options({ record_template: bad })), (e: unknown) =>
+        e instanceof JobCompileError && e.code === 'ERR_JOB_COMPILE', bad);
+    }
+  });
+});
+
+describe('encoders: CVE-2021-44228', () => {
+  const evil = '{"ClientRequestUserAgent":"${jndi:ldap://x/a} and ${env:X}","ClientIP":"1.2.3.4","RayID":"$ {ok}$"}';
+
+  it('rewrites every ${ in values to x{ when enabled', () => {
+    const opts = options({ field_names: ['ClientRequestUserAgent', 'ClientIP', 'RayID'], 'CVE-2021-44228': true });
+    assert.equal(encode(opts, [evil]), '{"ClientRequestUserAgent":"x{jndi:ldap://x/a} and x{env:X}","ClientIP":"1.2.3.4","RayID":"$ {ok}$"}\n');
+    const csv = encode({ ...opts, output_type: 'csv', record_prefix: '', record_suffix: '\n' }, [evil]);
+    assert.equal(csv, '"x{jndi:ldap://x/a} and x{env:X}","1.2.3.4","$ {ok}$"\n');
+  });
+
+  it('leaves values alone when disabled, and never rewrites literal fragments', () => {
+    const opts = options({ field_names: ['ClientRequestUserAgent'] });
+    assert.ok(encode(opts, [evil]).includes('${jndi'));
+    const tpl = options({ record_template: '${lit}{{.ClientRequestUserAgent}}', 'CVE-2021-44228': true });
+    assert.equal(encode(tpl, [evil]), '${lit}"x{jndi:ldap://x/a} and x{env:X}"');
+  });
+});
+
+describe('encoders: timestamp_format', () => {
+  const opts = (format: OutputOptions['timestamp_format']): OutputOptions =>
+    options({ field_names: ['EdgeStartTimestamp', 'RayID'], timestamp_format: format });
+
+  it('unixnano passes the 19-digit value through', () => {
+    assert.equal(encode(opts('unixnano'), [LOGPUSH_RECORD]), '{"EdgeStartTimestamp":1506702504433000200,"RayID":"3a6050bcbe121a87"}\n');
+  });
+  it('unix writes integer seconds', () => {
+    assert.equal(encode(opts('unix'), [LOGPUSH_RECORD]), '{"EdgeStartTimestamp":1506702504,"RayID":"3a6050bcbe121a87"}\n');
+  });
+  it('rfc3339 writes a quoted RFC 3339 string (csv too)', () => {
+    assert.equal(encode(opts('rfc3339'), [LOGPUSH_RECORD]), '{"EdgeStartTimestamp":"2017-09-29T16:28:24Z","RayID":"3a6050bcbe121a87"}\n');
+    const csv = encode({ ...opts('rfc3339'), output_type: 'csv', record_prefix: '', record_suffix: '\n' }, [LOGPUSH_RECORD]);
+    assert.equal(csv, '"2017-09-29T16:28:24Z","3a6050bcbe121a87"\n');
+  });
+  it('only the dataset timestamp fields are formatted', () => {
+    const record = '{"EdgeStartTimestamp":1506702504433000200,"OriginResponseTime":1506702504433000200}';
+    const out = encode(options({ field_names: ['EdgeStartTimestamp', 'OriginResponseTime'], timestamp_format: 'unix' }), [record]);
+    assert.equal(out, '{"EdgeStartTimestamp":1506702504,"OriginResponseTime":1506702504433000200}\n');
+  });
+});

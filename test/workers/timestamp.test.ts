@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { compareNs, createTimestampFormatter, eventTimeNs } from '../../workers/timestamp.ts';
+
+describe('timestamp formats', () => {
+  it('unixnano passes integers through exactly and converts RFC 3339 strings', () => {
+    const f = createTimestampFormatter('unixnano');
+    assert.equal(f('1506702504433000200'), '1506702504433000200');
+    assert.equal(f('"2017-09-29T16:28:24.433000200Z"'), '1506702504433000200');
+    assert.equal(f('"2017-09-29T18:28:24+02:00"'), '1506702504000000000');
+    assert.equal(f('"1506702504433000200"'), '1506702504433000200');
+  });
+
+  it('unix truncates the digit string, with no float rounding', () => {
+    const f = createTimestampFormatter('unix');
+    assert.equal(f('1506702504433000200'), '1506702504');
+    assert.equal(f('1506702504999999999'), '1506702504');
+    assert.equal(f('9223372036854775807'), '9223372036');
+    assert.equal(f('999999999'), '0');
+    assert.equal(f('0'), '0');
+    // Go's time.Unix() floors: 1 ns before the epoch is second -1.
+    assert.equal(f('-1'), '-1');
+    assert.equal(f('-1000000000'), '-1');
+    assert.equal(f('-1000000001'), '-2');
+    assert.equal(f('"2017-09-29T16:28:24.9Z"'), '1506702504');
+  });
+
+  it('rfc3339 writes seconds precision in UTC, quoted, like Go time.RFC3339', () => {
+    const f = createTimestampFormatter('rfc3339');
+    assert.equal(f('1506702504433000200'), '"2017-09-29T16:28:24Z"');
+    assert.equal(f('1506702504999999999'), '"2017-09-29T16:28:24Z"');
+    assert.equal(f('1506702505000000000'), '"2017-09-29T16:28:25Z"');
+    assert.equal(f('0'), '"1970-01-01T00:00:00Z"');
+    assert.equal(f('-1'), '"1969-12-31T23:59:59Z"');
+    assert.equal(f('"2017-09-29T18:28:24.5+02:00"'), '"2017-09-29T16:28:24Z"');
+    assert.equal(f('"0099-01-02T03:04:05Z"'), '"0099-01-02T03:04:05Z"');
+  });
+
+  it('rfc3339 cache does not leak between different seconds', () => {
+    const f = createTimestampFormatter('rfc3339');
+    const seen = new Set<string>();
+    for (let s = 1_700_000_000; s < 1_700_000_050; s++) {
+      const a = f(`${s}000000001`);
+      assert.equal(a, f(`${s}999999999`));
+      assert.equal(a, `"${new Date(s * 1000).toISOString().slice(0, 19)}Z"`);
+      seen.add(a);
+    }
+    assert.equal(seen.size, 50);
+  });
+
+  it('passes unreadable values through unchanged', () => {
+    for (const format of ['unixnano', 'unix', 'rfc3339'] as const) {
+      const f = createTimestampFormatter(format);
+      for (const raw of ['1.5e18', 'true', 'null', '"yesterday"', '"2017-13-01T00:00:00Z"', '{}', '[]', '"']) {
+        assert.equal(f(raw), raw, `${format} ${raw}`);
+      }
+    }
+    // Beyond year 9999 an RFC 3339 text cannot be written; the value is kept.
+    assert.equal(createTimestampFormatter('rfc3339')('99999999999999999999999'), '99999999999999999999999');
+  });
+});
+
+describe('event time', () => {
+  it('is the canonical nanosecond string of integers and RFC 3339 strings', () => {
+    assert.equal(eventTimeNs('1506702504433000200'), '1506702504433000200');
+    assert.equal(eventTimeNs('"2017-09-29T16:28:24.4330002Z"'), '1506702504433000200');
+    assert.equal(eventTimeNs('"1506702504433000200"'), '1506702504433000200');
+    assert.equal(eventTimeNs('007'), '7');
+    assert.equal(eventTimeNs('-5'), null);
+    assert.equal(eventTimeNs('1.5'), null);
+    assert.equal(eventTimeNs('"soon"'), null);
+    assert.equal(eventTimeNs('null'), null);
+  });
+
+  it('compares exactly where doubles cannot', () => {
+    const a = '1506702504433000200';
+    const b = '1506702504433000201';
+    assert.equal(Number(a), Number(b)); // the reason for comparing strings
+    assert.ok(compareNs(a, b) < 0);
+    assert.ok(compareNs(b, a) > 0);
+    assert.equal(compareNs(a, a), 0);
+    assert.ok(compareNs('999', '1000') < 0);
+  });
+});

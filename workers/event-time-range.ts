@@ -1,0 +1,70 @@
+// The earliest and latest event time among a batch's output records, for the object name
+// (`<start>_<end>_<id>.log.gz`). Times are canonical decimal nanosecond strings compared by
+// length then digit by digit — exact for 19-digit values, where a double would round.
+//
+// This runs for every output record, so the common case (a canonical integer, not a new
+// minimum or maximum) is compared in place in the record text: no slice, no allocation.
+
+import type { ScannedRecord } from './scanned-record.ts';
+import { compareNs, eventTimeNs } from './timestamp.ts';
+
+export interface EventTimeRange {
+  observe(record: ScannedRecord): void;
+  readonly min: string | null;
+  readonly max: string | null;
+}
+
+const NO_EVENT_TIME: EventTimeRange = { observe() {}, min: null, max: null };
+const CHAR_0 = 48, CHAR_1 = 49, CHAR_9 = 57;
+
+/** A fresh range for one batch; `slot` is the event-time field's scanner slot, -1 for none. */
+export function createEventTimeRange(slot: number): EventTimeRange {
+  if (slot < 0) return NO_EVENT_TIME;
+  let min: string | null = null;
+  let max: string | null = null;
+
+  const observeText = (ns: string | null): void => {
+    if (ns === null) return;
+    if (min === null || compareNs(ns, min) < 0) min = ns;
+    if (max === null || compareNs(ns, max) > 0) max = ns;
+  };
+
+  return {
+    observe(record) {
+      const start = record.starts[slot]!;
+      if (start < 0) return;
+      const end = record.ends[slot]!;
+      const text = record.text;
+      if (min === null || max === null || !isCanonicalInteger(text, start, end)) {
+        observeText(eventTimeNs(text.slice(start, end)));
+        return;
+      }
+      if (compareInPlace(text, start, end, min) < 0) min = text.slice(start, end);
+      else if (compareInPlace(text, start, end, max) > 0) max = text.slice(start, end);
+    },
+    get min() { return min; },
+    get max() { return max; },
+  };
+}
+
+/** Digits only, no leading zero: already the canonical form eventTimeNs would return. */
+function isCanonicalInteger(text: string, start: number, end: number): boolean {
+  let c = text.charCodeAt(start);
+  if (c < CHAR_1 || c > CHAR_9) return false;
+  for (let i = start + 1; i < end; i++) {
+    c = text.charCodeAt(i);
+    if (c < CHAR_0 || c > CHAR_9) return false;
+  }
+  return true;
+}
+
+/** compareNs(text.slice(start, end), ref) without making the slice. */
+function compareInPlace(text: string, start: number, end: number, ref: string): number {
+  const length = end - start;
+  if (length !== ref.length) return length - ref.length;
+  for (let i = 0; i < length; i++) {
+    const d = text.charCodeAt(start + i) - ref.charCodeAt(i);
+    if (d !== 0) return d;
+  }
+  return 0;
+}

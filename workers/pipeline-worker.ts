@@ -1,0 +1,158 @@
+// The piscina worker entry: one BatchTask of one job in, compressed chunks out.
+//
+// Per record: scan (find the job's fields without JSON.parse) → filter → sample → encode into a
+// reused byte buffer; when it reaches `chunkBytes` it is compressed as an independent chunk
+// (concatenated chunks are one valid file).
+//
+// The batch is decoded into one string (decode-batch.ts; normally a latin1 byte copy, see
+// text-mode.ts), and every record is scanned in place in it: no per-record string is made.
+//
+// Bad records never throw: invalid JSON and wrong-typed filter fields are counted and sampled
+// into dropSamples; an exception while handling one record (which would be a bug) drops that
+// record as invalid_json with an ERR_INTERNAL sample rather than failing the whole batch,
+// because a batch that always fails would stop its partition (DESIGN.md invariant 5).
+
+import { performance } from 'node:perf_hooks';
+import { Piscina } from 'piscina';
+import type { BatchResult, BatchTask } from '../src/core/batch-task.ts';
+import { CodecError } from './codecs/codec.ts';
+import { CompiledJobCache, type CompiledJob } from './compile-job.ts';
+import { decodeBatch } from './decode-batch.ts';
+import { BytesModeWriter, Utf16ModeWriter } from './encoders/byte-writer.ts';
+import { createEventTimeRange } from './event-time-range.ts';
+import { FilterVerdict } from './filter.ts';
+import { fromBytesText } from './text-mode.ts';
+
+const MAX_DROP_SAMPLES = 5;
+const MAX_DROP_SAMPLE_CHARS = 200;
+const SNIPPET_CHARS = 80;
+/** An output buffer larger than this is not kept between batches (bounded worker memory). */
+const MAX_KEPT_BUFFER_BYTES = 64 * 1024 * 1024;
+
+const cache = new CompiledJobCache(256);
+// One output buffer per text mode, reused by every batch this worker runs.
+const bytesWriter = new BytesModeWriter();
+const utf16Writer = new Utf16ModeWriter();
+
+/** Piscina entry. Chunks' ArrayBuffers are moved (transferred) back, not copied. */
+export default async function pipelineWorker(task: BatchTask): Promise<BatchResult> {
+  const result = processBatch(cache.get(task.job), task);
+  const movable = {
+    [Piscina.transferableSymbol]: result.chunks.map((chunk) => chunk.buffer),
+    [Piscina.valueSymbol]: result,
+  };
+  // Piscina unwraps the movable on its way out: the pool's caller receives `result` itself.
+  return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]) as unknown as BatchResult;
+}
+
+/** Processes one batch with an already compiled job. Exported for tests and benchmarks. */
+export function processBatch(job: CompiledJob, task: BatchTask): BatchResult {
+  const startedAt = performance.now();
+  const { scanner, record, filter, encoder, codec } = job;
+  const sampler = job.sampler(task.sampleSeed);
+  const eventTimes = createEventTimeRange(job.eventTimeSlot);
+  const { text, charEnds: ends } = decodeBatch(task.data, task.ends, task.count, job.textMode);
+  const count = ends.length;
+  const out = job.textMode === 'bytes' ? bytesWriter : utf16Writer;
+  out.reset(new Uint8Array(task.data));
+  const chunkLimit = task.chunkBytes > 0 ? task.chunkBytes : Infinity;
+  const { batchPrefix, recordDelimiter } = encoder;
+  const showText = job.textMode === 'bytes' ? fromBytesText : (t: string): string => t;
+
+  const chunks: Uint8Array[] = [];
+  const dropSamples: string[] = [];
+  let recordsOut = 0, filtered = 0, sampled = 0, invalidJson = 0, wrongType = 0;
+  let bytesEncoded = 0, bytesCompressed = 0;
+
+  const flush = (): void => {
+    bytesEncoded += out.pos;
+    let compressed: Uint8Array;
+    try {
+      compressed = codec.compress(out.view());
+    } catch (cause) {
+      throw cause instanceof CodecError ? cause : new CodecError(`${codec.name} compression failed`, { cause });
+    }
+    compressed = ownedBytes(compressed);
+    chunks.push(compressed);
+    bytesCompressed += compressed.length;
+    out.pos = 0;
+  };
+  const sampleDrop = (reason: string, index: number, start: number, end: number): void => {
+    if (dropSamples.length >= MAX_DROP_SAMPLES) return;
+    const snippet = JSON.stringify(showText(text.slice(start, Math.min(end, start + SNIPPET_CHARS))));
+    dropSamples.push(`${reason}: record ${index} (${end - start} chars): ${snippet}`.slice(0, MAX_DROP_SAMPLE_CHARS));
+  };
+
+  let start = 0;
+  for (let i = 0; i < count; i++) {
+    const from = start;
+    const to = ends[i]!;
+    start = to;
+    const rollback = out.pos;
+    try {
+      if (!scanner.scan(text, from, to, record)) {
+        invalidJson++;
+        sampleDrop('invalid_json', i, from, to);
+        continue;
+      }
+      const verdict = filter.test(record);
+      if (verdict !== FilterVerdict.KEEP) {
+        if (verdict === FilterVerdict.REJECT) {
+          filtered++;
+        } else {
+          wrongType++;
+          sampleDrop('wrong_type', i, from, to);
+        }
+        continue;
+      }
+      if (!sampler.keep()) {
+        sampled++;
+        continue;
+      }
+      out.fragment(recordsOut === 0 ? batchPrefix : recordDelimiter);
+      encoder.encodeRecord(record, out);
+      eventTimes.observe(record);
+      recordsOut++;
+    } catch (error) {
+      out.pos = rollback; // no half-written record in the output
+      invalidJson++;
+      const message = error instanceof Error ? error.message : String(error);
+      if (dropSamples.length < MAX_DROP_SAMPLES) {
+        dropSamples.push(`ERR_INTERNAL: record ${i}: ${message}`.slice(0, MAX_DROP_SAMPLE_CHARS));
+      }
+      continue;
+    }
+    if (out.pos >= chunkLimit) flush();
+  }
+  if (recordsOut > 0) {
+    out.fragment(encoder.batchSuffix);
+    if (out.pos > 0) flush();
+  }
+  out.shrink(MAX_KEPT_BUFFER_BYTES);
+
+  return {
+    chunks,
+    recordsIn: count,
+    recordsOut,
+    filtered,
+    sampled,
+    dropped: { invalid_json: invalidJson, wrong_type: wrongType },
+    bytesEncoded,
+    bytesCompressed,
+    minEventTimeNs: eventTimes.min,
+    maxEventTimeNs: eventTimes.max,
+    dropSamples,
+    workerMicros: Math.round((performance.now() - startedAt) * 1000),
+  };
+}
+
+/**
+ * A chunk whose ArrayBuffer holds exactly its bytes, so it can be transferred. A codec may
+ * return a view into a larger or pooled buffer (Node's Buffer pool cannot be transferred, and
+ * transferring a shared one would detach other data).
+ */
+function ownedBytes(chunk: Uint8Array): Uint8Array {
+  const whole = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength &&
+    chunk.buffer instanceof ArrayBuffer;
+  return whole ? chunk : new Uint8Array(chunk);
+}
