@@ -28,6 +28,8 @@ export interface ServiceOptions {
   shutdownTimeoutMs?: number;
   /** Handle SIGINT/SIGTERM (off in tests that run several services in one process). */
   handleSignals?: boolean;
+  /** Worker entry module; tests substitute one that misbehaves on purpose. */
+  workerFile?: string;
 }
 
 export interface ServiceOutcome {
@@ -43,6 +45,7 @@ export async function runService(options: ServiceOptions): Promise<ServiceOutcom
   const startedAt = Date.now();
   const pool = new WorkerPool({
     threads: config.pipeline.workers,
+    ...(options.workerFile ? { filename: options.workerFile } : {}),
     onAttemptFailed: (attempt, error) => {
       pipeline.stats.workerFailures++;
       log.error({ attempt, err: error instanceof Error ? error.message : String(error) }, 'a worker failed a batch; retrying it');

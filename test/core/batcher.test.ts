@@ -5,7 +5,9 @@ import { Batcher } from '../../src/core/batcher.ts';
 import { createJobRuntime, type JobRuntime } from '../../src/core/job-runtime.ts';
 import type { OpenBatch } from '../../src/core/open-batch.ts';
 import type { Destination } from '../../src/destinations/destination.ts';
-import type { Job } from '../../src/jobs/types.ts';
+import { LOGPUSH_LIMITS, type Job } from '../../src/jobs/types.ts';
+import { validateJob } from '../../src/jobs/validate.ts';
+import { goodJob } from '../jobs/helpers.ts';
 import { Router } from '../../src/core/router.ts';
 
 const nullDestination: Destination = {
@@ -14,36 +16,11 @@ const nullDestination: Destination = {
   close: async () => {},
 };
 
+/** A valid job (through the real validator) with the given effective fields replaced. */
 function job(overrides: Partial<Job>): Job {
-  return {
-    id: 1,
-    version: 1,
-    name: null,
-    enabled: true,
-    dataset: 'http_requests',
-    tenant: { zone_id: 'zone-a' },
-    destination_conf: 'file:///tmp/x',
-    filter: null,
-    output_options: {
-      field_names: ['ClientIP'],
-      output_type: 'ndjson',
-      timestamp_format: 'unixnano',
-      sample_rate: 1,
-      batch_prefix: '',
-      batch_suffix: '',
-      record_prefix: '{',
-      record_suffix: '}\n',
-      record_delimiter: '',
-      field_delimiter: ',',
-      record_template: null,
-      'CVE-2021-44228': false,
-    },
-    max_upload_bytes: 1_000_000,
-    max_upload_records: 1_000,
-    max_upload_interval_seconds: 30,
-    compression: 'none',
-    ...overrides,
-  };
+  const result = validateJob(goodJob(), { limits: { ...LOGPUSH_LIMITS, min_upload_records: 1, min_upload_bytes: 1 } });
+  assert.ok(result.ok);
+  return { ...result.value, ...overrides };
 }
 
 function harness(j: Job) {
