@@ -128,6 +128,8 @@ export async function runService(options: ServiceOptions): Promise<ServiceOutcom
   process.off('SIGTERM', onSigterm);
   await pool.destroy();
   await pipeline.shutdown();
+  // Deliveries are done (or abandoned): sources record their final positions (Kafka commits).
+  await Promise.all(options.sources.map((source) => source.close?.()));
 
   const undelivered = pipeline.positions().reduce((sum, p) => sum + p.outstanding, 0);
   for (const line of summaryLines(pipeline.stats, Date.now() - startedAt)) print(line);

@@ -19,6 +19,9 @@ const USER_ERROR_EXIT: Record<string, number> = {
   ERR_INPUT: 1,
   ERR_DESTINATION_UNSUPPORTED: 2,
   ERR_DESTINATION_CONF: 2,
+  ERR_KAFKA_UNREACHABLE: 1,
+  ERR_KAFKA_TOPIC: 2,
+  ERR_KAFKA_AUTH: 2,
 };
 
 export function asUserError(error: unknown): { exitCode: number; lines: string[] } | null {

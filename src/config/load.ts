@@ -69,8 +69,46 @@ function validateJobs(rawJobs: unknown[], limits: LimitsConfig, problems: Proble
   return jobs;
 }
 
-/** Validates an already-parsed config value (tests, the embedded default). Throws ConfigError. */
-export function parseConfig(value: unknown, source: string): Config {
+/** Environment variables that override the Kafka connection settings of every kafka source. */
+export interface KafkaEnv {
+  SLUICE_KAFKA_BROKERS?: string | undefined;
+  SLUICE_KAFKA_USERNAME?: string | undefined;
+  SLUICE_KAFKA_PASSWORD?: string | undefined;
+}
+
+/**
+ * Applies SLUICE_KAFKA_BROKERS (comma list), SLUICE_KAFKA_USERNAME and SLUICE_KAFKA_PASSWORD to
+ * every `type: kafka` source before validation, so a bad override is reported at the JSON path
+ * it lands on. Credentials in the environment keep them out of the config file; a username or
+ * password given without a `sasl` block creates one (mechanism plain unless the file says).
+ * Returns a copy; the input is not modified.
+ */
+export function applyKafkaEnv(value: unknown, env: KafkaEnv): unknown {
+  const brokers = env.SLUICE_KAFKA_BROKERS?.trim() ? env.SLUICE_KAFKA_BROKERS.split(',').map((b) => b.trim()).filter((b) => b !== '') : undefined;
+  const username = env.SLUICE_KAFKA_USERNAME || undefined;
+  const password = env.SLUICE_KAFKA_PASSWORD || undefined;
+  const sources = own(value, 'sources');
+  if ((!brokers && !username && !password) || !Array.isArray(sources)) return value;
+  const patched = sources.map((source: unknown) => {
+    if (own(source, 'type') !== 'kafka') return source;
+    const copy: Record<string, unknown> = { ...(source as Record<string, unknown>) };
+    if (brokers) copy.brokers = brokers;
+    if (username || password) {
+      const sasl = own(copy, 'sasl');
+      const base = sasl !== null && typeof sasl === 'object' && !Array.isArray(sasl) ? (sasl as Record<string, unknown>) : {};
+      copy.sasl = { ...base, ...(username ? { username } : {}), ...(password ? { password } : {}) };
+    }
+    return copy;
+  });
+  return { ...(value as Record<string, unknown>), sources: patched };
+}
+
+/**
+ * Validates an already-parsed config value (tests, the embedded default). Throws ConfigError.
+ * `env` supplies the SLUICE_KAFKA_* overrides (default: process.env).
+ */
+export function parseConfig(rawValue: unknown, source: string, env: KafkaEnv = process.env): Config {
+  const value = applyKafkaEnv(rawValue, env);
   const problems: Problem[] = [];
   const top = parseWithProblems(ConfigSchema, value, '$', problems);
   // Jobs are validated even when other parts of the config are broken: all problems at once.

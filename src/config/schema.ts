@@ -54,8 +54,79 @@ export const NdjsonSourceSchema = z.strictObject({
   tenant: TenantIdSchema.describe('The zone or account id every event in the file belongs to.'),
 }).describe('NDJSON events from a file or stdin.');
 
+export const DEFAULT_KAFKA_CLIENT_ID = 'sluice';
+export const DEFAULT_KAFKA_COMMIT_INTERVAL_MS = 1000;
+export const DEFAULT_KAFKA_SESSION_TIMEOUT_MS = 30_000;
+export const DEFAULT_KAFKA_MAX_BYTES_PER_PARTITION = 1024 * 1024;
+
+/** host:port or [ipv6]:port, port 1–65535. */
+const BROKER_PATTERN = /^(?:\[[0-9A-Fa-f:.]+\]|[^\s:[\]/]+):([0-9]{1,5})$/;
+
+const BrokerSchema = z.string().check((ctx) => {
+  const match = BROKER_PATTERN.exec(ctx.value);
+  const port = match ? Number(match[1]) : 0;
+  if (!match || port < 1 || port > 65535) {
+    ctx.issues.push({ code: 'custom', input: ctx.value, message: `must be host:port (e.g. 127.0.0.1:9092), got ${JSON.stringify(ctx.value)}` });
+  }
+});
+
+/** Kafka's legal topic names: 1–249 of [a-zA-Z0-9._-], not "." or "..". */
+const KafkaTopicNameSchema = z.string().check((ctx) => {
+  if (!/^[a-zA-Z0-9._-]{1,249}$/.test(ctx.value) || ctx.value === '.' || ctx.value === '..') {
+    ctx.issues.push({ code: 'custom', input: ctx.value, message: `is not a legal Kafka topic name (1–249 of a-z A-Z 0-9 . _ -), got ${JSON.stringify(ctx.value)}` });
+  }
+});
+
+export const TenantFromSchema = z.strictObject({
+  key: z.literal(true).optional().describe('The tenant (zone or account id) is the record key.'),
+  header: z.string().min(1).optional().describe('The tenant is the value of this record header.'),
+}).check((ctx) => {
+  const byKey = ctx.value.key === true;
+  const byHeader = ctx.value.header !== undefined;
+  if (byKey === byHeader) {
+    ctx.issues.push({ code: 'custom', input: ctx.value, message: byKey ? 'set either key: true or header: "<name>", not both' : 'must say where the tenant is: { key: true } or { header: "<name>" }' });
+  }
+}).describe('Where each record\'s tenant (zone or account id) comes from.');
+
+export const KafkaTopicSchema = z.strictObject({
+  topic: KafkaTopicNameSchema.describe('Topic name.'),
+  dataset: DatasetSchema.describe('Which dataset the topic\'s records belong to.'),
+  tenant_from: TenantFromSchema,
+}).describe('A topic to consume and what its records are.');
+
+export const KafkaSaslSchema = z.strictObject({
+  mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).default('plain').describe('SASL mechanism; default plain.'),
+  username: z.string().min(1).describe('SASL user name (env SLUICE_KAFKA_USERNAME overrides).'),
+  password: z.string().min(1).describe('SASL password (env SLUICE_KAFKA_PASSWORD overrides). Never logged.'),
+}).describe('SASL authentication.');
+
+export const KafkaSourceSchema = z.strictObject({
+  type: z.literal('kafka'),
+  brokers: z.array(BrokerSchema).min(1).describe('Bootstrap brokers, host:port (env SLUICE_KAFKA_BROKERS, comma separated, overrides).'),
+  client_id: z.string().min(1).default(DEFAULT_KAFKA_CLIENT_ID).describe(`Kafka client id; default "${DEFAULT_KAFKA_CLIENT_ID}".`),
+  group_id: z.string().min(1).describe('Consumer group id; committed offsets belong to it.'),
+  topics: z.array(KafkaTopicSchema).min(1).check((ctx) => {
+    const seen = new Map<string, number>();
+    ctx.value.forEach((t, i) => {
+      const first = seen.get(t.topic);
+      if (first === undefined) seen.set(t.topic, i);
+      else ctx.issues.push({ code: 'custom', input: t.topic, path: [i, 'topic'], message: `topic ${JSON.stringify(t.topic)} is already listed at topics[${first}]` });
+    });
+  }).describe('Topics to consume, each with its dataset and tenant location.'),
+  sasl: KafkaSaslSchema.optional(),
+  ssl: z.boolean().default(false).describe('Connect with TLS (system CAs); default false.'),
+  from_beginning: z.boolean().default(true).describe('A group with no committed offset starts at the earliest record (true, default) or the latest (false).'),
+  commit_interval_ms: z.int().min(10).max(3_600_000).default(DEFAULT_KAFKA_COMMIT_INTERVAL_MS)
+    .describe(`How often delivered positions are committed; also on rebalance and shutdown. Default ${DEFAULT_KAFKA_COMMIT_INTERVAL_MS}.`),
+  session_timeout_ms: z.int().min(1000).max(3_600_000).default(DEFAULT_KAFKA_SESSION_TIMEOUT_MS)
+    .describe(`Consumer group session timeout; default ${DEFAULT_KAFKA_SESSION_TIMEOUT_MS}.`),
+  max_bytes_per_partition: z.int().min(1024).default(DEFAULT_KAFKA_MAX_BYTES_PER_PARTITION)
+    .describe('Most bytes one fetch returns per partition; default 1 MiB.'),
+  dead_letter_topic: KafkaTopicNameSchema.optional().describe('Topic poison records are copied to (not wired yet: accepted and reported at start).'),
+}).describe('Kafka consumer group (kafkajs); at-least-once: offsets are committed only up to delivered records.');
+
 /** Add new source kinds here (and a case in src/sources/create.ts). */
-export const SOURCE_SCHEMAS = [GeneratorSourceSchema, NdjsonSourceSchema] as const;
+export const SOURCE_SCHEMAS = [GeneratorSourceSchema, NdjsonSourceSchema, KafkaSourceSchema] as const;
 export const SourceSchema = z.discriminatedUnion('type', SOURCE_SCHEMAS);
 
 export const ConfigSchema = z.strictObject({
@@ -77,6 +148,9 @@ export type PipelineConfig = z.output<typeof PipelineSchema>;
 export type SourceConfig = z.output<typeof SourceSchema>;
 export type GeneratorSourceConfig = z.output<typeof GeneratorSourceSchema>;
 export type NdjsonSourceConfig = z.output<typeof NdjsonSourceSchema>;
+export type KafkaSourceConfig = z.output<typeof KafkaSourceSchema>;
+export type KafkaTopicConfig = z.output<typeof KafkaTopicSchema>;
+export type TenantFrom = z.output<typeof TenantFromSchema>;
 
 export interface Config {
   data_dir: string;

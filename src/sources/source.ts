@@ -47,4 +47,10 @@ export interface Source {
   committable?(partition: PartitionHandle, offset: number): void;
   /** Asks the source to stop producing; `run` resolves soon after. */
   stop(): void;
+  /**
+   * Called once after `run` ended and the pipeline flushed (every deliverable record delivered or
+   * given up): the source records its final position (Kafka: commits what was delivered and
+   * leaves the group). Must not throw for a failed final commit (nothing is lost by it).
+   */
+  close?(): Promise<void>;
 }

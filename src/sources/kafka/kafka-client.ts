@@ -1,0 +1,185 @@
+// The narrow seam between KafkaSource and kafkajs: the few consumer calls the source makes
+// (ConsumerPort, faked in unit tests) and the kafkajs-backed implementation with the options
+// sluice needs: autoCommit never on, bounded connect retries for the first contact, kafkajs logs
+// routed into pino.
+
+import kafkajs from 'kafkajs';
+import type { Consumer, KafkaConfig, LogEntry, SASLOptions } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { KafkaSourceConfig } from '../../config/schema.ts';
+import { registerKafkaCodecs } from './codecs.ts';
+import { connectError, unknownTopicError } from './errors.ts';
+import type { TenantCarrier } from './tenant.ts';
+
+export interface BatchMessage extends TenantCarrier {
+  offset: string;
+  value: Buffer | null;
+}
+
+/** The part of kafkajs's EachBatchPayload the source uses. */
+export interface BatchPayload {
+  batch: { topic: string; partition: number; messages: BatchMessage[] };
+  resolveOffset(offset: string): void;
+  /** Pauses this batch's partition (kafkajs stops fetching it until resumed). */
+  pause(): () => void;
+  /** True if a seek made this batch's offsets obsolete. */
+  isStale(): boolean;
+}
+
+export interface TopicPartitions {
+  topic: string;
+  partitions?: number[];
+}
+
+export interface ConsumerPort {
+  subscribe(options: { topics: string[]; fromBeginning: boolean }): Promise<void>;
+  /** Joins the group and starts fetching; resolves once the first join finished. */
+  run(options: { eachBatch: (payload: BatchPayload) => Promise<void> }): Promise<void>;
+  /** A join completed: `assignment` is every partition this member now owns, by topic. */
+  onGroupJoin(listener: (assignment: Record<string, number[]>) => void): void;
+  /** A rebalance was announced (our partitions are about to be revoked). */
+  onRebalancing(listener: () => void): void;
+  /** The consumer crashed; `restart` says whether kafkajs restarts it (it left the group either way). */
+  onCrash(listener: (error: Error, restart: boolean) => void): void;
+  pause(topics: TopicPartitions[]): void;
+  resume(topics: TopicPartitions[]): void;
+  seek(target: { topic: string; partition: number; offset: string }): void;
+  commitOffsets(offsets: Array<{ topic: string; partition: number; offset: string }>): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export interface TopicCheck {
+  topic: string;
+  /** JSON path of the topic in the config, for the error message. */
+  path: string;
+}
+
+export interface KafkaConnection {
+  /** First contact with bounded retries: connects, checks that every topic exists. Throws KafkaSourceError. */
+  preflight(topics: readonly TopicCheck[]): Promise<void>;
+  readonly consumer: ConsumerPort;
+}
+
+/** Connection-level settings shared by the preflight admin and the consumer. */
+function clientConfig(config: KafkaSourceConfig): KafkaConfig {
+  const sasl: SASLOptions | undefined = config.sasl === undefined
+    ? undefined
+    : { mechanism: config.sasl.mechanism, username: config.sasl.username, password: config.sasl.password } as SASLOptions;
+  return {
+    brokers: config.brokers,
+    clientId: config.client_id,
+    ssl: config.ssl,
+    ...(sasl ? { sasl } : {}),
+    connectionTimeout: 3000,
+  };
+}
+
+const { logLevel } = kafkajs;
+
+/** kafkajs's console logger would write unstructured lines to stdout; send them to pino instead. */
+function pinoLogCreator(log: Logger) {
+  return () => ({ namespace, level, log: entry }: LogEntry) => {
+    const { message, timestamp: _t, logger: _l, ...fields } = entry;
+    const line = { kafkajs: namespace, ...fields };
+    // kafkajs INFO is chatty (every join, every stop): debug here; its ERROR lines repeat what
+    // a crash event or a mapped KafkaSourceError reports, but stay visible as errors.
+    if (level === logLevel.ERROR) log.error(line, message);
+    else if (level === logLevel.WARN) log.warn(line, message);
+    else if (level === logLevel.INFO) log.debug(line, message);
+    else log.trace(line, message);
+  };
+}
+
+function heartbeatInterval(sessionTimeoutMs: number): number {
+  // kafkajs requires heartbeat < session timeout; a third of it is Kafka's recommendation.
+  return Math.min(3000, Math.floor(sessionTimeoutMs / 3));
+}
+
+let warningFilterInstalled = false;
+
+/**
+ * kafkajs 2.2.4's request queue calls setTimeout(fn, throttledUntil - Date.now()) with
+ * throttledUntil = -1 when nothing is throttled; Node 24 clamps that to 1 ms (harmless) but
+ * prints a TimeoutNegativeWarning on stderr, which would break "one clear line" for a user
+ * error. Only that warning type is dropped; every other warning passes through unchanged.
+ */
+function dropKafkajsNegativeTimeoutWarning(): void {
+  if (warningFilterInstalled) return;
+  warningFilterInstalled = true;
+  const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+  process.emitWarning = ((warning: unknown, ...rest: unknown[]) => {
+    const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: unknown } | undefined)?.type;
+    if (type === 'TimeoutNegativeWarning') return;
+    emit(warning, ...rest);
+  }) as typeof process.emitWarning;
+}
+
+export function connectKafka(config: KafkaSourceConfig, log: Logger): KafkaConnection {
+  registerKafkaCodecs();
+  dropKafkajsNegativeTimeoutWarning();
+  const consumerKafka = new kafkajs.Kafka({ ...clientConfig(config), logLevel: logLevel.INFO, logCreator: pinoLogCreator(log) });
+  const consumer: Consumer = consumerKafka.consumer({
+    groupId: config.group_id,
+    sessionTimeout: config.session_timeout_ms,
+    heartbeatInterval: heartbeatInterval(config.session_timeout_ms),
+    maxBytesPerPartition: config.max_bytes_per_partition,
+    // Also how long a fetch sleeps when every partition is paused: short, so intake resumes
+    // promptly after backpressure ends, and a long poll on an idle topic stays cheap.
+    maxWaitTimeInMs: 500,
+    allowAutoTopicCreation: false,
+  });
+
+  const port: ConsumerPort = {
+    subscribe: (options) => consumer.subscribe(options),
+    run: ({ eachBatch }) => consumer.run({
+      // kafkajs must never commit on its own: commits follow delivery (CommitScheduler).
+      autoCommit: false,
+      // Offsets are resolved by the source, only up to records actually pushed, so a batch cut
+      // short by backpressure is re-fetched from the first record not taken.
+      eachBatchAutoResolve: false,
+      eachBatch,
+    }),
+    onGroupJoin: (listener) => {
+      consumer.on(consumer.events.GROUP_JOIN, (event) => listener(event.payload.memberAssignment as Record<string, number[]>));
+    },
+    onRebalancing: (listener) => {
+      consumer.on(consumer.events.REBALANCING, () => listener());
+    },
+    onCrash: (listener) => {
+      consumer.on(consumer.events.CRASH, (event) => listener(event.payload.error, event.payload.restart));
+    },
+    pause: (topics) => consumer.pause(topics),
+    resume: (topics) => consumer.resume(topics),
+    seek: (target) => consumer.seek(target),
+    commitOffsets: (offsets) => consumer.commitOffsets(offsets),
+    disconnect: () => consumer.disconnect(),
+  };
+
+  return {
+    consumer: port,
+    async preflight(topics) {
+      // A separate, silent client with few retries: kafkajs retries forever-ish by default and
+      // logs every attempt; an operator with a wrong broker address wants one line, fast.
+      const probe = new kafkajs.Kafka({
+        ...clientConfig(config),
+        logLevel: logLevel.NOTHING,
+        retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 },
+      });
+      const admin = probe.admin();
+      try {
+        let existing: string[];
+        try {
+          await admin.connect();
+          existing = await admin.listTopics();
+        } catch (error) {
+          throw connectError(error, config.brokers);
+        }
+        const known = new Set(existing);
+        const missing = topics.find((t) => !known.has(t.topic));
+        if (missing) throw unknownTopicError(missing.topic, config.brokers, missing.path);
+      } finally {
+        await admin.disconnect().catch(() => {});
+      }
+    },
+  };
+}
