@@ -69,10 +69,10 @@ export async function runService(options: ServiceOptions): Promise<ServiceOutcom
   let stopping = false;
   let resolveStop!: () => void;
   const stopRequested = new Promise<void>((r) => (resolveStop = r));
-  const stop = (why: string) => {
+  const stop = (why: string, level: 'info' | 'debug' = 'info') => {
     if (stopping) return;
     stopping = true;
-    log.info({ reason: why }, 'stopping: no new records, flushing open batches');
+    log[level]({ reason: why }, 'stopping: no new records, flushing open batches');
     for (const source of options.sources) source.stop();
     resolveStop();
   };
@@ -107,7 +107,8 @@ export async function runService(options: ServiceOptions): Promise<ServiceOutcom
   const failed = sourcesDone.then(
     () => stop('input finished'),
     (error: unknown) => {
-      stop('a source failed');
+      // The error itself is what the user sees (one line from the CLI); no need to say it twice.
+      stop('a source failed', 'debug');
       throw error;
     },
   );
@@ -132,7 +133,10 @@ export async function runService(options: ServiceOptions): Promise<ServiceOutcom
   await Promise.all(options.sources.map((source) => source.close?.()));
 
   const undelivered = pipeline.positions().reduce((sum, p) => sum + p.outstanding, 0);
-  for (const line of summaryLines(pipeline.stats, Date.now() - startedAt)) print(line);
+  // A source that failed before delivering anything (unreachable broker, unknown topic) is a
+  // startup error: the CLI prints it as one line, and a summary of zeros would only be noise.
+  const startedUp = !sourceError || pipeline.stats.recordsIn > 0;
+  if (startedUp) for (const line of summaryLines(pipeline.stats, Date.now() - startedAt)) print(line);
   for (const runtime of pipeline.runtimes) {
     const h = runtime.health;
     if (h.error_message) print(`job ${runtime.job.id}: last error ${h.last_error}: ${h.error_message}`);
