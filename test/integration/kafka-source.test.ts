@@ -29,6 +29,7 @@ const CODECS = [
   ['gzip', CompressionTypes.GZIP],
   ['snappy', CompressionTypes.Snappy],
   ['zstd', CompressionTypes.ZSTD],
+  ['lz4', CompressionTypes.LZ4],
 ] as const;
 const DEADLINE_MS = 120_000;
 
@@ -133,7 +134,7 @@ describe('Kafka source on a real broker', { timeout: 300_000 }, () => {
     assert.equal(lines.length, want.size, `${job}: nothing else in the output`);
   }
 
-  it('delivers every record of each codec (none, gzip, snappy, zstd) exactly once', () => {
+  it('delivers every record of each codec (none, gzip, snappy, zstd, lz4) exactly once', () => {
     assert.equal(outcome.undelivered, 0);
     assert.equal(outcome.pipeline.stats.recordsIn, produced.length);
     assertExactlyOnce('a', zoneA);

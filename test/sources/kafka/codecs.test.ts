@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import kafkajs from 'kafkajs';
 import snappy from 'snappy';
 import { compress as zstdCompress } from 'zstd-napi';
-import { gzipCodec, registerKafkaCodecs, snappyCodec, zstdCodec } from '../../../src/sources/kafka/codecs.ts';
+import { gzipCodec, lz4Codec, registerKafkaCodecs, snappyCodec, zstdCodec } from '../../../src/sources/kafka/codecs.ts';
 import { decodeKafkaSnappy, encodeKafkaSnappy, isXerialFramed, SnappyFramingError } from '../../../src/sources/kafka/xerial-snappy.ts';
 
 /** Compressible but not trivial: JSON-ish lines with random ids. */
@@ -92,6 +92,16 @@ describe('snappy codec with xerial framing', () => {
   });
 });
 
+describe('lz4 codec', () => {
+  it('round-trips LZ4 frames (magic 04 22 4d 18), as Kafka record batches carry them', () => {
+    const input = Buffer.from('{"ClientIP":"10.0.0.1","RayID":"3a6050bcbe121a87"}\n'.repeat(500));
+    const frame = lz4Codec.compress({ buffer: input });
+    assert.equal(frame.subarray(0, 4).toString('hex'), '04224d18');
+    assert.ok(frame.length < input.length / 5);
+    assert.deepEqual(lz4Codec.decompress(frame), input);
+  });
+});
+
 describe('zstd codec', () => {
   it('decompresses a standard zstd frame and round-trips its own output', () => {
     const input = sample(64_000);
@@ -107,5 +117,6 @@ describe('registerKafkaCodecs', () => {
     assert.equal(CompressionCodecs[CompressionTypes.GZIP](), gzipCodec);
     assert.equal(CompressionCodecs[CompressionTypes.Snappy](), snappyCodec);
     assert.equal(CompressionCodecs[CompressionTypes.ZSTD](), zstdCodec);
+    assert.equal(CompressionCodecs[CompressionTypes.LZ4](), lz4Codec);
   });
 });
