@@ -14,7 +14,7 @@
 
 import type { OutputOptions } from '../src/jobs/types.ts';
 import type { ScannedRecord } from './scanned-record.ts';
-import { utf8, type ByteWriter } from './encoders/byte-writer.ts';
+import { utf8, type ByteWriter, type Fragment } from './encoders/byte-writer.ts';
 import { createCsvRecordEncoder } from './encoders/csv.ts';
 import { planFields } from './encoders/field-values.ts';
 import { createNdjsonRecordEncoder } from './encoders/ndjson.ts';
@@ -27,11 +27,11 @@ export interface RecordEncoder {
   /** The record fields the encoder reads (the scanner must track them). */
   readonly fields: readonly string[];
   /** UTF-8, written once before the first record of a batch with output. */
-  readonly batchPrefix: Uint8Array;
+  readonly batchPrefix: Fragment;
   /** UTF-8, written once after the last record. */
-  readonly batchSuffix: Uint8Array;
+  readonly batchSuffix: Fragment;
   /** UTF-8, written between consecutive records of a batch. */
-  readonly recordDelimiter: Uint8Array;
+  readonly recordDelimiter: Fragment;
   /** Appends the record's output (without record_delimiter) to `out`. */
   encodeRecord(record: ScannedRecord, out: ByteWriter): void;
 }
@@ -54,6 +54,7 @@ export function compileEncoder(
 ): RecordEncoder {
   const valueOptions = {
     timestampFields: new Set(timestampFields),
+    timestampFormat: options.timestamp_format,
     formatTimestamp: createTimestampFormatter(options.timestamp_format),
     rewriteLog4j: options['CVE-2021-44228'],
   };

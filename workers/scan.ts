@@ -1,21 +1,45 @@
 // The field scanner: finds the raw values of a job's fields in one JSON record without JSON.parse.
 //
-// Why not JSON.parse: a worker only needs ~10 of ~60 top-level fields. Parsing builds every
+// Why not JSON.parse: a worker only needs ~10 of ~50 top-level fields. Parsing builds every
 // value (strings, nested objects, doubles that round 19-digit unixnano integers) and the garbage
-// collector then pays for all of it. Walking the text once with charCodeAt and remembering where
-// the wanted values start and end is several times faster (bench/scan.bench.ts) and keeps every
-// value byte-exact.
+// collector then pays for all of it. Walking the text once and remembering where the wanted
+// values start and end is several times faster (bench/scan.bench.ts) and keeps every value
+// byte-exact.
 //
-// The scanner is also the validator: it accepts exactly the texts for which JSON.parse returns
-// an object (RFC 8259 grammar: no trailing commas, no leading zeros, no control characters in
-// strings, valid escapes). It never throws and always terminates: every loop moves `pos` forward
-// and every read is bounded by `end`, which matters because `text` may be a whole batch with
-// other records after `end`. Nesting is tracked with an explicit stack, not recursion, so deep
-// input cannot overflow the call stack.
+// What the scanner validates (its acceptance contract; test/workers/scan.test.ts checks it
+// against JSON.parse):
+//   1. Every record JSON.parse accepts as an object is accepted, with identical values.
+//   2. The record's structure is validated completely, at every depth: one object, `"key":value`
+//      members separated by commas, balanced and matching brackets, the JSON number grammar,
+//      the literals true/false/null, JSON whitespace only, nothing after the closing brace.
+//      Every string must be terminated (a quote preceded by an odd run of backslashes does not
+//      end it). A broken record is rejected.
+//   3. Every tracked value (the slots: what the encoder outputs, the filter reads and the event
+//      time comes from) is validated strictly, including the contents of its strings at any
+//      depth: valid escapes only, no raw control characters. So everything written out or
+//      compared is valid JSON (a raw newline in an output value would break an NDJSON line).
+//   4. Not checked: the contents of strings that are not part of a tracked value, i.e. keys
+//      and untracked string values. A raw control character or a bad escape there is accepted
+//      although JSON.parse would reject it. Such text never reaches the output, and checking
+//      it costs a character loop over most of the record (~40% of the scan time here).
+// Keys written with escapes (`"\u0041B"`) are decoded before matching; one whose escapes are
+// invalid simply matches no field.
 //
-// Key matching allocates nothing: tracked names are grouped by length and a key is compared
-// in place, character by character. Only a key that contains an escape (`"\u0041"`, rare) is
-// decoded to a string before lookup.
+// Speed: on a one-byte string a charCodeAt loop costs ~1–1.6 ns per character here, while
+// String.prototype.indexOf is native and much faster per character, so the ends of keys and of
+// untracked strings are found with indexOf('"'). A backslash would make that wrong (the quote
+// may be escaped); backslashes are rare, so the next one is looked up once per occurrence in
+// the whole text and remembered (a batch text of thousands of records costs one search per
+// backslash in it, not one per string). Tracked strings take the exact character loop.
+//
+// It never throws and always terminates: every loop moves `pos` forward and every read is
+// bounded by `end`, which matters because `text` may be a whole batch with other records after
+// `end`. Nesting is tracked with an explicit stack, not recursion, so deep input cannot
+// overflow the call stack.
+//
+// Key matching allocates nothing: tracked names are grouped by length, pre-screened by two
+// characters and compared in place with startsWith. Only a key that contains an escape (rare) is decoded to a
+// string before lookup.
 
 import type { ScannedRecord } from './scanned-record.ts';
 
@@ -29,8 +53,8 @@ export interface FieldScanner {
    * Scans text[start, end), which must hold exactly one JSON object (surrounding whitespace
    * allowed). Sets out.text = text and out.starts/ends[slot] to the raw value range (absolute
    * indices into `text`) of each tracked top-level key present, -1 for absent ones. Returns
-   * false if the text is not a valid JSON object (then `out` is unspecified). Duplicate keys:
-   * the last one wins, as with JSON.parse.
+   * false if the text is not a JSON object by the contract above (then `out` is unspecified).
+   * Duplicate keys: the last one wins, as with JSON.parse.
    */
   scan(text: string, start: number, end: number, out: ScannedRecord): boolean;
 }
@@ -50,8 +74,9 @@ export function createFieldScanner(fields: readonly string[]): FieldScanner {
 
   // Candidates by key length, flattened: those for length L are [firstCandidate[L], firstCandidate[L+1]).
   // Each is pre-screened by its middle and last character before a full comparison, so an
-  // untracked key usually costs a couple of integer comparisons. (String.prototype.startsWith
-  // with a position is not optimised by V8 here: ~40 ns a call, as slow as a charCodeAt loop.)
+  // untracked key usually costs a couple of integer comparisons. The full comparison is
+  // String.prototype.startsWith at a position: native, and ~5% faster over the whole scan than a
+  // charCodeAt loop on 10 tracked keys of ~15 characters (Node 24, bench/scan.bench.ts).
   let maxLength = 0;
   for (const name of unique) maxLength = Math.max(maxLength, name.length);
   const firstCandidate = new Int32Array(maxLength + 2);
@@ -72,14 +97,8 @@ export function createFieldScanner(fields: readonly string[]): FieldScanner {
   firstCandidate[maxLength + 1] = candidateNames.length;
   const slotCount = unique.length;
 
-  /** Slot of the key text[keyStart, keyEnd) (between the quotes), or -1. */
-  function matchKey(text: string, keyStart: number, keyEnd: number, escaped: boolean): number {
-    if (escaped) {
-      // Rare: the key has escapes, so its text differs from its name. The key was already
-      // validated by skipString, so JSON.parse cannot throw here.
-      const name = JSON.parse(text.slice(keyStart - 1, keyEnd + 1)) as string;
-      return slotByName.get(name) ?? -1;
-    }
+  /** Slot of the key text[keyStart, keyEnd) (between the quotes, no escapes), or -1. */
+  function matchKey(text: string, keyStart: number, keyEnd: number): number {
     const len = keyEnd - keyStart;
     if (len > maxLength) return -1;
     let k = firstCandidate[len]!;
@@ -90,12 +109,16 @@ export function createFieldScanner(fields: readonly string[]): FieldScanner {
     const last = text.charCodeAt(keyEnd - 1);
     for (; k < stop; k++) {
       if (candidateMiddle[k] !== middle || candidateLast[k] !== last) continue;
-      const name = candidateNames[k]!;
-      let i = 0;
-      while (i < len && text.charCodeAt(keyStart + i) === name.charCodeAt(i)) i++;
-      if (i === len) return candidateSlots[k]!;
+      if (text.startsWith(candidateNames[k]!, keyStart)) return candidateSlots[k]!;
     }
     return -1;
+  }
+
+  /** Slot of a key written with escapes (rare): decoded first; invalid escapes match nothing. */
+  function matchEscapedKey(text: string, keyStart: number, keyEnd: number): number {
+    if (skipStringByChar(text, keyStart, keyEnd + 1) !== keyEnd + 1) return -1;
+    const name = JSON.parse(text.slice(keyStart - 1, keyEnd + 1)) as string; // valid: cannot throw
+    return slotByName.get(name) ?? -1;
   }
 
   function scan(text: string, start: number, end: number, out: ScannedRecord): boolean {
@@ -107,49 +130,75 @@ export function createFieldScanner(fields: readonly string[]): FieldScanner {
     }
     out.text = text;
     if (start < 0 || end > text.length || start > end) return false;
-
     useText(text);
 
-    let pos = skipWhitespace(text, start, end);
-    if (pos >= end || text.charCodeAt(pos) !== OPEN_BRACE) return false;
-    pos = skipWhitespace(text, pos + 1, end);
-    if (pos >= end) return false;
-    if (text.charCodeAt(pos) === CLOSE_BRACE) {
-      return skipWhitespace(text, pos + 1, end) === end;
+    let pos = start;
+    let c = text.charCodeAt(pos);
+    if (c !== OPEN_BRACE) {
+      pos = skipWhitespace(text, pos, end);
+      if (pos >= end || text.charCodeAt(pos) !== OPEN_BRACE) return false;
     }
+    pos++;
+    c = text.charCodeAt(pos);
+    if (isWhitespace(c)) {
+      pos = skipWhitespace(text, pos, end);
+      c = text.charCodeAt(pos);
+    }
+    if (pos >= end) return false;
+    if (c === CLOSE_BRACE) return skipWhitespace(text, pos + 1, end) === end;
     // Whitespace checks are inlined as "is the next character already the expected one": compact
     // JSON (the norm) then never calls skipWhitespace.
     for (;;) {
-      // A member: "key" : value
-      if (text.charCodeAt(pos) !== QUOTE) return false;
+      // A member: "key" : value. `c` is text[pos].
+      if (c !== QUOTE) return false;
       const keyStart = pos + 1;
-      stringHadEscape = false;
-      pos = skipStringInText(text, keyStart, end);
-      if (pos < 0) return false;
-      const slot = matchKey(text, keyStart, pos - 1, stringHadEscape);
+      let keyEnd = text.indexOf('"', keyStart);
+      if (keyEnd < 0 || keyEnd >= end) return false;
+      let slot: number;
+      if (nextBackslash < keyStart || keyStart < backslashSearchedFrom) findBackslash(text, keyStart);
+      if (nextBackslash < keyEnd) {
+        keyEnd = skipStringRelaxed(text, keyStart, end) - 1;
+        if (keyEnd < 0) return false;
+        slot = matchEscapedKey(text, keyStart, keyEnd);
+      } else {
+        slot = matchKey(text, keyStart, keyEnd);
+      }
+      pos = keyEnd + 1;
       if (text.charCodeAt(pos) !== COLON) {
         pos = skipWhitespace(text, pos, end);
         if (pos >= end || text.charCodeAt(pos) !== COLON) return false;
       }
       pos++;
-      let c = text.charCodeAt(pos);
-      if (c === SPACE || c === LF || c === CR || c === TAB) {
+      c = text.charCodeAt(pos);
+      if (isWhitespace(c)) {
         pos = skipWhitespace(text, pos, end);
         c = text.charCodeAt(pos);
       }
       if (pos >= end) return false;
       const valueStart = pos;
-      // Top-level values are mostly strings and numbers: handle those without the general walker.
-      if (c === QUOTE) pos = skipStringInText(text, pos + 1, end);
-      else if (c === MINUS || (c >= DIGIT_0 && c <= DIGIT_9)) pos = skipNumber(text, pos, end);
-      else pos = skipValueInText(text, pos, end);
+      // Top-level values are mostly strings and numbers: those skip without the general walker.
+      if (c === QUOTE) {
+        if (slot >= 0) {
+          pos = skipStringByChar(text, pos + 1, end);
+        } else {
+          // Untracked string (the bulk of a record): only its end matters.
+          const close = text.indexOf('"', pos + 1);
+          if (close < 0 || close >= end) return false;
+          if (nextBackslash < pos || pos < backslashSearchedFrom) findBackslash(text, pos);
+          pos = nextBackslash < close ? skipStringRelaxed(text, pos + 1, end) : close + 1;
+        }
+      } else if (c === MINUS || (c >= DIGIT_0 && c <= DIGIT_9)) {
+        pos = skipNumber(text, pos, end);
+      } else {
+        pos = skipValueInText(text, pos, end, slot >= 0);
+      }
       if (pos < 0) return false;
       if (slot >= 0) {
         starts[slot] = valueStart;
         ends[slot] = pos;
       }
       c = text.charCodeAt(pos);
-      if (c === SPACE || c === LF || c === CR || c === TAB) {
+      if (isWhitespace(c)) {
         pos = skipWhitespace(text, pos, end);
         c = text.charCodeAt(pos);
       }
@@ -157,11 +206,14 @@ export function createFieldScanner(fields: readonly string[]): FieldScanner {
       if (c === COMMA) {
         pos++;
         c = text.charCodeAt(pos);
-        if (c === SPACE || c === LF || c === CR || c === TAB) pos = skipWhitespace(text, pos, end);
+        if (isWhitespace(c)) {
+          pos = skipWhitespace(text, pos, end);
+          c = text.charCodeAt(pos);
+        }
         if (pos >= end) return false;
         continue;
       }
-      if (c === CLOSE_BRACE) return skipWhitespace(text, pos + 1, end) === end;
+      if (c === CLOSE_BRACE) return pos + 1 === end || skipWhitespace(text, pos + 1, end) === end;
       return false;
     }
   }
@@ -180,8 +232,9 @@ const TAB = 9, LF = 10, CR = 13, SPACE = 32, QUOTE = 34, PLUS = 43, COMMA = 44, 
   LOWER_L = 108, LOWER_N = 110, LOWER_R = 114, LOWER_S = 115, LOWER_T = 116, LOWER_U = 117,
   OPEN_BRACE = 123, CLOSE_BRACE = 125;
 
-/** Set by skipString when the string it skipped contained a backslash escape. */
-let stringHadEscape = false;
+function isWhitespace(c: number): boolean {
+  return c === SPACE || c === LF || c === CR || c === TAB;
+}
 
 /** First index in [pos, end) that is not JSON whitespace, or end. */
 export function skipWhitespace(text: string, pos: number, end: number): number {
@@ -193,72 +246,58 @@ export function skipWhitespace(text: string, pos: number, end: number): number {
   return end;
 }
 
-// Finding the end of a string is the bulk of the work (keys and most values are strings), and a
-// charCodeAt loop costs ~1 ns per character here, while String.prototype.indexOf is native and
-// ~20x faster. So the closing quote is found with indexOf, and the two things that would make
-// that wrong, a backslash (the quote may be escaped) or a raw control character (invalid), are
-// looked up once per occurrence in the whole text and remembered: for a batch text of thousands
-// of records this costs one search per backslash/control character in the batch, not per string.
-// Strings that do contain a backslash take the exact character loop.
-// Each cache answers for positions in [searchedFrom, next]: no such character there before `next`.
+// The backslash cache (see the header): no backslash in [backslashSearchedFrom, nextBackslash),
+// and nextBackslash is one (or text.length). It answers for a position p when
+// backslashSearchedFrom <= p <= nextBackslash. Reset when the scanner is given another text.
 let cachedText = '';
 let backslashSearchedFrom = 0;
-/** Index of the first backslash at or after backslashSearchedFrom, or text.length if none. */
 let nextBackslash = -1;
-let controlSearchedFrom = 0;
-/** Index of the first control character (U+0000–U+001F) at or after controlSearchedFrom, or text.length. */
-let nextControl = -1;
-const CONTROL_CHARACTER = /[\u0000-\u001f]/g;
 
-/** Points the search caches at `text`, resetting them if it is not the text they describe. */
+/** Points the cache at `text`, resetting it if it is not the text it describes. */
 function useText(text: string): void {
   // Same object: a pointer comparison. A different string of equal length is compared by
-  // content, stopping at the first difference; equal content keeps the caches valid. Either way
-  // the new object is remembered, so the next call with it is a pointer comparison again.
+  // content (equal content keeps the cache valid). Either way the new object is remembered, so
+  // the next call with it is a pointer comparison again.
   if (text !== cachedText) {
+    backslashSearchedFrom = 0;
     nextBackslash = -1;
-    nextControl = -1;
   }
   cachedText = text;
 }
 
+function findBackslash(text: string, pos: number): void {
+  backslashSearchedFrom = pos;
+  const found = text.indexOf('\\', pos);
+  nextBackslash = found < 0 ? text.length : found;
+}
+
 /**
- * When true, strings are walked character by character without the caches. Set by the exported
- * skipValue: its callers (the filter, reading array elements) jump back into text the scanner
- * has passed, and a cache search restarted there could run to the end of a large batch each time.
+ * `pos` is just after an opening quote of a string whose contents need not be valid (it is not
+ * tracked). Returns the index just after the closing quote — the first quote not preceded by
+ * an odd run of backslashes — or -1 if there is none before `end`.
  */
-let walkCharByChar = false;
+function skipStringRelaxed(text: string, pos: number, end: number): number {
+  const contentStart = pos;
+  for (;;) {
+    const close = text.indexOf('"', pos);
+    if (close < 0 || close >= end) return -1;
+    let k = close - 1;
+    while (k >= contentStart && text.charCodeAt(k) === BACKSLASH) k--;
+    if (((close - 1 - k) & 1) === 0) return close + 1;
+    pos = close + 1;
+  }
+}
 
 /**
  * `pos` is just after an opening quote. Returns the index just after the closing quote, or -1
- * if the string is unterminated before `end`, has a bad escape or a raw control character.
- * Callers must have called useText(text) (or set walkCharByChar).
+ * if the string is unterminated before `end`, has a bad escape or a raw control character
+ * (the strict check for tracked values).
  */
-function skipStringInText(text: string, pos: number, end: number): number {
-  if (walkCharByChar) return skipStringByChar(text, pos, end);
-  const close = text.indexOf('"', pos);
-  if (close < 0 || close >= end) return -1;
-  if (nextBackslash < pos || pos < backslashSearchedFrom) {
-    backslashSearchedFrom = pos;
-    const found = text.indexOf('\\', pos);
-    nextBackslash = found < 0 ? text.length : found;
-  }
-  if (nextBackslash < close) return skipStringByChar(text, pos, end);
-  if (nextControl < pos || pos < controlSearchedFrom) {
-    controlSearchedFrom = pos;
-    CONTROL_CHARACTER.lastIndex = pos;
-    nextControl = CONTROL_CHARACTER.test(text) ? CONTROL_CHARACTER.lastIndex - 1 : text.length;
-  }
-  return nextControl < close ? -1 : close + 1;
-}
-
-/** skipStringInText as an exact character-by-character walk (strings with a backslash take it). */
 function skipStringByChar(text: string, pos: number, end: number): number {
   while (pos < end) {
     const c = text.charCodeAt(pos);
     if (c === QUOTE) return pos + 1;
     if (c === BACKSLASH) {
-      stringHadEscape = true;
       if (pos + 1 >= end) return -1;
       const e = text.charCodeAt(pos + 1);
       if (e === LOWER_U) {
@@ -326,10 +365,19 @@ const IN_OBJECT = 1;
 const IN_ARRAY = 2;
 let containerStack = new Uint8Array(64);
 
+/** A string from `pos` (just after its opening quote): strict, or relaxed with the backslash cache. */
+function skipStringIn(text: string, pos: number, end: number, strict: boolean): number {
+  if (strict) return skipStringByChar(text, pos, end);
+  const close = text.indexOf('"', pos);
+  if (close < 0 || close >= end) return -1;
+  if (nextBackslash < pos || pos < backslashSearchedFrom) findBackslash(text, pos);
+  return nextBackslash < close ? skipStringRelaxed(text, pos, end) : close + 1;
+}
+
 /** `pos` is at `"` of an object key. Skips the key, whitespace and the colon; index after the colon, or -1. */
-function skipKeyAndColon(text: string, pos: number, end: number): number {
+function skipKeyAndColon(text: string, pos: number, end: number, strict: boolean): number {
   if (pos >= end || text.charCodeAt(pos) !== QUOTE) return -1;
-  pos = skipStringInText(text, pos + 1, end);
+  pos = skipStringIn(text, pos + 1, end, strict);
   if (pos < 0) return -1;
   pos = skipWhitespace(text, pos, end);
   if (pos >= end || text.charCodeAt(pos) !== COLON) return -1;
@@ -338,24 +386,25 @@ function skipKeyAndColon(text: string, pos: number, end: number): number {
 
 /**
  * `pos` is at the first character of any JSON value (leading whitespace is skipped too).
- * Returns the index just after the value, or -1 if it is not a valid JSON value within `end`.
+ * Returns the index just after the value, or -1 if it is not a valid JSON value within `end`
+ * (strictly: every string checked). Used by the filter on values the scanner located.
  */
 export function skipValue(text: string, pos: number, end: number): number {
-  walkCharByChar = true;
-  const after = skipValueInText(text, pos, end); // never throws
-  walkCharByChar = false;
-  return after;
+  return skipValueInText(text, pos, end, true); // never throws
 }
 
-/** skipValue, for callers that have called useText(text). */
-function skipValueInText(text: string, pos: number, end: number): number {
+/**
+ * skipValue; with strict false, the contents of strings are not checked (their ends are found
+ * with the backslash cache, so the caller must have pointed it at `text` with useText).
+ */
+function skipValueInText(text: string, pos: number, end: number, strict: boolean): number {
   let depth = 0;
   nextValue: for (;;) {
     pos = skipWhitespace(text, pos, end);
     if (pos >= end) return -1;
     const c = text.charCodeAt(pos);
     if (c === QUOTE) {
-      pos = skipStringInText(text, pos + 1, end);
+      pos = skipStringIn(text, pos + 1, end, strict);
     } else if (c === MINUS || (c >= DIGIT_0 && c <= DIGIT_9)) {
       pos = skipNumber(text, pos, end);
     } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
@@ -372,7 +421,7 @@ function skipValueInText(text: string, pos: number, end: number): number {
         }
         containerStack[depth++] = c === OPEN_BRACE ? IN_OBJECT : IN_ARRAY;
         if (c === OPEN_BRACE) {
-          pos = skipKeyAndColon(text, pos, end);
+          pos = skipKeyAndColon(text, pos, end, strict);
           if (pos < 0) return -1;
         }
         continue nextValue;
@@ -401,7 +450,7 @@ function skipValueInText(text: string, pos: number, end: number): number {
       if (sep === COMMA) {
         pos++;
         if (inObject) {
-          pos = skipKeyAndColon(text, skipWhitespace(text, pos, end), end);
+          pos = skipKeyAndColon(text, skipWhitespace(text, pos, end), end, strict);
           if (pos < 0) return -1;
         }
         continue nextValue;

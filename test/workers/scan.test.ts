@@ -85,13 +85,35 @@ describe('createFieldScanner', () => {
       '{"a":1 "b":2}', '{"a":1}}', '{"a":1} x', '{"a":1}{}', '{a:1}', "{'a':1}", '{"a":tru}', '{"a":nul}',
       '{"a":falsey}', '{"a":True}', '{"a":01}', '{"a":-}', '{"a":1.}', '{"a":.5}', '{"a":1e}', '{"a":1e+}',
       '{"a":+1}', '{"a":0x1}', '{"a":NaN}', '{"a":"x}', '{"a":"\\x"}', '{"a":"\\u12G4"}', '{"a":"\\u12"}',
-      '{"a":"tab\there"}', '{"a":"nl\nhere"}', '{"a\u0001":1}', '{"a":[1,2}', '{"a":{"b":1]}', '{"a":[1,]}',
+      '{"a":"tab\there"}', '{"a":"nl\nhere"}', '{"a":{"b":"nl\nhere"}}', '{"a":["\\x"]}', '{"a":[1,2}', '{"a":{"b":1]}', '{"a":[1,]}',
       '{"a":[,1]}', '{"a":{"b"}}', '{"a":{"b":1,}}', '{"a":{1:2}}', '{"a":1,"b"', '{"a":"\\"}', '\u00a0{}',
     ];
     for (const json of bad) {
       assert.equal(scanFields(['a'], json), null, `should reject ${JSON.stringify(json)}`);
       assert.equal(parseExact(json), undefined, `test case ${JSON.stringify(json)} must be invalid for JSON.parse too`);
     }
+  });
+
+  it('validates structure everywhere but the contents of untracked strings only loosely', () => {
+    // Accepted although JSON.parse rejects them: the defect is inside a key or an untracked
+    // string value, which never reaches the output (a raw control character, a bad escape).
+    const loose = ['{"a":1,"b":"nl\nhere"}', '{"a\u0001":1}', '{"b":"\\x","a":1}', '{"b":{"c":"\\q"},"a":1}',
+      '{"b":["tab\there"],"a":1}', '{"b\\x":1,"a":1}'];
+    for (const json of loose) {
+      assert.equal(parseExact(json), undefined, `test case ${JSON.stringify(json)} must be invalid for JSON.parse`);
+      const fields = scanFields(['a'], json);
+      assert.ok(fields !== null, `should accept ${JSON.stringify(json)}`);
+      if (fields.a !== undefined) assert.doesNotThrow(() => JSON.parse(fields.a!), json);
+    }
+    // The same defects inside a tracked value (at any depth) are rejected.
+    for (const json of ['{"b":"nl\nhere"}', '{"b":{"c":"\\q"}}', '{"b":["tab\there"]}', '{"b":{"x\u0001":1}}']) {
+      assert.equal(scanFields(['b'], json), null, `should reject ${JSON.stringify(json)}`);
+    }
+    // Structure is checked in untracked values too, and an escaped quote does not end a string.
+    for (const json of ['{"b":[1,}', '{"b":{"c"}}', '{"b":[1 2]}', '{"b":"x\\"}', '{"b":"x\\\\\\"}', '{"b\\":1}', '{"b":01}']) {
+      assert.equal(scanFields(['a'], json), null, `should reject ${JSON.stringify(json)}`);
+    }
+    assert.deepEqual(scanFields(['a'], '{"b":"x\\\\","a":"q\\"z"}'), { a: '"q\\"z"' });
   });
 
   it('survives very deep nesting without throwing', () => {
@@ -109,6 +131,7 @@ describe('createFieldScanner', () => {
     const out = createScannedRecord(scanner.slotCount);
     let valid = 0;
     let invalid = 0;
+    let looseAccepts = 0;
     for (let i = 0; i < 20_000; i++) {
       let json = writeJson(randomRecord(random), random);
       if (random() < 0.7) json = mutate(json, random);
@@ -118,9 +141,20 @@ describe('createFieldScanner', () => {
       const suffix = random() < 0.5 ? '' : pick(random, ['"}', ']}', '0}', 'e5', '"id":1}', '\\"', ' ']);
       const text = prefix + json + suffix;
       const ok = scanner.scan(text, prefix.length, prefix.length + json.length, out);
-      assert.equal(ok, expected !== undefined, `verdict for ${JSON.stringify(json)}`);
+      // The contract (workers/scan.ts): whatever JSON.parse accepts is accepted; a record
+      // accepted although JSON.parse rejects it (a defect inside an untracked string) must
+      // still yield only valid JSON values.
+      if (expected !== undefined) assert.equal(ok, true, `verdict for ${JSON.stringify(json)}`);
       if (expected === undefined) {
         invalid++;
+        if (!ok) continue;
+        looseAccepts++;
+        for (const field of tracked) {
+          const slot = scanner.slotOf(field);
+          if (out.starts[slot]! < 0) continue;
+          const raw = text.slice(out.starts[slot], out.ends[slot]);
+          assert.notEqual(parseExact(raw, true), undefined, `${field} = ${raw} in ${JSON.stringify(json)}`);
+        }
         continue;
       }
       valid++;
@@ -157,6 +191,8 @@ describe('createFieldScanner', () => {
     }
     // The fuzz must exercise both verdicts substantially.
     assert.ok(valid > 5000 && invalid > 5000, `valid ${valid}, invalid ${invalid}`);
+    // Most invalid records are still rejected (structural damage); some are loosely accepted.
+    assert.ok(looseAccepts > 0 && looseAccepts < invalid / 4, `loosely accepted ${looseAccepts} of ${invalid}`);
   });
 });
 

@@ -30,8 +30,10 @@ export function createCsvRecordEncoder(
       const start = starts[slot]!;
       if (start < 0) continue;
       const map = maps[i]!;
-      if (map === null) out.value(text, start, ends[slot]!);
-      else out.text(map(text.slice(start, ends[slot])));
+      const end = ends[slot]!;
+      const mapped = map === null ? null : map(text, start, end);
+      if (mapped === null) out.value(text, start, end);
+      else out.text(mapped);
     }
     out.fragment(suffix);
   };

@@ -28,9 +28,14 @@ export function createTemplateRecordEncoder(
       const slot = slots[i]!;
       const start = starts[slot]!;
       const map = maps[i]!;
-      if (start < 0) out.fragment(NULL);
-      else if (map === null) out.value(text, start, ends[slot]!);
-      else out.text(map(text.slice(start, ends[slot])));
+      if (start < 0) {
+        out.fragment(NULL);
+      } else {
+        const end = ends[slot]!;
+        const mapped = map === null ? null : map(text, start, end);
+        if (mapped === null) out.value(text, start, end);
+        else out.text(mapped);
+      }
       out.fragment(literals[i + 1]!);
     }
   };
