@@ -7,12 +7,13 @@ import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.ts';
 import { Pipeline } from './core/pipeline.ts';
+import type { BackoffPolicy } from './core/backoff.ts';
 import type { JobRuntime } from './core/job-runtime.ts';
 import type { OpenBatch } from './core/open-batch.ts';
 import { createDestination } from './destinations/create.ts';
 import { FileDestination } from './destinations/file.ts';
 import { WorkerPool } from './pool/worker-pool.ts';
-import type { Source } from './sources/source.ts';
+import type { DeadLetterSink, PartitionHandle, PartitionRegistry, PoisonRecord, Source } from './sources/source.ts';
 import { progressLine, snapshot, summaryLines } from './cli/progress.ts';
 
 export interface ServiceOptions {
@@ -30,6 +31,10 @@ export interface ServiceOptions {
   handleSignals?: boolean;
   /** Worker entry module; tests substitute one that misbehaves on purpose. */
   workerFile?: string;
+  /** Delivery retry backoff (default DEFAULT_BACKOFF); tests shorten the 30 s wait after a non-retryable error. */
+  backoff?: BackoffPolicy;
+  /** Called once the pipeline exists, before sources start: tests sample its buffered bytes and stats. */
+  onStarted?(pipeline: Pipeline): void;
 }
 
 export interface ServiceOutcome {
@@ -52,6 +57,8 @@ export async function runService(options: ServiceOptions): Promise<ServiceOutcom
     },
   });
   const quarantineRoot = resolve(config.data_dir, 'quarantine');
+  /** Which source opened each partition, so a poison record goes to its own source's dead letters. */
+  const owners = new Map<PartitionHandle, Source>();
   const pipeline: Pipeline = new Pipeline({
     jobs: config.jobs,
     pool,
@@ -60,6 +67,8 @@ export async function runService(options: ServiceOptions): Promise<ServiceOutcom
     inFlightBytes: config.pipeline.in_flight_bytes,
     maxRecordBytes: config.limits.max_record_bytes,
     chunkBytes: config.pipeline.chunk_bytes,
+    ...(options.backoff ? { backoff: options.backoff } : {}),
+    ...(options.sources.some((source) => source.deadLetterSink) ? { deadLetter: (records: PoisonRecord[]) => writeDeadLetters(owners, records) } : {}),
     onCommittable: (partition, offset) => {
       for (const source of options.sources) source.committable?.(partition, offset);
     },
@@ -101,9 +110,10 @@ export async function runService(options: ServiceOptions): Promise<ServiceOutcom
     last = now;
   }, options.progressEveryMs ?? 3000);
   progress.unref();
+  options.onStarted?.(pipeline);
 
   // Finite sources end on their own; when all have, stop as if asked to.
-  const sourcesDone = Promise.all(options.sources.map((source) => source.run(pipeline, pipeline)));
+  const sourcesDone = Promise.all(options.sources.map((source) => source.run(pipeline, ownedRegistry(pipeline, source, owners))));
   const failed = sourcesDone.then(
     () => stop('input finished'),
     (error: unknown) => {
@@ -168,4 +178,31 @@ async function quarantine(root: string, runtime: JobRuntime, batch: OpenBatch, b
     records: batch.count,
   });
   log.error({ job_id: runtime.job.id, batch_id: batchId, location: receipt.location, reason }, 'batch quarantined');
+}
+
+function ownedRegistry(pipeline: Pipeline, source: Source, owners: Map<PartitionHandle, Source>): PartitionRegistry {
+  return {
+    open(name, dataset, firstOffset) {
+      const handle = pipeline.open(name, dataset, firstOffset);
+      owners.set(handle, source);
+      return handle;
+    },
+    close(partition) {
+      pipeline.close(partition);
+      owners.delete(partition);
+    },
+  };
+}
+
+/** Hands each poison record to the dead-letter sink of the source it came from (if it has one). */
+async function writeDeadLetters(owners: Map<PartitionHandle, Source>, records: PoisonRecord[]): Promise<void> {
+  const bySink = new Map<DeadLetterSink, PoisonRecord[]>();
+  for (const record of records) {
+    const sink = owners.get(record.partition)?.deadLetterSink;
+    if (!sink) continue; // a source without dead letters: counted and acknowledged only
+    const list = bySink.get(sink);
+    if (list) list.push(record);
+    else bySink.set(sink, [record]);
+  }
+  await Promise.all([...bySink].map(([sink, list]) => sink.deadLetter(list)));
 }

@@ -14,7 +14,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
-import type { BatchResult, BatchTask } from '../src/core/batch-task.ts';
+import type { BatchResult, BatchTask, DropReason, DroppedRecord } from '../src/core/batch-task.ts';
 import { CodecError } from './codecs/codec.ts';
 import { CompiledJobCache, type CompiledJob } from './compile-job.ts';
 import { decodeBatch } from './decode-batch.ts';
@@ -46,6 +46,11 @@ export default async function pipelineWorker(task: BatchTask): Promise<BatchResu
 }
 
 /** Processes one batch with an already compiled job. Exported for tests and benchmarks. */
+const DROP_MESSAGES: Record<DropReason, string> = {
+  invalid_json: 'the record is not a valid JSON object',
+  wrong_type: "a field the job's filter reads has the wrong type for its operator",
+};
+
 export function processBatch(job: CompiledJob, task: BatchTask): BatchResult {
   const startedAt = performance.now();
   const { scanner, record, filter, encoder, codec } = job;
@@ -61,6 +66,8 @@ export function processBatch(job: CompiledJob, task: BatchTask): BatchResult {
 
   const chunks: Uint8Array[] = [];
   const dropSamples: string[] = [];
+  // Every dropped record, by index, when a dead-letter destination wants them (rare: poison only).
+  const droppedRecords: DroppedRecord[] | null = task.reportDrops ? [] : null;
   let recordsOut = 0, filtered = 0, sampled = 0, invalidJson = 0, wrongType = 0;
   let bytesEncoded = 0, bytesCompressed = 0;
 
@@ -77,7 +84,8 @@ export function processBatch(job: CompiledJob, task: BatchTask): BatchResult {
     bytesCompressed += compressed.length;
     out.pos = 0;
   };
-  const sampleDrop = (reason: string, index: number, start: number, end: number): void => {
+  const sampleDrop = (reason: DropReason, index: number, start: number, end: number): void => {
+    droppedRecords?.push({ index, reason, message: DROP_MESSAGES[reason] });
     if (dropSamples.length >= MAX_DROP_SAMPLES) return;
     const snippet = JSON.stringify(showText(text.slice(start, Math.min(end, start + SNIPPET_CHARS))));
     dropSamples.push(`${reason}: record ${index} (${end - start} chars): ${snippet}`.slice(0, MAX_DROP_SAMPLE_CHARS));
@@ -117,6 +125,7 @@ export function processBatch(job: CompiledJob, task: BatchTask): BatchResult {
       out.pos = rollback; // no half-written record in the output
       invalidJson++;
       const message = error instanceof Error ? error.message : String(error);
+      droppedRecords?.push({ index: i, reason: 'invalid_json', message: `ERR_INTERNAL: ${message}`.slice(0, MAX_DROP_SAMPLE_CHARS) });
       if (dropSamples.length < MAX_DROP_SAMPLES) {
         dropSamples.push(`ERR_INTERNAL: record ${i}: ${message}`.slice(0, MAX_DROP_SAMPLE_CHARS));
       }
@@ -142,6 +151,7 @@ export function processBatch(job: CompiledJob, task: BatchTask): BatchResult {
     minEventTimeNs: eventTimes.min,
     maxEventTimeNs: eventTimes.max,
     dropSamples,
+    ...(droppedRecords ? { droppedRecords } : {}),
     workerMicros: Math.round((performance.now() - startedAt) * 1000),
   };
 }

@@ -20,6 +20,16 @@ export interface BatchTask {
   sampleSeed: number;
   /** Uncompressed bytes per compressed chunk; 0 = one chunk for the whole batch. */
   chunkBytes: number;
+  /** List every dropped record in BatchResult.droppedRecords (a dead-letter destination wants them). */
+  reportDrops?: boolean;
+}
+
+/** A record the worker rejected, by its index in the batch. */
+export interface DroppedRecord {
+  index: number;
+  reason: DropReason;
+  /** What was wrong, at most a few hundred characters, never the whole record. */
+  message: string;
 }
 
 /** Why a record was dropped in a worker. A closed set: these become metric label values. */
@@ -48,6 +58,8 @@ export interface BatchResult {
   maxEventTimeNs: string | null;
   /** Up to a few examples of dropped records' problems, for rate-limited logging. */
   dropSamples: string[];
+  /** Every dropped record, only when the task asked (reportDrops). */
+  droppedRecords?: DroppedRecord[];
   /** Worker-side time spent, for telemetry. */
   workerMicros: number;
 }

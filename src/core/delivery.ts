@@ -13,8 +13,10 @@ import type { RateLimiter } from '../telemetry/log.ts';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 import type { BatchResult, BatchTask } from './batch-task.ts';
 import type { JobRuntime } from './job-runtime.ts';
+import { storePoison, type DeadLetterContext } from './dead-letter.ts';
 import type { OpenBatch } from './open-batch.ts';
 import type { PipelineStats } from './stats.ts';
+import type { PoisonRecord } from '../sources/source.ts';
 
 export interface DeliveryContext {
   pool: WorkerPool;
@@ -25,6 +27,8 @@ export interface DeliveryContext {
   chunkBytes: number;
   /** Aborted at a hard shutdown: pending retries stop, their records stay unacknowledged. */
   signal: AbortSignal;
+  /** Where the worker's rejected records go before they are acknowledged; null = count and drop. */
+  deadLetter: DeadLetterContext | null;
   /** Sets a batch aside that crashed workers repeatedly, so it neither loops nor is lost. */
   quarantine(runtime: JobRuntime, batch: OpenBatch, batchId: string, reason: string): Promise<void>;
 }
@@ -42,6 +46,7 @@ export async function deliverBatch(ctx: DeliveryContext, runtime: JobRuntime, ba
     count: batch.count,
     sampleSeed: seedFrom(batchId),
     chunkBytes: ctx.chunkBytes,
+    reportDrops: ctx.deadLetter !== null,
   };
 
   let result: BatchResult;
@@ -73,6 +78,14 @@ export async function deliverBatch(ctx: DeliveryContext, runtime: JobRuntime, ba
     ctx.stats.recordsDelivered += result.recordsOut;
   } else {
     ctx.stats.batchesEmpty++;
+  }
+  if (ctx.deadLetter && result.droppedRecords && result.droppedRecords.length > 0) {
+    const tenant = job.tenant.zone_id ?? job.tenant.account_id!;
+    const poison: PoisonRecord[] = result.droppedRecords.map((dropped) => {
+      const { tracker, offset } = batch.positionOf(dropped.index);
+      return { partition: tracker, offset, tenant, value: batch.recordBytes(dropped.index), reason: dropped.reason, message: dropped.message, jobId: job.id };
+    });
+    if (!(await storePoison(ctx.deadLetter, poison))) return false;
   }
   batch.ackAll();
   return true;

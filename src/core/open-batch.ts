@@ -28,12 +28,21 @@ export class OpenBatch {
   readonly openedAt: number;
   /** Usually one or a few partitions, so a small array beats a Map here. */
   readonly spans: PartitionSpan[] = [];
+  /**
+   * Per record: its source offset and the index of its span. Needed only to find a record the
+   * worker rejected (dead-letter copies), but two typed-array stores per record are cheap.
+   */
+  recordOffsets: Float64Array;
+  recordSpans: Uint16Array;
   private lastSpan: PartitionSpan | null = null;
+  private lastSpanIndex = 0;
 
   constructor(openedAt: number, expectedBytes: number) {
     this.openedAt = openedAt;
     this.data = new Uint8Array(new SharedArrayBuffer(Math.max(MIN_DATA_CAPACITY, Math.min(expectedBytes, 4 * 1024 * 1024))));
     this.ends = new Uint32Array(new SharedArrayBuffer(MIN_RECORD_CAPACITY * 4));
+    this.recordOffsets = new Float64Array(MIN_RECORD_CAPACITY);
+    this.recordSpans = new Uint16Array(MIN_RECORD_CAPACITY);
   }
 
   append(value: Uint8Array, tracker: PartitionTracker, seq: number, offset: number): void {
@@ -41,9 +50,22 @@ export class OpenBatch {
     if (end > this.data.length) this.growData(end);
     this.data.set(value, this.bytes);
     this.bytes = end;
-    if (this.count === this.ends.length) this.growEnds();
+    if (this.count === this.ends.length) this.growRecordTables();
+    const span = this.spanFor(tracker, offset);
+    span.seqs[span.count++] = seq;
+    this.recordOffsets[this.count] = offset;
+    this.recordSpans[this.count] = this.lastSpanIndex;
     this.ends[this.count++] = end;
-    this.spanFor(tracker, offset).seqs[this.lastSpan!.count++] = seq;
+  }
+
+  /** The partition and offset of record `index` (in append order). */
+  positionOf(index: number): { tracker: PartitionTracker; offset: number } {
+    return { tracker: this.spans[this.recordSpans[index]!]!.tracker, offset: this.recordOffsets[index]! };
+  }
+
+  /** The raw bytes of record `index`. */
+  recordBytes(index: number): Uint8Array {
+    return this.data.subarray(index === 0 ? 0 : this.ends[index - 1]!, this.ends[index]!);
   }
 
   /** Acknowledges every record of the batch for this job. */
@@ -57,22 +79,29 @@ export class OpenBatch {
   private spanFor(tracker: PartitionTracker, offset: number): PartitionSpan {
     let span = this.lastSpan;
     if (span === null || span.tracker !== tracker) {
-      span = this.spans.find((s) => s.tracker === tracker) ?? null;
-      if (span === null) {
-        span = { tracker, seqs: new Float64Array(MIN_RECORD_CAPACITY), count: 0, firstOffset: offset, lastOffset: offset };
-        this.spans.push(span);
+      let index = this.spans.findIndex((s) => s.tracker === tracker);
+      if (index < 0) {
+        index = this.spans.length;
+        this.spans.push({ tracker, seqs: new Float64Array(MIN_RECORD_CAPACITY), count: 0, firstOffset: offset, lastOffset: offset });
       }
+      span = this.spans[index]!;
       this.lastSpan = span;
+      this.lastSpanIndex = index;
     }
     if (span.count === span.seqs.length) span.seqs = grown(span.seqs, span.seqs.length * 2);
     span.lastOffset = offset;
     return span;
   }
 
-  private growEnds(): void {
-    const ends = new Uint32Array(new SharedArrayBuffer(this.ends.length * 8));
+  private growRecordTables(): void {
+    const capacity = this.ends.length * 2;
+    const ends = new Uint32Array(new SharedArrayBuffer(capacity * 4));
     ends.set(this.ends);
     this.ends = ends;
+    this.recordOffsets = grown(this.recordOffsets, capacity);
+    const spans = new Uint16Array(capacity);
+    spans.set(this.recordSpans);
+    this.recordSpans = spans;
   }
 
   private growData(needed: number): void {

@@ -10,11 +10,12 @@ import type { Logger } from 'pino';
 import type { Destination } from '../destinations/destination.ts';
 import type { Job } from '../jobs/types.ts';
 import type { WorkerPool } from '../pool/worker-pool.ts';
-import type { PartitionHandle, PartitionRegistry, RecordSink } from '../sources/source.ts';
+import type { PartitionHandle, PartitionRegistry, PoisonRecord, RecordSink } from '../sources/source.ts';
 import { RateLimiter } from '../telemetry/log.ts';
 import { PartitionTracker } from './ack-tracker.ts';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
 import { Batcher } from './batcher.ts';
+import { storePoison, type DeadLetterWriter } from './dead-letter.ts';
 import { deliverBatch, type DeliveryContext } from './delivery.ts';
 import { createJobRuntime, type JobRuntime } from './job-runtime.ts';
 import type { OpenBatch } from './open-batch.ts';
@@ -33,6 +34,8 @@ export interface PipelineOptions {
   /** Uncompressed bytes per compressed chunk of a batch. */
   chunkBytes: number;
   backoff?: BackoffPolicy;
+  /** Stores poison records before they are acknowledged (Kafka: a dead-letter topic); absent = count and drop. */
+  deadLetter?: DeadLetterWriter;
   /** Position updates for the source (Kafka commits them). */
   onCommittable?(partition: PartitionHandle, offset: number): void;
   quarantine(runtime: JobRuntime, batch: OpenBatch, batchId: string, reason: string): Promise<void>;
@@ -69,6 +72,9 @@ export class Pipeline implements RecordSink, PartitionRegistry {
       backoff: options.backoff ?? DEFAULT_BACKOFF,
       chunkBytes: options.chunkBytes,
       signal: this.abort.signal,
+      deadLetter: options.deadLetter
+        ? { write: options.deadLetter, log: options.log, limiter: this.limiter, backoff: options.backoff ?? DEFAULT_BACKOFF, signal: this.abort.signal }
+        : null,
       quarantine: options.quarantine,
     };
     const intervals = this.runtimes.map((r) => r.job.max_upload_interval_seconds * 1000);
@@ -98,7 +104,8 @@ export class Pipeline implements RecordSink, PartitionRegistry {
       if (this.limiter.take('oversized') >= 0) {
         this.options.log.warn({ partition: tracker.name, offset, bytes: value.length, limit: this.options.maxRecordBytes }, 'record dropped: larger than limits.max_record_bytes');
       }
-      this.trackDone(tracker, offset);
+      if (this.delivery.deadLetter) this.deadLetterOversized(tracker, offset, tenant, value);
+      else this.trackDone(tracker, offset);
       return this.hasRoom();
     }
     const jobs = this.router.jobsFor(tracker.dataset, tenant);
@@ -147,6 +154,33 @@ export class Pipeline implements RecordSink, PartitionRegistry {
 
   private hasRoom(): boolean {
     return this.bufferedBytes < this.options.inFlightBytes;
+  }
+
+  /** Keeps an oversized record unacknowledged until its dead-letter copy is stored. */
+  private deadLetterOversized(tracker: PartitionTracker, offset: number, tenant: string, value: Uint8Array): void {
+    const seq = tracker.track(offset, 1);
+    const copy = value.slice(); // the source may reuse its buffer once push returns
+    this.bufferedBytes += copy.length;
+    const record: PoisonRecord = {
+      partition: tracker,
+      offset,
+      tenant,
+      value: copy,
+      reason: 'oversized',
+      message: `record of ${copy.length} bytes is larger than limits.max_record_bytes (${this.options.maxRecordBytes})`,
+      jobId: null,
+    };
+    const done = storePoison(this.delivery.deadLetter!, [record])
+      .then((stored) => {
+        if (!stored) return;
+        tracker.ack(seq);
+        this.reportPosition(tracker);
+      })
+      .finally(() => {
+        this.release(copy.length);
+        this.pending.delete(done);
+      });
+    this.pending.add(done);
   }
 
   private trackDone(tracker: PartitionTracker, offset: number): void {

@@ -47,10 +47,35 @@ export interface Source {
   committable?(partition: PartitionHandle, offset: number): void;
   /** Asks the source to stop producing; `run` resolves soon after. */
   stop(): void;
+  /** Where this source's poison records go (Kafka: a dead-letter topic); null/absent = count and drop. */
+  readonly deadLetterSink?: DeadLetterSink | null;
   /**
    * Called once after `run` ended and the pipeline flushed (every deliverable record delivered or
    * given up): the source records its final position (Kafka: commits what was delivered and
    * leaves the group). Must not throw for a failed final commit (nothing is lost by it).
    */
   close?(): Promise<void>;
+}
+
+/**
+ * A record sluice could not use (not JSON, oversized, a field of the wrong type for a job's
+ * filter), on its way to a dead-letter destination before it is acknowledged.
+ */
+export interface PoisonRecord {
+  partition: PartitionHandle;
+  offset: number;
+  tenant: string;
+  value: Uint8Array;
+  /** A closed set: 'invalid_json' | 'wrong_type' | 'oversized'. */
+  reason: string;
+  /** What exactly was wrong, for the error header. */
+  message: string;
+  /** The job whose worker rejected it; null when rejected before routing (oversized). */
+  jobId: number | null;
+}
+
+/** A source that can keep poison records somewhere (Kafka: a dead-letter topic). */
+export interface DeadLetterSink {
+  /** Resolves once every record is durably stored; rejects to be retried. */
+  deadLetter(records: PoisonRecord[]): Promise<void>;
 }

@@ -7,6 +7,7 @@ import kafkajs from 'kafkajs';
 import type { Consumer, KafkaConfig, LogEntry, SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaSourceConfig } from '../../config/schema.ts';
+import type { DeadLetterProducerPort } from './dead-letter.ts';
 import { registerKafkaCodecs } from './codecs.ts';
 import { connectError, unknownTopicError } from './errors.ts';
 import type { TenantCarrier } from './tenant.ts';
@@ -58,6 +59,8 @@ export interface KafkaConnection {
   /** First contact with bounded retries: connects, checks that every topic exists. Throws KafkaSourceError. */
   preflight(topics: readonly TopicCheck[]): Promise<void>;
   readonly consumer: ConsumerPort;
+  /** A producer for the dead-letter topic (created on demand, connected on first use). */
+  createProducer(): DeadLetterProducerPort;
 }
 
 /** Connection-level settings shared by the preflight admin and the consumer. */
@@ -157,6 +160,17 @@ export function connectKafka(config: KafkaSourceConfig, log: Logger): KafkaConne
 
   return {
     consumer: port,
+    createProducer(): DeadLetterProducerPort {
+      const producer = consumerKafka.producer({ allowAutoTopicCreation: false });
+      return {
+        connect: () => producer.connect(),
+        // acks -1: a poison record is acknowledged on the source only once its copy is durable.
+        send: async (topic, messages) => {
+          await producer.send({ topic, acks: -1, messages });
+        },
+        disconnect: () => producer.disconnect(),
+      };
+    },
     async preflight(topics) {
       // A separate, silent client with few retries: kafkajs retries forever-ish by default and
       // logs every attempt; an operator with a wrong broker address wants one line, fast.

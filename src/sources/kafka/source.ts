@@ -22,6 +22,7 @@ import type { PartitionHandle, PartitionRegistry, RecordSink, Source } from '../
 import { PausedPartitions } from './backpressure.ts';
 import { CommitScheduler } from './commit-scheduler.ts';
 import { connectError, consumerCrashError } from './errors.ts';
+import { KafkaDeadLetter } from './dead-letter.ts';
 import { connectKafka, type BatchPayload, type ConsumerPort, type KafkaConnection } from './kafka-client.ts';
 import { tenantReader, type TenantReader } from './tenant.ts';
 
@@ -66,6 +67,8 @@ function keyOf(topic: string, partition: number): string {
 export class KafkaSource implements Source {
   readonly kind = 'kafka';
   readonly stats: KafkaSourceStats = { recordsWithoutTenant: 0, pauses: 0, resumes: 0, commits: 0, commitFailures: 0, partitionsRevoked: 0 };
+  /** Where poison records go before they are acknowledged; null when no dead_letter_topic is set. */
+  readonly deadLetterSink: KafkaDeadLetter | null;
   readonly #config: KafkaSourceConfig;
   readonly #log: Logger;
   readonly #configPath: string;
@@ -95,6 +98,7 @@ export class KafkaSource implements Source {
     for (const t of config.topics) this.#routes.set(t.topic, { dataset: t.dataset, tenant: tenantReader(t.tenant_from) });
     this.#connection = (deps.connect ?? connectKafka)(config, this.#log);
     this.#consumer = this.#connection.consumer;
+    this.deadLetterSink = config.dead_letter_topic === undefined ? null : new KafkaDeadLetter(config.dead_letter_topic, this.#connection.createProducer());
     this.#ended = new Promise<void>((resolve, reject) => {
       this.#end = resolve;
       this.#fail = reject;
@@ -107,10 +111,9 @@ export class KafkaSource implements Source {
     this.#started = true;
     this.#sink = sink;
     this.#registry = partitions;
-    if (this.#config.dead_letter_topic !== undefined) {
-      this.#log.warn({ dead_letter_topic: this.#config.dead_letter_topic }, 'dead_letter_topic is not implemented yet: poison records are counted and acknowledged, not copied');
-    }
-    await this.#connection.preflight(this.#config.topics.map((t, i) => ({ topic: t.topic, path: `${this.#configPath}.topics[${i}].topic` })));
+    const checks = this.#config.topics.map((t, i) => ({ topic: t.topic, path: `${this.#configPath}.topics[${i}].topic` }));
+    if (this.#config.dead_letter_topic !== undefined) checks.push({ topic: this.#config.dead_letter_topic, path: `${this.#configPath}.dead_letter_topic` });
+    await this.#connection.preflight(checks);
     if (this.#stopping) return;
     const consumer = this.#consumer;
     consumer.onGroupJoin((assignment) => this.#onGroupJoin(assignment));
@@ -158,6 +161,7 @@ export class KafkaSource implements Source {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     if (this.#started) await this.#commit();
+    await this.deadLetterSink?.close();
     try {
       await this.#consumer.disconnect();
     } catch (error) {

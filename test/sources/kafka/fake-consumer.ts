@@ -2,6 +2,7 @@
 // (assignments, batches, rebalances, crashes) and inspects what the source did (pauses,
 // resumes, seeks, commits, resolved offsets).
 
+import type { DeadLetterProducerPort } from '../../../src/sources/kafka/dead-letter.ts';
 import type { Logger } from 'pino';
 import type { KafkaSourceConfig } from '../../../src/config/schema.ts';
 import type { BatchMessage, BatchPayload, ConsumerPort, KafkaConnection, TopicCheck, TopicPartitions } from '../../../src/sources/kafka/kafka-client.ts';
@@ -136,6 +137,28 @@ export class FakeConnection implements KafkaConnection {
     this.checked = [...topics];
     if (this.preflightError) throw this.preflightError;
   }
+  readonly producer = new FakeProducer();
+  createProducer(): DeadLetterProducerPort {
+    return this.producer;
+  }
+}
+
+/** Records what a dead-letter producer was asked to send; `failNext` makes sends fail. */
+export class FakeProducer implements DeadLetterProducerPort {
+  sent: Array<{ topic: string; key: string | null; value: string; headers: Record<string, string> }> = [];
+  failNext = 0;
+  connects = 0;
+  async connect(): Promise<void> {
+    this.connects++;
+  }
+  async send(topic: string, messages: Array<{ key: string | null; value: Buffer; headers: Record<string, string> }>): Promise<void> {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('broker said no');
+    }
+    for (const m of messages) this.sent.push({ topic, key: m.key, value: m.value.toString('utf8'), headers: m.headers });
+  }
+  async disconnect(): Promise<void> {}
 }
 
 export function fakeConnect(connection: FakeConnection): (config: KafkaSourceConfig, log: Logger) => KafkaConnection {
