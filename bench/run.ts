@@ -1,4 +1,5 @@
-// `npm run bench`: runs every bench/*.bench.ts, one after another, each in its own Node process
+// `npm run bench`: runs every micro benchmark bench/*.bench.ts (not the end-to-end ones,
+// bench/e2e-*.bench.ts, which need a broker and minutes: `npm run bench:e2e`), one after another, each in its own Node process
 // (so one benchmark's JIT state and heap do not colour the next). Extra arguments are passed
 // to every benchmark; `--only <name>` runs just bench/<name>.bench.ts.
 //
@@ -16,7 +17,7 @@ const passThrough = args.includes('--') ? args.slice(args.indexOf('--') + 1) : [
 const dir = import.meta.dirname;
 const files = readdirSync(dir)
   .filter((f) => f.endsWith('.bench.ts'))
-  .filter((f) => only === undefined || f === `${only}.bench.ts`)
+  .filter((f) => (only === undefined ? !f.startsWith('e2e-') : f === `${only}.bench.ts`))
   .sort();
 if (files.length === 0) {
   console.error(only === undefined ? 'no bench/*.bench.ts files' : `no bench/${only}.bench.ts`);
