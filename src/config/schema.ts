@@ -122,7 +122,7 @@ export const KafkaSourceSchema = z.strictObject({
     .describe(`Consumer group session timeout; default ${DEFAULT_KAFKA_SESSION_TIMEOUT_MS}.`),
   max_bytes_per_partition: z.int().min(1024).default(DEFAULT_KAFKA_MAX_BYTES_PER_PARTITION)
     .describe('Most bytes one fetch returns per partition; default 1 MiB.'),
-  dead_letter_topic: KafkaTopicNameSchema.optional().describe('Topic poison records are copied to (not wired yet: accepted and reported at start).'),
+  dead_letter_topic: KafkaTopicNameSchema.optional().describe('Topic poison records (not JSON, oversized, wrong field type) are copied to, with the error in headers, before they are acknowledged. Checked at startup like the source topics.'),
 }).describe('Kafka consumer group (kafkajs); at-least-once: offsets are committed only up to delivered records.');
 
 /** Add new source kinds here (and a case in src/sources/create.ts). */
