@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.ts';
+import { ChunkStream } from './core/chunk-stream.ts';
 import { Pipeline } from './core/pipeline.ts';
 import type { BackoffPolicy } from './core/backoff.ts';
 import type { JobRuntime } from './core/job-runtime.ts';
@@ -173,8 +174,7 @@ async function quarantine(root: string, runtime: JobRuntime, batch: OpenBatch, b
     startNs: ns,
     endNs: ns,
     compression: 'none',
-    chunks: lines,
-    byteLength: batch.bytes + batch.count,
+    chunks: ChunkStream.of(lines),
     records: batch.count,
   });
   log.error({ job_id: runtime.job.id, batch_id: batchId, location: receipt.location, reason }, 'batch quarantined');

@@ -10,6 +10,7 @@ import { batchIdFor } from '../destinations/object-name.ts';
 import { redactDestinationConf } from '../destinations/destination-conf.ts';
 import { BatchCrashError, type WorkerPool } from '../pool/worker-pool.ts';
 import type { RateLimiter } from '../telemetry/log.ts';
+import { ChunkStream } from './chunk-stream.ts';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 import type { BatchResult, BatchTask } from './batch-task.ts';
 import type { JobRuntime } from './job-runtime.ts';
@@ -69,8 +70,7 @@ export async function deliverBatch(ctx: DeliveryContext, runtime: JobRuntime, ba
       startNs: result.minEventTimeNs ?? msToNs(batch.openedAt),
       endNs: result.maxEventTimeNs ?? msToNs(sealedAt),
       compression: job.compression,
-      chunks: result.chunks,
-      byteLength: result.bytesCompressed,
+      chunks: ChunkStream.of(result.chunks),
       records: result.recordsOut,
     };
     if (!(await deliverWithRetry(ctx, runtime, object))) return false;
@@ -113,7 +113,12 @@ async function deliverWithRetry(ctx: DeliveryContext, runtime: JobRuntime, objec
       }
       // A non-retryable error (bad credentials, missing bucket) waits the longest interval:
       // the records are kept (no loss) until the operator fixes the destination.
-      const delay = failure.retryable ? backoffDelay(attempt, ctx.backoff) : ctx.backoff.capMs;
+      // A destination that says when to come back (Retry-After, SlowDown) is believed, within the cap.
+      const delay = !failure.retryable
+        ? ctx.backoff.capMs
+        : failure.retryAfterMs !== null
+          ? Math.min(ctx.backoff.capMs, failure.retryAfterMs)
+          : backoffDelay(attempt, ctx.backoff);
       try {
         await sleep(delay, undefined, { signal: ctx.signal });
       } catch {

@@ -17,12 +17,15 @@ export interface DeliveryObject {
   startNs: string;
   endNs: string;
   compression: Compression;
-  /** Compressed chunks in order; their concatenation is the object's bytes. */
-  chunks: Uint8Array[];
-  /** Sum of chunk lengths. */
-  byteLength: number;
-  /** Records inside (for logs and the caller's stats). */
-  records: number;
+  /**
+   * Compressed chunks in order; their concatenation is the object's bytes (concatenated gzip
+   * members, zstd frames and snappy frames each decode as one file). Later chunks may still be
+   * compressing while the first are sent. Every iteration starts from the first chunk, so a
+   * retry iterates again; an iteration throws if producing a chunk failed (abort the upload).
+   */
+  chunks: AsyncIterable<Uint8Array>;
+  /** Records inside, when known up front (logs only). */
+  records?: number;
 }
 
 export interface DeliveryReceipt {
@@ -34,11 +37,14 @@ export interface DeliveryReceipt {
 export class DeliveryError extends Error {
   readonly code: string;
   readonly retryable: boolean;
-  constructor(code: string, message: string, retryable: boolean, options?: { cause?: unknown }) {
+  /** The destination asked to wait this long before retrying (HTTP Retry-After, S3 SlowDown). */
+  readonly retryAfterMs: number | null;
+  constructor(code: string, message: string, retryable: boolean, options?: { cause?: unknown; retryAfterMs?: number | null }) {
     super(message, options);
     this.name = 'DeliveryError';
     this.code = code;
     this.retryable = retryable;
+    this.retryAfterMs = options?.retryAfterMs ?? null;
   }
 }
 

@@ -14,7 +14,6 @@ import { expandDate, objectName } from './object-name.ts';
 
 export const TEMP_PREFIX = '.tmp-';
 /** Buffers per writev call (IOV_MAX is 1024 on Linux). */
-const MAX_IOVECS = 1024;
 
 export class FileDestination implements Destination {
   readonly kind = 'file';
@@ -62,14 +61,14 @@ export class FileDestination implements Destination {
   async close(): Promise<void> {}
 }
 
-async function writeAll(handle: FileHandle, chunks: readonly Uint8Array[]): Promise<void> {
+async function writeAll(handle: FileHandle, chunks: AsyncIterable<Uint8Array>): Promise<void> {
   let position = 0;
-  for (let i = 0; i < chunks.length; i += MAX_IOVECS) {
-    let group = chunks.slice(i, i + MAX_IOVECS).filter((c) => c.length > 0);
-    while (group.length > 0) {
-      const { bytesWritten } = await handle.writev(group, position);
+  for await (const chunk of chunks) {
+    let rest = [chunk];
+    while (rest.length > 0) {
+      const { bytesWritten } = await handle.writev(rest, position);
       position += bytesWritten;
-      group = dropWritten(group, bytesWritten);
+      rest = dropWritten(rest, bytesWritten);
     }
   }
 }

@@ -1,3 +1,4 @@
+import { ChunkStream } from '../../src/core/chunk-stream.ts';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,7 @@ function object(chunks: string[], overrides: Partial<DeliveryObject> = {}): Deli
   const buffers = chunks.map((c) => Buffer.from(c));
   return {
     jobId: 1, batchId: 'aaaabbbbccccdddd', startNs: START, endNs: '1700000005000000000', compression: 'none',
-    chunks: buffers, byteLength: buffers.reduce((n, b) => n + b.length, 0), records: chunks.length, ...overrides,
+    chunks: ChunkStream.of(buffers), records: chunks.length, ...overrides,
   };
 }
 

@@ -1,3 +1,4 @@
+import { ChunkStream } from '../../src/core/chunk-stream.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DeliveryObject } from '../../src/destinations/destination.ts';
@@ -9,7 +10,7 @@ const START = '1700000000123456789';
 const END = '1700006401999999999';
 
 function object(overrides: Partial<DeliveryObject> = {}): DeliveryObject {
-  return { jobId: 7, batchId: '0123456789abcdef', startNs: START, endNs: END, compression: 'gzip', chunks: [], byteLength: 0, records: 0, ...overrides };
+  return { jobId: 7, batchId: '0123456789abcdef', startNs: START, endNs: END, compression: 'gzip', chunks: ChunkStream.of([]), records: 0, ...overrides };
 }
 
 describe('object names', () => {
