@@ -68,6 +68,7 @@ export async function runService(options: ServiceOptions): Promise<ServiceOutcom
     inFlightBytes: config.pipeline.in_flight_bytes,
     maxRecordBytes: config.limits.max_record_bytes,
     chunkBytes: config.pipeline.chunk_bytes,
+    partBytes: config.pipeline.part_bytes,
     ...(options.backoff ? { backoff: options.backoff } : {}),
     ...(options.sources.some((source) => source.deadLetterSink) ? { deadLetter: (records: PoisonRecord[]) => writeDeadLetters(owners, records) } : {}),
     onCommittable: (partition, offset) => {

@@ -25,16 +25,17 @@ export interface DecodedBatch {
  * Out-of-range or decreasing `ends` (which the batcher never produces) are clamped, which turns
  * the affected record into an empty one that the scanner rejects as invalid JSON.
  */
-export function decodeBatch(data: ArrayBufferLike, ends: Uint32Array, count: number, mode: TextMode): DecodedBatch {
+export function decodeBatch(data: ArrayBufferLike, ends: Uint32Array, count: number, mode: TextMode, startByte = 0): DecodedBatch {
   const n = Math.min(count, ends.length);
   const byteEnds = new Uint32Array(n);
+  const limit = data.byteLength - startByte;
   let previous = 0;
   for (let i = 0; i < n; i++) {
-    const end = ends[i]!;
-    previous = end < previous ? previous : end > data.byteLength ? Math.max(previous, data.byteLength) : end;
+    const end = ends[i]! - startByte; // relative to the task's first record
+    previous = end < previous ? previous : end > limit ? Math.max(previous, limit) : end;
     byteEnds[i] = previous;
   }
-  const bytes = Buffer.from(data, 0, previous);
+  const bytes = Buffer.from(data, startByte, previous);
   const latin1 = bytes.toString('latin1');
   if (mode === 'bytes' || isAscii(bytes)) return { text: latin1, charEnds: byteEnds, latin1: true };
 

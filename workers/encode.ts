@@ -61,12 +61,11 @@ export function compileEncoder(
 
   let fields: string[];
   let encodeRecord: (record: ScannedRecord, out: ByteWriter) => void;
-  let recordDelimiter = options.record_delimiter;
+  const framing = batchFraming(options);
   if (options.record_template !== null) {
     const template = parseRecordTemplate(options.record_template);
     fields = template.fields;
     encodeRecord = createTemplateRecordEncoder(template, planFields(fields, slotOf, valueOptions));
-    if (recordDelimiter === '') recordDelimiter = '\n';
   } else {
     fields = [...options.field_names];
     const plan = planFields(fields, slotOf, valueOptions);
@@ -85,9 +84,19 @@ export function compileEncoder(
 
   return {
     fields,
-    batchPrefix: utf8(options.batch_prefix),
-    batchSuffix: utf8(options.batch_suffix),
-    recordDelimiter: utf8(recordDelimiter),
+    batchPrefix: utf8(framing.prefix),
+    batchSuffix: utf8(framing.suffix),
+    recordDelimiter: utf8(framing.delimiter),
     encodeRecord,
   };
+}
+
+/**
+ * The text before a batch, after it, and between its records. A record template has no record
+ * suffix of its own, so its records are separated by a newline unless record_delimiter says
+ * otherwise. The main thread uses this too, when it frames a batch encoded in several parts.
+ */
+export function batchFraming(options: OutputOptions): { prefix: string; suffix: string; delimiter: string } {
+  const delimiter = options.record_template !== null && options.record_delimiter === '' ? '\n' : options.record_delimiter;
+  return { prefix: options.batch_prefix, suffix: options.batch_suffix, delimiter };
 }

@@ -18,7 +18,7 @@ import type { BatchResult, BatchTask, DropReason, DroppedRecord } from '../src/c
 import { CodecError } from './codecs/codec.ts';
 import { CompiledJobCache, type CompiledJob } from './compile-job.ts';
 import { decodeBatch } from './decode-batch.ts';
-import { BytesModeWriter, Utf16ModeWriter } from './encoders/byte-writer.ts';
+import { BytesModeWriter, Utf16ModeWriter, utf8 } from './encoders/byte-writer.ts';
 import { createEventTimeRange } from './event-time-range.ts';
 import { FilterVerdict } from './filter.ts';
 import { fromBytesText } from './text-mode.ts';
@@ -46,6 +46,8 @@ export default async function pipelineWorker(task: BatchTask): Promise<BatchResu
 }
 
 /** Processes one batch with an already compiled job. Exported for tests and benchmarks. */
+const EMPTY_FRAGMENT = utf8('');
+
 const DROP_MESSAGES: Record<DropReason, string> = {
   invalid_json: 'the record is not a valid JSON object',
   wrong_type: "a field the job's filter reads has the wrong type for its operator",
@@ -56,12 +58,16 @@ export function processBatch(job: CompiledJob, task: BatchTask): BatchResult {
   const { scanner, record, filter, encoder, codec } = job;
   const sampler = job.sampler(task.sampleSeed);
   const eventTimes = createEventTimeRange(job.eventTimeSlot);
-  const { text, charEnds: ends } = decodeBatch(task.data, task.ends, task.count, job.textMode);
+  const startByte = task.startByte ?? 0;
+  const framed = task.framed ?? true;
+  const { text, charEnds: ends } = decodeBatch(task.data, task.ends, task.count, job.textMode, startByte);
   const count = ends.length;
   const out = job.textMode === 'bytes' ? bytesWriter : utf16Writer;
-  out.reset(new Uint8Array(task.data));
+  out.reset(new Uint8Array(task.data, startByte));
   const chunkLimit = task.chunkBytes > 0 ? task.chunkBytes : Infinity;
-  const { batchPrefix, recordDelimiter } = encoder;
+  const { recordDelimiter } = encoder;
+  const batchPrefix = framed ? encoder.batchPrefix : EMPTY_FRAGMENT;
+  const batchSuffix = framed ? encoder.batchSuffix : EMPTY_FRAGMENT;
   const showText = job.textMode === 'bytes' ? fromBytesText : (t: string): string => t;
 
   const chunks: Uint8Array[] = [];
@@ -134,7 +140,7 @@ export function processBatch(job: CompiledJob, task: BatchTask): BatchResult {
     if (out.pos >= chunkLimit) flush();
   }
   if (recordsOut > 0) {
-    out.fragment(encoder.batchSuffix);
+    out.fragment(batchSuffix);
     if (out.pos > 0) flush();
   }
   out.shrink(MAX_KEPT_BUFFER_BYTES);

@@ -12,6 +12,7 @@ import { LOGPUSH_LIMITS, type Job, type JobLimits } from '../jobs/types.ts';
 export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
 export const DEFAULT_IN_FLIGHT_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_PART_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_DATA_DIR = './data';
 
 const DatasetSchema = z.enum(listDatasets() as [string, ...string[]]);
@@ -36,6 +37,8 @@ export const PipelineSchema = z.strictObject({
     .describe('Global budget of buffered and in-flight record bytes; intake pauses when reached. Default 256 MiB.'),
   chunk_bytes: z.int().min(0).default(DEFAULT_CHUNK_BYTES)
     .describe('Uncompressed bytes per independently compressed chunk; 0 = one chunk per batch. Default 8 MiB.'),
+  part_bytes: z.int().min(64 * 1024).default(DEFAULT_PART_BYTES)
+    .describe('A batch with more input bytes than this is encoded as several parts on several workers at once, and its first parts are uploaded while later ones encode. Default 16 MiB.'),
 }).describe('How the pipeline uses the machine.');
 
 export const GeneratorSourceSchema = z.strictObject({

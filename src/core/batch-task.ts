@@ -22,6 +22,17 @@ export interface BatchTask {
   chunkBytes: number;
   /** List every dropped record in BatchResult.droppedRecords (a dead-letter destination wants them). */
   reportDrops?: boolean;
+  /**
+   * Byte offset in `data` where this task's first record starts (0 for a whole batch). A large
+   * batch is encoded as several tasks over the same shared buffers: each gets a view of `ends`
+   * (absolute offsets) and its start.
+   */
+  startByte?: number;
+  /**
+   * Write batch_prefix / batch_suffix (default true). False for the parts of a batch encoded in
+   * several tasks: the main thread writes the framing between them.
+   */
+  framed?: boolean;
 }
 
 /** A record the worker rejected, by its index in the batch. */

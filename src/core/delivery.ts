@@ -10,9 +10,9 @@ import { batchIdFor } from '../destinations/object-name.ts';
 import { redactDestinationConf } from '../destinations/destination-conf.ts';
 import { BatchCrashError, type WorkerPool } from '../pool/worker-pool.ts';
 import type { RateLimiter } from '../telemetry/log.ts';
-import { ChunkStream } from './chunk-stream.ts';
+import { encodeBatch, type BatchTotals } from './encode-batch.ts';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
-import type { BatchResult, BatchTask } from './batch-task.ts';
+import type { Job } from '../jobs/types.ts';
 import type { JobRuntime } from './job-runtime.ts';
 import { storePoison, type DeadLetterContext } from './dead-letter.ts';
 import type { OpenBatch } from './open-batch.ts';
@@ -26,6 +26,8 @@ export interface DeliveryContext {
   limiter: RateLimiter;
   backoff: BackoffPolicy;
   chunkBytes: number;
+  /** Input bytes above which a batch is encoded as several parts on several workers. */
+  partBytes: number;
   /** Aborted at a hard shutdown: pending retries stop, their records stay unacknowledged. */
   signal: AbortSignal;
   /** Where the worker's rejected records go before they are acknowledged; null = count and drop. */
@@ -40,59 +42,64 @@ export async function deliverBatch(ctx: DeliveryContext, runtime: JobRuntime, ba
     job.id,
     batch.spans.map((span) => ({ partition: span.tracker.name, first: span.firstOffset, last: span.lastOffset })),
   );
-  const task: BatchTask = {
+  const encoded = encodeBatch({
     job,
-    data: batch.data.buffer as SharedArrayBuffer,
-    ends: batch.ends,
-    count: batch.count,
+    batch,
+    pool: ctx.pool,
     sampleSeed: seedFrom(batchId),
     chunkBytes: ctx.chunkBytes,
+    partBytes: ctx.partBytes,
     reportDrops: ctx.deadLetter !== null,
-  };
+    openedAt: batch.openedAt,
+    sealedAt,
+  });
+  let crash: BatchCrashError | null = null;
+  encoded.totals.catch((error: unknown) => {
+    if (error instanceof BatchCrashError) crash = error;
+  });
 
-  let result: BatchResult;
+  // Start writing as soon as the object's name is known; later parts may still be encoding.
+  let delivering: Promise<boolean> | null = null;
   try {
-    result = await ctx.pool.run(task);
+    const range = await encoded.timeRange;
+    if (range !== null) {
+      const object: DeliveryObject = {
+        jobId: job.id, batchId, startNs: range.startNs, endNs: range.endNs, compression: job.compression, chunks: encoded.stream, contentType: contentTypeOf(job),
+      };
+      delivering = deliverWithRetry(ctx, runtime, object, () => crash !== null);
+    }
+    const totals = await encoded.totals;
+    countTotals(ctx, job.id, totals);
+    if (delivering && !(await delivering)) return false;
+    if (totals.recordsOut > 0) {
+      ctx.stats.batchesDelivered++;
+      ctx.stats.recordsDelivered += totals.recordsOut;
+    } else {
+      ctx.stats.batchesEmpty++;
+    }
+    if (ctx.deadLetter && totals.droppedRecords.length > 0) {
+      const tenant = job.tenant.zone_id ?? job.tenant.account_id!;
+      const poison: PoisonRecord[] = totals.droppedRecords.map((dropped) => {
+        const { tracker, offset } = batch.positionOf(dropped.index);
+        return { partition: tracker, offset, tenant, value: batch.recordBytes(dropped.index), reason: dropped.reason, message: dropped.message, jobId: job.id };
+      });
+      if (!(await storePoison(ctx.deadLetter, poison))) return false;
+    }
   } catch (error) {
     if (!(error instanceof BatchCrashError)) throw error;
+    // A part of the batch kills workers: stop the upload (its chunk stream failed, so the
+    // destination aborts it) and set the whole batch aside rather than loop on it.
+    if (delivering) await delivering;
     ctx.log.error({ job_id: job.id, batch_id: batchId, records: batch.count, err: error.message }, 'batch set aside: it crashes workers');
     await ctx.quarantine(runtime, batch, batchId, error.message);
     ctx.stats.recordsDropped.quarantined += batch.count;
-    batch.ackAll();
-    return true;
-  }
-  countResult(ctx, job.id, result);
-
-  if (result.recordsOut > 0) {
-    const object: DeliveryObject = {
-      jobId: job.id,
-      batchId,
-      startNs: result.minEventTimeNs ?? msToNs(batch.openedAt),
-      endNs: result.maxEventTimeNs ?? msToNs(sealedAt),
-      compression: job.compression,
-      chunks: ChunkStream.of(result.chunks),
-      records: result.recordsOut,
-    };
-    if (!(await deliverWithRetry(ctx, runtime, object))) return false;
-    ctx.stats.batchesDelivered++;
-    ctx.stats.recordsDelivered += result.recordsOut;
-  } else {
-    ctx.stats.batchesEmpty++;
-  }
-  if (ctx.deadLetter && result.droppedRecords && result.droppedRecords.length > 0) {
-    const tenant = job.tenant.zone_id ?? job.tenant.account_id!;
-    const poison: PoisonRecord[] = result.droppedRecords.map((dropped) => {
-      const { tracker, offset } = batch.positionOf(dropped.index);
-      return { partition: tracker, offset, tenant, value: batch.recordBytes(dropped.index), reason: dropped.reason, message: dropped.message, jobId: job.id };
-    });
-    if (!(await storePoison(ctx.deadLetter, poison))) return false;
   }
   batch.ackAll();
   return true;
 }
 
 /** Resolves true once the object is durable, false if shutdown cut the retries short. */
-async function deliverWithRetry(ctx: DeliveryContext, runtime: JobRuntime, object: DeliveryObject): Promise<boolean> {
+async function deliverWithRetry(ctx: DeliveryContext, runtime: JobRuntime, object: DeliveryObject, encodingFailed: () => boolean): Promise<boolean> {
   for (let attempt = 0; ; attempt++) {
     try {
       await runtime.destination.deliver(object);
@@ -100,6 +107,8 @@ async function deliverWithRetry(ctx: DeliveryContext, runtime: JobRuntime, objec
       runtime.health.error_message = null;
       return true;
     } catch (error) {
+      // The batch could not be encoded (a part crashes workers): the caller quarantines it.
+      if (encodingFailed()) return false;
       const failure = asDeliveryError(error);
       runtime.health.last_error = new Date().toISOString();
       runtime.health.error_message = failure.message;
@@ -128,7 +137,7 @@ async function deliverWithRetry(ctx: DeliveryContext, runtime: JobRuntime, objec
   }
 }
 
-function countResult(ctx: DeliveryContext, jobId: number, result: BatchResult): void {
+function countTotals(ctx: DeliveryContext, jobId: number, result: BatchTotals): void {
   const { stats } = ctx;
   stats.recordsFiltered += result.filtered;
   stats.recordsSampled += result.sampled;
@@ -155,4 +164,11 @@ function msToNs(ms: number): string {
 /** A stable 32-bit seed from the batch id, so a rebuilt batch samples the same records. */
 function seedFrom(batchId: string): number {
   return Number.parseInt(batchId.slice(0, 8), 16) >>> 0 || 1;
+}
+
+/** The MIME type of what the job writes, before compression. */
+function contentTypeOf(job: Job): string {
+  const options = job.output_options;
+  if (options.record_template !== null || options.batch_prefix !== '' || options.batch_suffix !== '') return 'text/plain; charset=utf-8';
+  return options.output_type === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson';
 }

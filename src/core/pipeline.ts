@@ -33,6 +33,8 @@ export interface PipelineOptions {
   maxRecordBytes: number;
   /** Uncompressed bytes per compressed chunk of a batch. */
   chunkBytes: number;
+  /** Input bytes above which a batch is encoded as several parts at once. */
+  partBytes: number;
   backoff?: BackoffPolicy;
   /** Stores poison records before they are acknowledged (Kafka: a dead-letter topic); absent = count and drop. */
   deadLetter?: DeadLetterWriter;
@@ -71,6 +73,7 @@ export class Pipeline implements RecordSink, PartitionRegistry {
       limiter: this.limiter,
       backoff: options.backoff ?? DEFAULT_BACKOFF,
       chunkBytes: options.chunkBytes,
+      partBytes: options.partBytes,
       signal: this.abort.signal,
       deadLetter: options.deadLetter
         ? { write: options.deadLetter, log: options.log, limiter: this.limiter, backoff: options.backoff ?? DEFAULT_BACKOFF, signal: this.abort.signal }

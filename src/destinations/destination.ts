@@ -24,6 +24,12 @@ export interface DeliveryObject {
    * retry iterates again; an iteration throws if producing a chunk failed (abort the upload).
    */
   chunks: AsyncIterable<Uint8Array>;
+  /**
+   * MIME type of the *decoded* content (e.g. `application/x-ndjson`, `text/csv`), for object
+   * stores and HTTP. The destination adds the content coding from `compression` itself.
+   * Absent: `text/plain; charset=utf-8` (every encoder writes text).
+   */
+  contentType?: string;
   /** Records inside, when known up front (logs only). */
   records?: number;
 }

@@ -75,7 +75,7 @@ jobs:
 const FULL_EXPECTED: Config = {
   data_dir: '/var/lib/sluice',
   limits: { min_upload_interval_seconds: 0.2, min_upload_records: 1, min_upload_bytes: 1, default_upload_bytes: 1048576, max_record_bytes: 65536 },
-  pipeline: { workers: 3, in_flight_bytes: 1000000, chunk_bytes: 0 },
+  pipeline: { workers: 3, in_flight_bytes: 1000000, chunk_bytes: 0, part_bytes: 16777216 },
   sources: [
     { type: 'generator', dataset: 'http_requests', rate: 0, seed: 9, tenants: [ZONE, 'zone-b'], records: 500 },
     { type: 'ndjson', path: '-', dataset: 'audit_logs', tenant: 'acct-1' },
@@ -172,7 +172,7 @@ describe('defaults and rules', () => {
     const config = parseConfig(minimalConfig(), 'mem');
     assert.equal(config.data_dir, './data');
     assert.deepEqual(config.limits, { min_upload_interval_seconds: 30, min_upload_records: 1000, min_upload_bytes: 5_000_000, default_upload_bytes: 33554432, max_record_bytes: 1048576 });
-    assert.deepEqual(config.pipeline, { workers: availableParallelism(), in_flight_bytes: 268435456, chunk_bytes: 8388608 });
+    assert.deepEqual(config.pipeline, { workers: availableParallelism(), in_flight_bytes: 268435456, chunk_bytes: 8388608, part_bytes: 16777216 });
     assert.deepEqual(config.sources, [{ type: 'generator', dataset: 'http_requests', rate: 5000, seed: 1 }]);
     assert.equal(config.jobs[0]?.id, 1);
     assert.deepEqual(parseConfig(minimalConfig({ jobs: undefined }), 'mem').jobs, []);

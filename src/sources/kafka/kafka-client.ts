@@ -106,7 +106,7 @@ let warningFilterInstalled = false;
  * prints a TimeoutNegativeWarning on stderr, which would break "one clear line" for a user
  * error. Only that warning type is dropped; every other warning passes through unchanged.
  */
-function dropKafkajsNegativeTimeoutWarning(): void {
+export function dropKafkajsNegativeTimeoutWarning(): void {
   if (warningFilterInstalled) return;
   warningFilterInstalled = true;
   const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
