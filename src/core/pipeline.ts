@@ -48,8 +48,10 @@ const RESUME_FRACTION = 0.75;
 
 export class Pipeline implements RecordSink, PartitionRegistry {
   readonly stats: PipelineStats = createStats();
-  readonly runtimes: readonly JobRuntime[];
-  private readonly router: Router;
+  private runtimesById = new Map<number, JobRuntime>();
+  private router: Router;
+  /** Destinations of replaced jobs, closed once their last in-flight batch is done. */
+  private readonly retired = new Set<JobRuntime>();
   private readonly batcher: Batcher;
   private readonly options: PipelineOptions;
   private readonly delivery: DeliveryContext;
@@ -63,7 +65,7 @@ export class Pipeline implements RecordSink, PartitionRegistry {
 
   constructor(options: PipelineOptions) {
     this.options = options;
-    this.runtimes = options.jobs.map((job) => createJobRuntime(job, options.createDestination(job)));
+    for (const job of options.jobs) this.runtimesById.set(job.id, createJobRuntime(job, options.createDestination(job)));
     this.router = new Router(this.runtimes);
     this.batcher = new Batcher((runtime, batch, sealedAt) => this.dispatch(runtime, batch, sealedAt));
     this.delivery = {
@@ -80,9 +82,62 @@ export class Pipeline implements RecordSink, PartitionRegistry {
         : null,
       quarantine: options.quarantine,
     };
+    this.batcher.start(this.tickMs());
+  }
+
+  get runtimes(): readonly JobRuntime[] {
+    return [...this.runtimesById.values()];
+  }
+
+  /**
+   * Replaces the running job set (a job store change) without a restart. A job that is gone or
+   * changed has its open batch sealed and delivered under the definition it was filled with;
+   * records arriving from now on are routed by the new set. A job's health carries over to its
+   * next version, and its destination is reused while destination_conf is unchanged.
+   */
+  updateJobs(jobs: readonly Job[]): void {
+    const next = new Map<number, JobRuntime>();
+    for (const job of jobs) {
+      const current = this.runtimesById.get(job.id);
+      if (current && current.job.version === job.version) {
+        next.set(job.id, current);
+        continue;
+      }
+      if (current) this.batcher.seal(current);
+      const sameDestination = current !== undefined && current.job.destination_conf === job.destination_conf;
+      const runtime = createJobRuntime(job, sameDestination ? current.destination : this.options.createDestination(job));
+      if (current) Object.assign(runtime.health, current.health);
+      if (current && !sameDestination) this.retire(current);
+      next.set(job.id, runtime);
+    }
+    for (const [id, runtime] of this.runtimesById) {
+      if (next.has(id)) continue;
+      this.batcher.seal(runtime);
+      this.retire(runtime);
+    }
+    this.runtimesById = next;
+    this.router = new Router(next.values());
+    this.batcher.stop();
+    this.batcher.start(this.tickMs());
+  }
+
+  /** Check intervals at a quarter of the shortest one: batches close at most 25% late. */
+  private tickMs(): number {
     const intervals = this.runtimes.map((r) => r.job.max_upload_interval_seconds * 1000);
-    // Check intervals at a quarter of the shortest one: batches close at most 25% late.
-    this.batcher.start(Math.min(1000, Math.max(20, Math.min(...intervals, 4000) / 4)));
+    return Math.min(1000, Math.max(20, Math.min(...intervals, 4000) / 4));
+  }
+
+  private retire(runtime: JobRuntime): void {
+    this.retired.add(runtime);
+    this.closeRetiredWhenIdle();
+  }
+
+  private closeRetiredWhenIdle(): void {
+    for (const runtime of this.retired) {
+      if (runtime.inFlight > 0) continue;
+      this.retired.delete(runtime);
+      runtime.destination.close().catch((error: unknown) => this.options.log.warn({ job_id: runtime.job.id, err: String(error) }, 'closing a replaced destination failed'));
+    }
   }
 
   open(name: string, dataset: string, firstOffset: number): PartitionHandle {
@@ -147,7 +202,7 @@ export class Pipeline implements RecordSink, PartitionRegistry {
 
   async shutdown(): Promise<void> {
     this.batcher.stop();
-    await Promise.all(this.runtimes.map((r) => r.destination.close()));
+    await Promise.all([...this.runtimes, ...this.retired].map((r) => r.destination.close()));
   }
 
   /** Records acknowledged by every job they matched, per partition. */
@@ -205,6 +260,7 @@ export class Pipeline implements RecordSink, PartitionRegistry {
       })
       .finally(() => {
         runtime.inFlight--;
+        if (this.retired.size > 0) this.closeRetiredWhenIdle();
         this.release(batch.bytes);
         this.pending.delete(done);
       });
