@@ -128,6 +128,31 @@ export const KafkaSourceSchema = z.strictObject({
   dead_letter_topic: KafkaTopicNameSchema.optional().describe('Topic poison records (not JSON, oversized, wrong field type) are copied to, with the error in headers, before they are acknowledged. Checked at startup like the source topics.'),
 }).describe('Kafka consumer group (kafkajs); at-least-once: offsets are committed only up to delivered records.');
 
+/** host:port of the admin API listener. */
+const ListenSchema = z.string().check((ctx) => {
+  const match = BROKER_PATTERN.exec(ctx.value);
+  const port = match ? Number(match[1]) : -1;
+  if (!match || port < 0 || port > 65535) {
+    ctx.issues.push({ code: 'custom', input: ctx.value, message: `must be host:port (e.g. 127.0.0.1:8787), got ${JSON.stringify(ctx.value)}` });
+  }
+});
+
+export const DEFAULT_API_LISTEN = '127.0.0.1:8787';
+
+export const ApiConfigSchema = z.strictObject({
+  listen: ListenSchema.default(DEFAULT_API_LISTEN).describe(`Address of the admin API; default ${DEFAULT_API_LISTEN} (loopback only).`),
+  tokens_file: z.string().min(1).optional()
+    .describe('JSON file of API tokens (SHA-256 hashes and scopes); default <data_dir>/api-tokens.json. The operator token comes from env SLUICE_OPERATOR_TOKEN.'),
+  max_jobs_per_zone: z.int().min(1).max(10_000).default(4).describe('Jobs a zone may have; default 4 (as Logpush).'),
+  max_jobs_per_account: z.int().min(1).max(10_000).default(4).describe('Jobs an account may have; default 4.'),
+  max_body_bytes: z.int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024).describe('Largest request body; default 1 MiB.'),
+  rate_per_second: z.number().gt(0).default(20).describe('Requests per second per token; default 20.'),
+  rate_burst: z.int().min(1).default(40).describe('Requests a token may send at once; default 40.'),
+  ownership_ttl_seconds: z.int().min(60).max(30 * 86400).default(86400).describe('How long an ownership challenge stays valid; default 24 h.'),
+}).describe('Admin HTTP API (Logpush-compatible job management).');
+
+export type ApiConfig = z.output<typeof ApiConfigSchema>;
+
 /** Add new source kinds here (and a case in src/sources/create.ts). */
 export const SOURCE_SCHEMAS = [GeneratorSourceSchema, NdjsonSourceSchema, KafkaSourceSchema] as const;
 export const SourceSchema = z.discriminatedUnion('type', SOURCE_SCHEMAS);
@@ -139,6 +164,7 @@ export const ConfigSchema = z.strictObject({
   sources: z.array(SourceSchema).min(1).describe('Where records come from; at least one.'),
   // Jobs are checked one by one with validateJob (catalog- and limits-aware) after this parse.
   jobs: z.array(z.unknown()).default([]).describe('Logpush job objects; id defaults to position + 1.'),
+  api: ApiConfigSchema.optional(),
 }).describe('sluice configuration file.');
 
 /** The same config with the job schema inlined, for documentation (JSON Schema / OpenAPI). */
@@ -161,4 +187,6 @@ export interface Config {
   pipeline: PipelineConfig;
   sources: SourceConfig[];
   jobs: Job[];
+  /** Present when the config has an `api:` section (load.ts must pass `top.api` through). */
+  api?: ApiConfig;
 }

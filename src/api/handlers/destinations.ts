@@ -1,0 +1,49 @@
+// Destination checks and the ownership challenge. Bodies are validated by the route's schema
+// before these run. Messages never contain a destination's credentials.
+
+import { destinationConfProblem } from '../../jobs/destination-conf.ts';
+import { API_ERROR_CODES, apiError, problemsError } from '../errors.ts';
+import { OWNERSHIP_FILE_NAME } from '../ownership.ts';
+import type { DestinationValidator, HandlerResult, RequestContext } from '../types.ts';
+import { tenantOf } from './jobs.ts';
+
+/** The default validator: the job validator's syntax check of destination_conf. */
+export const syntaxDestinationValidator: DestinationValidator = async (conf) => {
+  const problem = destinationConfProblem(conf);
+  return problem === null ? { valid: true } : { valid: false, message: `destination_conf ${problem}` };
+};
+
+function syntaxChecked(conf: string): string {
+  const problem = destinationConfProblem(conf);
+  if (problem !== null) throw problemsError([{ path: '$.destination_conf', message: problem }]);
+  return conf;
+}
+
+export async function validateDestination(ctx: RequestContext): Promise<HandlerResult> {
+  const { destination_conf } = (await ctx.body()) as { destination_conf: string };
+  const verdict = await ctx.deps.validateDestination(destination_conf);
+  return { result: { valid: verdict.valid, message: verdict.message ?? '' } };
+}
+
+export async function createOwnershipChallenge(ctx: RequestContext): Promise<HandlerResult> {
+  const tenant = tenantOf(ctx);
+  const { destination_conf } = (await ctx.body()) as { destination_conf: string };
+  const conf = syntaxChecked(destination_conf);
+  const content = ctx.deps.signer.issue(tenant, conf);
+  let written: { filename: string };
+  try {
+    written = await ctx.deps.ownershipWriter(conf, { name: OWNERSHIP_FILE_NAME, content });
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_API') throw error;
+    ctx.deps.log.warn({ err: (error as NodeJS.ErrnoException)?.code ?? 'error' }, 'ownership challenge could not be written');
+    throw apiError(400, API_ERROR_CODES.ownershipChallenge, `could not write ${OWNERSHIP_FILE_NAME} to the destination; check its permissions and credentials`);
+  }
+  return { result: { filename: written.filename, message: '', valid: true } };
+}
+
+export async function validateOwnershipChallenge(ctx: RequestContext): Promise<HandlerResult> {
+  const tenant = tenantOf(ctx);
+  const { destination_conf, ownership_challenge } = (await ctx.body()) as { destination_conf: string; ownership_challenge: string };
+  const verdict = ctx.deps.signer.verify(tenant, syntaxChecked(destination_conf), ownership_challenge);
+  return { result: { valid: verdict.valid, message: verdict.message } };
+}

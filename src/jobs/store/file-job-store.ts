@@ -1,0 +1,288 @@
+// FileJobStore: the embedded single-instance job store. One JSON document under data_dir
+// (`jobs.json`), replaced atomically on every change; the previous good document is kept as
+// `jobs.json.bak`. At start a corrupt, invalid or unexpectedly empty `jobs.json` is refused
+// (invariant 6): the store runs on the `.bak` copy and reports the refusal. With no good copy
+// at all, start() throws instead of running with no jobs (which would acknowledge — and so
+// drop — every record).
+
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LOGPUSH_LIMITS, type Job, type JobLimits, type Problem, type Tenant } from '../types.ts';
+import { writeFileAtomic } from './atomic-file.ts';
+import { JobStoreError } from './errors.ts';
+import { planCreate, planDelete, planUpdate, type ChangeContext, type JobSetState, type PlannedChange } from './job-changes.ts';
+import { judgeLoadedRecords, type LoadDecision } from './job-set-guard.ts';
+import {
+  DEFAULT_JOB_COUNT_LIMITS, sameTenant,
+  type JobCountLimits, type JobsListener, type JobStore, type RejectionListener, type StoreRejection, type StoredJobRecord,
+} from './job-store.ts';
+
+export const JOBS_FILE_NAME = 'jobs.json';
+export const JOBS_FORMAT = 'sluice-jobs/1';
+
+/** The file's shape. `empty_intended` marks an empty set written on purpose (last job deleted). */
+export interface JobsDocument {
+  format: typeof JOBS_FORMAT;
+  empty_intended: boolean;
+  jobs: StoredJobRecord[];
+}
+
+export interface FileJobStoreOptions {
+  /** The directory holding jobs.json (data_dir); created if missing. */
+  dir: string;
+  limits?: JobLimits;
+  counts?: Partial<JobCountLimits>;
+  now?: () => Date;
+}
+
+type ReadOutcome = { kind: 'missing' } | { kind: 'read'; decision: LoadDecision; emptyIntended: boolean };
+
+export class FileJobStore implements JobStore {
+  readonly path: string;
+  readonly backupPath: string;
+  private readonly dir: string;
+  private readonly limits: JobLimits;
+  private readonly counts: JobCountLimits;
+  private readonly now: () => Date;
+  private records = new Map<number, StoredJobRecord>();
+  private jobs = new Map<number, Job>();
+  private sorted: readonly Job[] = Object.freeze([]);
+  private readonly listeners = new Set<JobsListener>();
+  private readonly rejectionListeners = new Set<RejectionListener>();
+  private rejection: StoreRejection | null = null;
+  private started = false;
+  private closed = false;
+  /** Changes are applied one at a time: plan against the current set, write, then publish. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: FileJobStoreOptions) {
+    this.dir = options.dir;
+    this.path = join(options.dir, JOBS_FILE_NAME);
+    this.backupPath = `${this.path}.bak`;
+    this.limits = options.limits ?? LOGPUSH_LIMITS;
+    this.counts = { ...DEFAULT_JOB_COUNT_LIMITS, ...options.counts };
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async start(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const main = await this.read(this.path, 0);
+    if (main.kind === 'missing') {
+      const backup = await this.read(this.backupPath, 0);
+      if (backup.kind === 'read' && backup.decision.ok && backup.decision.jobs.length > 0) {
+        this.accept(backup.decision.records, backup.decision.jobs);
+        this.reject({ reason: 'empty', origin: this.path, problems: [{ path: '$', message: `is missing while ${this.backupPath} holds ${backup.decision.jobs.length} jobs; running on the backup` }] });
+      }
+      this.started = true;
+      this.publish();
+      return;
+    }
+    if (main.decision.ok) {
+      // An empty main file is only trusted when it says so, or when the backup is empty too.
+      const backup = main.decision.jobs.length === 0 && !main.emptyIntended ? await this.read(this.backupPath, 0) : null;
+      if (backup?.kind === 'read' && backup.decision.ok && backup.decision.jobs.length > 0) {
+        const refused = judgeLoadedRecords([], { limits: this.limits, runningCount: backup.decision.jobs.length, emptyIntended: false, basePath: '$.jobs' });
+        this.accept(backup.decision.records, backup.decision.jobs);
+        this.reject({ reason: 'empty', origin: this.path, problems: refused.ok ? [] : refused.problems });
+      } else {
+        this.accept(main.decision.records, main.decision.jobs);
+      }
+      this.started = true;
+      this.publish();
+      return;
+    }
+    const backup = await this.read(this.backupPath, 0);
+    if (backup.kind === 'read' && backup.decision.ok) {
+      this.accept(backup.decision.records, backup.decision.jobs);
+      this.reject({ reason: main.decision.reason, origin: this.path, problems: main.decision.problems });
+      this.started = true;
+      this.publish();
+      return;
+    }
+    throw new JobStoreError('ERR_JOB_STORE_CORRUPT',
+      `${this.path}: ${main.decision.problems.length} problem(s) and no good backup (${this.backupPath}); fix or restore the file`, main.decision.problems);
+  }
+
+  /**
+   * Re-reads jobs.json (e.g. edited by hand, or on SIGHUP). A refused load keeps the running
+   * set and returns the rejection; an accepted one is published to subscribers.
+   */
+  async reload(): Promise<StoreRejection | null> {
+    return this.serialize(async () => {
+      const outcome = await this.read(this.path, this.jobs.size);
+      if (outcome.kind === 'missing') {
+        if (this.jobs.size === 0) return null;
+        return this.reject({ reason: 'empty', origin: this.path, problems: [{ path: '$', message: `is missing while ${this.jobs.size} jobs are running; keeping them` }] });
+      }
+      if (!outcome.decision.ok) return this.reject({ reason: outcome.decision.reason, origin: this.path, problems: outcome.decision.problems });
+      this.accept(outcome.decision.records, outcome.decision.jobs);
+      this.rejection = null;
+      this.publish();
+      return null;
+    });
+  }
+
+  async list(tenant?: Tenant): Promise<Job[]> {
+    return this.sorted.filter((job) => tenant === undefined || sameTenant(job.tenant, tenant));
+  }
+
+  async get(id: number): Promise<Job | undefined> {
+    return this.jobs.get(id);
+  }
+
+  async create(tenant: Tenant, input: unknown): Promise<Job> {
+    return this.change((state, context) => planCreate(state, tenant, input, this.nextId(), context));
+  }
+
+  async update(id: number, tenant: Tenant, input: unknown): Promise<Job> {
+    return this.change((state, context) => planUpdate(state, id, tenant, input, context));
+  }
+
+  async delete(id: number, tenant: Tenant): Promise<Job> {
+    return this.serialize(async () => {
+      this.assertOpen();
+      const job = planDelete(this.state(), id, tenant);
+      const records = new Map(this.records);
+      records.delete(id);
+      await this.persist(records);
+      const jobs = new Map(this.jobs);
+      jobs.delete(id);
+      this.records = records;
+      this.setJobs(jobs);
+      this.publish();
+      return job;
+    });
+  }
+
+  subscribe(listener: JobsListener): () => void {
+    this.listeners.add(listener);
+    if (this.started) listener(this.sorted);
+    return () => this.listeners.delete(listener);
+  }
+
+  onRejected(listener: RejectionListener): () => void {
+    this.rejectionListeners.add(listener);
+    return () => this.rejectionListeners.delete(listener);
+  }
+
+  lastRejection(): StoreRejection | null {
+    return this.rejection;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.queue.catch(() => {});
+    this.listeners.clear();
+    this.rejectionListeners.clear();
+  }
+
+  private nextId(): number {
+    let max = 0;
+    for (const id of this.records.keys()) if (id > max) max = id;
+    return max + 1;
+  }
+
+  private async change(plan: (state: JobSetState, context: ChangeContext) => PlannedChange): Promise<Job> {
+    return this.serialize(async () => {
+      this.assertOpen();
+      const planned = plan(this.state(), { limits: this.limits, counts: this.counts, now: this.now().toISOString() });
+      const records = new Map(this.records).set(planned.record.id, planned.record);
+      await this.persist(records);
+      this.records = records;
+      this.setJobs(new Map(this.jobs).set(planned.job.id, planned.job));
+      this.publish();
+      return planned.job;
+    });
+  }
+
+  private state(): JobSetState {
+    return { records: this.records, jobs: this.jobs };
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new JobStoreError('ERR_JOB_STORE_CLOSED', 'the job store is closed');
+    if (!this.started) throw new JobStoreError('ERR_JOB_STORE_CLOSED', 'the job store has not been started');
+  }
+
+  private serialize<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  /** Writes the last good document as the backup, then the new one. */
+  private async persist(records: Map<number, StoredJobRecord>): Promise<void> {
+    try {
+      await writeFileAtomic(this.backupPath, serialize([...this.records.values()], this.records.size === 0));
+      await writeFileAtomic(this.path, serialize([...records.values()], records.size === 0));
+    } catch (error) {
+      throw new JobStoreError('ERR_JOB_STORE_WRITE', `could not write ${this.path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  }
+
+  private async read(path: string, runningCount: number): Promise<ReadOutcome> {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+      return corrupt(`cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+    if (text.trim() === '') return corrupt('is empty (0 bytes of JSON)');
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch {
+      return corrupt('is not valid JSON');
+    }
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc) || (doc as Record<string, unknown>).format !== JOBS_FORMAT) {
+      return corrupt(`is not a ${JOBS_FORMAT} document`);
+    }
+    const emptyIntended = (doc as Record<string, unknown>).empty_intended === true;
+    const decision = judgeLoadedRecords((doc as Record<string, unknown>).jobs, { limits: this.limits, runningCount, emptyIntended, basePath: '$.jobs' });
+    return { kind: 'read', decision, emptyIntended };
+  }
+
+  private accept(records: StoredJobRecord[], jobs: Job[]): void {
+    this.records = new Map(records.map((r) => [r.id, r]));
+    this.setJobs(new Map(jobs.map((j) => [j.id, j])));
+  }
+
+  private setJobs(jobs: Map<number, Job>): void {
+    this.jobs = jobs;
+    this.sorted = Object.freeze([...jobs.values()].sort((a, b) => a.id - b.id));
+  }
+
+  private reject(partial: Omit<StoreRejection, 'at' | 'kept_jobs'>): StoreRejection {
+    const rejection: StoreRejection = { ...partial, at: this.now().toISOString(), kept_jobs: this.jobs.size };
+    this.rejection = rejection;
+    for (const listener of this.rejectionListeners) {
+      try {
+        listener(rejection);
+      } catch {
+        // a failing observer must not undo the refusal
+      }
+    }
+    return rejection;
+  }
+
+  private publish(): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(this.sorted);
+      } catch {
+        // one subscriber's bug must not stop the others from seeing the change
+      }
+    }
+  }
+}
+
+function corrupt(message: string): ReadOutcome {
+  const problems: Problem[] = [{ path: '$', message }];
+  return { kind: 'read', decision: { ok: false, reason: 'corrupt', problems }, emptyIntended: false };
+}
+
+function serialize(records: StoredJobRecord[], emptyIntended: boolean): string {
+  const doc: JobsDocument = { format: JOBS_FORMAT, empty_intended: emptyIntended, jobs: records.sort((a, b) => a.id - b.id) };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
