@@ -1,7 +1,7 @@
 // `npm test`: type-check, start the services the tests need, then run node's test runner over
 // test/**/*.test.ts. The runner's own summary (tests/pass/fail) is the last thing printed.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', '.'], { stdio: 'inherit' });
 if (tsc.status !== 0) {
@@ -9,14 +9,31 @@ if (tsc.status !== 0) {
   process.exit(tsc.status ?? 1);
 }
 
-// The integration tests need a real Kafka broker on loopback. kafka.sh installs it on first
-// use, formats its storage once, and waits until it answers metadata requests; it prints one
-// line ("kafka: started …" or "kafka: already running …"; one more when it installs), and on
-// failure the end of the broker's log. Kafka tests never run against nothing: no broker, no run.
-const kafka = spawnSync('bash', ['scripts/kafka.sh', 'start'], { stdio: 'inherit' });
-if (kafka.status !== 0) {
-  process.stderr.write('npm test: the Kafka broker could not be started; not running the tests\n');
-  process.exit(kafka.status || 1);
+// The integration tests need real servers on loopback: a Kafka broker (scripts/kafka.sh), an
+// S3-compatible server (scripts/s3.sh, versitygw) and Toxiproxy for fault injection
+// (scripts/toxiproxy.sh). Each script installs its server on first use (Kafka from Maven
+// Central, the other two built with `go install`), starts it and waits until it answers; it
+// prints one line ("…: started …" or "…: already running …"; more when it installs), and on
+// failure the end of the server's log. They start side by side: the Go builds are CPU-bound
+// and Kafka's install is mostly download. Tests never run against nothing: no server, no run.
+const SERVICES = ['kafka', 's3', 'toxiproxy'] as const;
+
+function runScript(service: string, command: string, output: 'inherit' | 'pipe'): Promise<{ status: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('bash', [`scripts/${service}.sh`, command], { stdio: ['ignore', output, output] });
+    let captured = '';
+    child.stdout?.on('data', (chunk: Buffer) => (captured += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (captured += chunk.toString()));
+    child.on('close', (code) => resolve({ status: code ?? 1, output: captured }));
+    child.on('error', (error) => resolve({ status: 1, output: String(error) }));
+  });
+}
+
+const starts = await Promise.all(SERVICES.map(async (service) => ({ service, ...(await runScript(service, 'start', 'inherit')) })));
+const failed = starts.filter((start) => start.status !== 0);
+if (failed.length > 0) {
+  process.stderr.write(`npm test: could not start ${failed.map((start) => start.service).join(', ')}; not running the tests\n`);
+  process.exit(failed[0]!.status || 1);
 }
 
 const args = process.argv.slice(2);
@@ -25,10 +42,12 @@ const args = process.argv.slice(2);
 // inherited by the runner's per-file child processes.
 const result = spawnSync(process.execPath, ['--disable-warning=TimeoutNegativeWarning', '--test', '--test-reporter=spec', ...(args.length > 0 ? args : ['test/**/*.test.ts'])], { stdio: 'inherit' });
 
-// Locally the broker stays up so that the next run starts in no time; CI leaves nothing
-// running. Its output is swallowed so that the runner's summary stays the last thing printed.
+// Locally the servers stay up so that the next run starts in no time; CI leaves nothing
+// running. Their output is swallowed so that the runner's summary stays the last thing printed.
 if (process.env['CI'] === 'true') {
-  const stop = spawnSync('bash', ['scripts/kafka.sh', 'stop'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  if (stop.status !== 0) process.stderr.write(`npm test: stopping Kafka failed:\n${stop.stdout}${stop.stderr}`);
+  for (const service of SERVICES) {
+    const stop = await runScript(service, 'stop', 'pipe');
+    if (stop.status !== 0) process.stderr.write(`npm test: stopping ${service} failed:\n${stop.output}`);
+  }
 }
 process.exit(result.status ?? 1);
