@@ -6,13 +6,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { DeliveryError, type DeliveryObject } from '../destinations/destination.ts';
+import { contentTypeForOutput } from '../destinations/content-type.ts';
 import { batchIdFor } from '../destinations/object-name.ts';
 import { redactDestinationConf } from '../destinations/destination-conf.ts';
 import { BatchCrashError, type WorkerPool } from '../pool/worker-pool.ts';
 import type { RateLimiter } from '../telemetry/log.ts';
 import { encodeBatch, type BatchTotals } from './encode-batch.ts';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
-import type { Job } from '../jobs/types.ts';
 import type { JobRuntime } from './job-runtime.ts';
 import { storePoison, type DeadLetterContext } from './dead-letter.ts';
 import type { OpenBatch } from './open-batch.ts';
@@ -64,7 +64,7 @@ export async function deliverBatch(ctx: DeliveryContext, runtime: JobRuntime, ba
     const range = await encoded.timeRange;
     if (range !== null) {
       const object: DeliveryObject = {
-        jobId: job.id, batchId, startNs: range.startNs, endNs: range.endNs, compression: job.compression, chunks: encoded.stream, contentType: contentTypeOf(job),
+        jobId: job.id, batchId, startNs: range.startNs, endNs: range.endNs, compression: job.compression, chunks: encoded.stream, contentType: contentTypeForOutput(job.output_options),
       };
       delivering = deliverWithRetry(ctx, runtime, object, () => crash !== null);
     }
@@ -164,11 +164,4 @@ function msToNs(ms: number): string {
 /** A stable 32-bit seed from the batch id, so a rebuilt batch samples the same records. */
 function seedFrom(batchId: string): number {
   return Number.parseInt(batchId.slice(0, 8), 16) >>> 0 || 1;
-}
-
-/** The MIME type of what the job writes, before compression. */
-function contentTypeOf(job: Job): string {
-  const options = job.output_options;
-  if (options.record_template !== null || options.batch_prefix !== '' || options.batch_suffix !== '') return 'text/plain; charset=utf-8';
-  return options.output_type === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson';
 }

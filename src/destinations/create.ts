@@ -3,18 +3,34 @@
 import { DeliveryError, type Destination } from './destination.ts';
 import { parseDestinationConf, redactDestinationConf } from './destination-conf.ts';
 import { FileDestination } from './file.ts';
+import { S3Destination } from './s3/s3-destination.ts';
+import { HttpDestination } from './http/http-destination.ts';
 
 /**
- * file: → FileDestination. Other schemes parse but are not built yet: they throw a
- * non-retryable DeliveryError ERR_DESTINATION_UNSUPPORTED (object storage and HTTP come later).
- * A malformed conf throws ERR_DESTINATION_CONF. Messages are redacted.
+ * file: → FileDestination; s3:, r2:, gs: → S3Destination; https:, splunk:, datadog: (and http:
+ * on loopback, for tests) → HttpDestination. Any other scheme throws a non-retryable
+ * DeliveryError ERR_DESTINATION_UNSUPPORTED. A malformed conf
+ * (or a bad object storage parameter) throws ERR_DESTINATION_CONF. Messages are redacted.
  */
 export function createDestination(conf: string): Destination {
   const parsed = parseDestinationConf(conf);
-  if (parsed.scheme === 'file') return new FileDestination(conf);
-  throw new DeliveryError(
-    'ERR_DESTINATION_UNSUPPORTED',
-    `destination ${redactDestinationConf(conf)}: ${parsed.scheme}:// destinations are not available in this build yet; use a file:///dir/{DATE} destination for now`,
-    false,
-  );
+  switch (parsed.scheme) {
+    case 'file':
+      return new FileDestination(conf);
+    case 's3':
+    case 'r2':
+    case 'gs':
+      return new S3Destination(conf);
+    case 'https':
+    case 'http':
+    case 'splunk':
+    case 'datadog':
+      return new HttpDestination(conf);
+    default:
+      throw new DeliveryError(
+        'ERR_DESTINATION_UNSUPPORTED',
+        `destination ${redactDestinationConf(conf)}: ${(parsed as { scheme: string }).scheme}:// destinations are not available in this build yet; use a file:///dir/{DATE} destination for now`,
+        false,
+      );
+  }
 }

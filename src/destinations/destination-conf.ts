@@ -8,7 +8,8 @@
 import { DeliveryError } from './destination.ts';
 
 export type ObjectStorageScheme = 's3' | 'r2' | 'gs';
-export type HttpScheme = 'https' | 'splunk' | 'datadog';
+/** 'http' is accepted only for loopback hosts (tests against a local server): see isLoopbackHost. */
+export type HttpScheme = 'https' | 'http' | 'splunk' | 'datadog';
 
 export type DestinationConf =
   | { scheme: 'file'; /** Absolute directory path; may contain {DATE}. */ pathTemplate: string }
@@ -64,17 +65,43 @@ export function parseDestinationConf(conf: string): DestinationConf {
     case 'r2':
     case 'gs': {
       if (authority === '') return fail(`a ${scheme}: destination needs a bucket name after "${scheme}://"`);
+      // Credentials before '@' would be silently ignored (and look like a bucket name problem).
+      if (userinfo !== null) return fail(`a ${scheme}: destination takes its credentials as access-key-id and secret-access-key query parameters, not before "@"`);
       return { scheme, bucket: authority, pathTemplate: decode(rawPath, fail).replace(/^\/+/, ''), params };
     }
     case 'https':
+    case 'http':
     case 'splunk':
     case 'datadog': {
       if (authority === '') return fail(`a ${scheme}: destination needs a host name after "${scheme}://"`);
+      const plainHttpProblem = scheme === 'http' ? httpSchemeProblem(authority) : null;
+      if (plainHttpProblem) return fail(plainHttpProblem);
       return { scheme, host: authority, path: rawPath === '' ? '/' : rawPath, params, userinfo };
     }
     default:
       return fail(`unsupported scheme "${scheme.slice(0, 32)}:"; use file, s3, r2, gs, https, splunk or datadog`);
   }
+}
+
+// ---- http: (loopback only) ----
+
+/**
+ * Plain http: is for tests against a local receiving server only: on any other host the
+ * credentials in header_* parameters would cross the network in clear text.
+ */
+function httpSchemeProblem(authority: string): string | null {
+  if (isLoopbackHost(hostOfAuthority(authority))) return null;
+  return 'plain http:// is only allowed for loopback hosts (127.0.0.1, localhost, [::1]); use https://';
+}
+
+/** host[:port] or [v6][:port] → host (lower case, brackets kept for IPv6). */
+export function hostOfAuthority(authority: string): string {
+  const host = authority.startsWith('[') ? authority.slice(0, authority.indexOf(']') + 1) : authority.replace(/:\d*$/, '');
+  return host.toLowerCase();
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 function parseQuery(query: string, fail: (why: string) => never): Record<string, string> {
@@ -166,9 +193,27 @@ function redactQuery(query: string): string {
       // keep the raw name; a malformed escape is not a reason to leak
     }
     afterSecret = isSecretParam(name);
-    parts.push(afterSecret ? part.slice(0, eq + 1) + REDACTED : part);
+    parts.push(afterSecret ? part.slice(0, eq + 1) + REDACTED : redactUrlValue(part, eq));
   }
   return parts.join('&');
+}
+
+/**
+ * A non-secret parameter whose value is a URL with userinfo (endpoint=https://user:pw@host)
+ * keeps its host but loses everything between "://" and the last '@' (a password may hold '/').
+ */
+function redactUrlValue(part: string, eq: number): string {
+  const raw = part.slice(eq + 1);
+  let value = raw;
+  try {
+    value = decodeURIComponent(raw.replaceAll('+', ' '));
+  } catch {
+    // a malformed escape: look at the raw text
+  }
+  const schemeEnd = value.indexOf('://');
+  const at = value.lastIndexOf('@');
+  if (schemeEnd < 0 || at < schemeEnd) return part;
+  return part.slice(0, eq + 1) + value.slice(0, schemeEnd + 3) + REDACTED + value.slice(at);
 }
 
 function firstIndexOf(text: string, char: string, from: number): number {

@@ -3,7 +3,7 @@
 // destination_conf carries credentials (secret-access-key, header_Authorization, …), so no
 // message ever contains any part of it beyond the scheme name.
 
-export const DESTINATION_SCHEMES = ['s3', 'r2', 'gs', 'https', 'splunk', 'datadog', 'file'] as const;
+export const DESTINATION_SCHEMES = ['s3', 'r2', 'gs', 'https', 'http', 'splunk', 'datadog', 'file'] as const;
 export type DestinationScheme = (typeof DESTINATION_SCHEMES)[number];
 
 /** Logpush's limit on destination_conf length. */
@@ -39,5 +39,23 @@ export function destinationConfProblem(conf: string): string | null {
     const what = scheme === 's3' || scheme === 'r2' || scheme === 'gs' ? 'a bucket name' : 'a host name';
     return `a ${scheme}: destination needs ${what} after "${scheme}://"`;
   }
+  // Plain http would send logs and credentials in the clear: only to this machine (local
+  // collectors, tests).
+  if (scheme === 'http' && !isLoopbackHost(url.hostname)) return 'plain http: is only allowed to a loopback host (127.0.0.1, localhost, [::1]); use https:// for anything else';
   return null;
+}
+
+const HTTP_SCHEMES: ReadonlySet<string> = new Set(['https', 'http', 'splunk', 'datadog']);
+
+/** HTTP endpoints receive gzip or plain bodies (Content-Encoding gzip is what receivers accept). */
+export function compressionProblem(conf: string, compression: string): string | null {
+  const scheme = SCHEME_SYNTAX.exec(conf)?.[1]?.toLowerCase();
+  if (scheme !== undefined && HTTP_SCHEMES.has(scheme) && compression !== 'gzip' && compression !== 'none') {
+    return `HTTP destinations receive gzip or uncompressed bodies; use "gzip" (or "none"), not ${JSON.stringify(compression)}`;
+  }
+  return null;
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }

@@ -4,7 +4,7 @@
 
 import type { z } from 'zod';
 import { getCatalog, listDatasets, type DatasetCatalog } from '../datasets/catalog.ts';
-import { destinationConfProblem } from './destination-conf.ts';
+import { compressionProblem, destinationConfProblem } from './destination-conf.ts';
 import { pathJoin } from './json-path.ts';
 import { LOGPULL_TO_OUTPUT, parseLogpullOptions } from './logpull-options.ts';
 import { didYouMean, jsonTypeName, quote } from './problem-text.ts';
@@ -176,6 +176,10 @@ function validateObject(input: Input, options: ValidateJobOptions): ValidationRe
 
   const uploads = uploadRules(options.limits).map((rule) => resolveUploadLimit(field(SHAPE[rule.key], rule.key), rule, problems));
   const compression = field(SHAPE.compression, 'compression');
+  if (destination !== undefined && typeof compression === "string") {
+    const problem = compressionProblem(destination, compression);
+    if (problem !== null) problems.push({ path: '$.compression', message: problem });
+  }
 
   const [maxBytes, maxRecords, maxInterval] = uploads;
   if (problems.length > 0 || id === undefined || dataset === undefined || tenant === undefined ||

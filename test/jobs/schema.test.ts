@@ -8,7 +8,7 @@ import { goodJob, limits } from './helpers.ts';
 test('the job schemas convert to JSON Schema with their descriptions', () => {
   const schema = z.toJSONSchema(JobInputSchema) as { properties: Record<string, { description?: string }>; additionalProperties?: boolean };
   assert.equal(schema.additionalProperties, false);
-  assert.match(schema.properties.destination_conf?.description ?? '', /s3, r2, gs, https, splunk, datadog, file/);
+  assert.match(schema.properties.destination_conf?.description ?? '', /s3, r2, gs, https, http, splunk, datadog, file/);
   assert.match(schema.properties.max_upload_records?.description ?? '', /1,000/);
   const filter = JSON.stringify(z.toJSONSchema(JobFilterSchema));
   assert.match(filter, /startsWith/);

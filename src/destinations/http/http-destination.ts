@@ -1,0 +1,187 @@
+// HTTP destinations: generic HTTPS (one gzip POST per batch, or per size-bounded group of
+// chunks), Splunk HEC's raw endpoint, and the Datadog logs intake.
+//
+// Each destination owns one undici Pool bound to its origin: connections are kept alive and
+// reused across batches (a TLS handshake costs more than a small batch's POST), and their
+// number is bounded so a slow endpoint cannot make sluice open sockets without limit.
+//
+// A batch may need several requests. Each carries `Idempotency-Key: <job>-<batch>-<index>`;
+// the requests of a batch are deterministic, so a retry sends the same keys. Requests that
+// already succeeded are remembered per batch and skipped when the pipeline retries the batch,
+// so a failure in request 7 of 8 does not resend the first 6.
+//
+// Retries are not done here: the pipeline's loop (src/core/delivery.ts) is the only one.
+
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import { Pool } from 'undici';
+import type { IncomingHttpHeaders } from 'undici/types/header.js';
+import { DeliveryError, type DeliveryObject, type DeliveryReceipt, type Destination } from '../destination.ts';
+import { DEFAULT_CONTENT_TYPE } from '../content-type.ts';
+import { DATADOG_LIMITS, datadogPayloads, type DatadogLimits } from './datadog-payload.ts';
+import { findHeader, resolveHttpTarget, type HttpTarget, type ResolveOptions } from './http-conf.ts';
+import { requestBodies } from './request-plan.ts';
+import { errorForResponse, errorForTransport, type ErrorContext } from './response-errors.ts';
+
+const gzip = promisify(gzipCallback);
+
+export interface HttpDestinationOptions extends ResolveOptions {
+  /** Connections per destination (default 4). */
+  connections?: number;
+  connectTimeoutMs?: number;
+  /** Time from sending the request to the response headers (default 60 s: receivers may index before answering). */
+  headersTimeoutMs?: number;
+  /** Longest pause while reading a response body (default 30 s). */
+  bodyTimeoutMs?: number;
+  /** Idle keep-alive connections are closed after this (default 30 s; a server's shorter hint wins). */
+  keepAliveTimeoutMs?: number;
+  /** Uncompressed bytes per generic/Splunk request (default 8 MiB); a single larger chunk goes alone. */
+  maxRequestBytes?: number;
+  datadogLimits?: DatadogLimits;
+}
+
+export const DEFAULT_MAX_REQUEST_BYTES = 8 * 1024 * 1024;
+/** Response bodies are read this far at most (for error snippets and Splunk status codes). */
+const RESPONSE_READ_BYTES = 4096;
+/** Batches with some requests delivered, remembered for a retry; bounded so a stuck batch cannot grow it. */
+const MAX_REMEMBERED_BATCHES = 1024;
+export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
+const USER_AGENT = 'sluice/0.1';
+
+/** Compressions an HTTP destination can send: receivers understand gzip (Content-Encoding) or plain bytes. */
+export const HTTP_COMPRESSIONS: ReadonlySet<string> = new Set(['gzip', 'none']);
+
+interface PreparedRequest {
+  body: Uint8Array;
+  contentType: string;
+  contentEncoding: 'gzip' | null;
+}
+
+export class HttpDestination implements Destination {
+  readonly kind = 'http';
+  readonly #target: HttpTarget;
+  readonly #pool: Pool;
+  readonly #errors: ErrorContext;
+  readonly #maxRequestBytes: number;
+  readonly #datadogLimits: DatadogLimits;
+  /** batchId → requests of that batch already accepted by the destination. */
+  readonly #delivered = new Map<string, number>();
+
+  /** Throws a non-retryable DeliveryError ERR_DESTINATION_CONF for a bad conf (redacted). */
+  constructor(conf: string, options: HttpDestinationOptions = {}) {
+    this.#target = resolveHttpTarget(conf, options);
+    this.#errors = { kind: this.#target.kind, redacted: this.#target.redacted, secrets: this.#target.secrets };
+    this.#maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+    this.#datadogLimits = options.datadogLimits ?? DATADOG_LIMITS;
+    this.#pool = new Pool(this.#target.origin, {
+      connections: options.connections ?? 4,
+      keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
+      headersTimeout: options.headersTimeoutMs ?? 60_000,
+      bodyTimeout: options.bodyTimeoutMs ?? 30_000,
+      connect: { timeout: options.connectTimeoutMs ?? 10_000, rejectUnauthorized: this.#target.rejectUnauthorized },
+    });
+  }
+
+  async deliver(object: DeliveryObject): Promise<DeliveryReceipt> {
+    if (!HTTP_COMPRESSIONS.has(object.compression)) {
+      throw new DeliveryError(
+        'ERR_HTTP_COMPRESSION',
+        `destination ${this.#target.redacted}: HTTP destinations send gzip or uncompressed bodies; set the job's compression to gzip (or none), not ${object.compression}`,
+        false,
+      );
+    }
+    const done = this.#delivered.get(object.batchId) ?? 0;
+    let index = 0;
+    for await (const request of this.#requests(object)) {
+      if (index >= done) {
+        await this.#post(request, `${object.jobId}-${object.batchId}-${index}`);
+        this.#remember(object.batchId, index + 1);
+      }
+      index++;
+    }
+    this.#delivered.delete(object.batchId);
+    return { location: `${this.#target.origin}${this.#target.path.split('?')[0]} (${index} request${index === 1 ? '' : 's'})` };
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.close();
+  }
+
+  /** The request bodies of one batch, in order; each is ready to send. */
+  async *#requests(object: DeliveryObject): AsyncGenerator<PreparedRequest> {
+    const target = this.#target;
+    if (target.kind === 'datadog') {
+      for await (const payload of datadogPayloads(object.chunks, object.compression, target.datadog!, this.#datadogLimits)) {
+        yield { body: await gzip(payload), contentType: 'application/json', contentEncoding: 'gzip' };
+      }
+      return;
+    }
+    // Splunk's raw endpoint takes the lines as they are; generic endpoints get the job's output.
+    const contentType = target.kind === 'splunk' ? 'text/plain; charset=utf-8' : (object.contentType ?? DEFAULT_CONTENT_TYPE);
+    const contentEncoding = object.compression === 'gzip' ? 'gzip' : null;
+    for await (const body of requestBodies(object.chunks, object.compression, this.#maxRequestBytes)) {
+      // One chunk (the common case with the default 8 MiB chunks) is sent without a copy.
+      const bytes = body.chunks.length === 1 ? body.chunks[0]! : Buffer.concat(body.chunks, body.bytes);
+      yield { body: bytes, contentType, contentEncoding };
+    }
+  }
+
+  async #post(request: PreparedRequest, idempotencyKey: string): Promise<void> {
+    const target = this.#target;
+    const headers: Record<string, string> = {
+      'user-agent': USER_AGENT,
+      'content-type': request.contentType,
+      [IDEMPOTENCY_HEADER]: idempotencyKey,
+    };
+    if (request.contentEncoding) headers['content-encoding'] = request.contentEncoding;
+    // header_* parameters come last: a conf may override Content-Type, not the framing headers.
+    for (const [name, value] of Object.entries(target.headers)) {
+      if (name.toLowerCase() === 'content-type') delete headers['content-type'];
+      headers[name] = value;
+    }
+    // Datadog's intake only reads JSON: its Content-Type is not the conf's to change.
+    if (target.kind === 'datadog' && findHeader(target.headers, 'content-type') !== undefined) {
+      for (const name of Object.keys(headers)) if (name.toLowerCase() === 'content-type') delete headers[name];
+      headers['content-type'] = 'application/json';
+    }
+
+    let statusCode: number;
+    let responseHeaders: IncomingHttpHeaders;
+    let text: string;
+    try {
+      const response = await this.#pool.request({ method: 'POST', path: target.path, headers, body: request.body });
+      statusCode = response.statusCode;
+      responseHeaders = response.headers;
+      // Success bodies are only read for Splunk (its status code is in the body); others are
+      // drained so the connection goes back to the pool.
+      text = statusCode >= 200 && statusCode < 300 && target.kind !== 'splunk'
+        ? (await response.body.dump({ limit: 64 * 1024 }), '')
+        : await readStart(response.body, RESPONSE_READ_BYTES);
+    } catch (error) {
+      throw errorForTransport(this.#errors, error);
+    }
+    const failure = errorForResponse(this.#errors, { status: statusCode, retryAfter: responseHeaders['retry-after'], body: text });
+    if (failure) throw failure;
+  }
+
+  #remember(batchId: string, requests: number): void {
+    this.#delivered.delete(batchId); // re-insert: Map order is then least recently updated first
+    this.#delivered.set(batchId, requests);
+    if (this.#delivered.size > MAX_REMEMBERED_BATCHES) this.#delivered.delete(this.#delivered.keys().next().value!);
+  }
+}
+
+/** Up to `limit` bytes of a response body as text; the rest is discarded (the connection closes if it was not all read). */
+async function readStart(body: AsyncIterable<Buffer> & { destroy(): unknown }, limit: number): Promise<string> {
+  const parts: Buffer[] = [];
+  let length = 0;
+  for await (const part of body) {
+    parts.push(part);
+    length += part.length;
+    if (length >= limit) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(parts).subarray(0, limit).toString('utf8');
+}

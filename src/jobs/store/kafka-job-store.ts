@@ -1,0 +1,366 @@
+// KafkaJobStore: jobs in a compacted Kafka topic keyed by job id, shared by every instance (the
+// way Kafka Connect keeps connector configs). Each instance reads the whole topic at start (up
+// to the high watermark, with a deadline) and then follows it with its own consumer (a group
+// of one, never committed), so a change written through any instance runs on every instance
+// within about a second. The rules of what a record does to the job set are in kafka-job-log.ts.
+//
+// Writes (one at a time per instance):
+//   - read-your-writes: produce with acks -1, then wait until this instance's own consumer has
+//     applied the record's offset before the API answers, so a GET right after a PUT sees it;
+//   - ids: a create claims max-seen-id + 1 ("sluice.claim.<id>" = a random nonce) and waits to
+//     read the claim back; the first claim of an id in the topic wins (every instance agrees,
+//     the topic has one order), and the loser retries with the next id. Only the winner writes
+//     the job record, so compaction (which keeps a key's latest value) never keeps a loser's;
+//   - updates and deletes: last writer wins per job (HTTP PUT without preconditions);
+//   - a delete writes the delete-intended marker and the tombstone in one produce request, so
+//     an API delete is told apart from tombstones written behind the API's back (refused).
+// Job count limits are checked against this instance's view: two instances creating at the
+// same moment can both pass the check (a soft limit across instances).
+
+import { randomUUID } from 'node:crypto';
+import kafkajs from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, KafkaConfig, Producer, SASLOptions } from 'kafkajs';
+import { connectError } from '../../sources/kafka/errors.ts';
+import { dropKafkajsNegativeTimeoutWarning } from '../../sources/kafka/kafka-client.ts';
+import { LOGPUSH_LIMITS, type Job, type JobLimits, type Tenant } from '../types.ts';
+import { JobStoreError } from './errors.ts';
+import { planCreate, planDelete, planUpdate, type ChangeContext, type JobSetState } from './job-changes.ts';
+import {
+  DEFAULT_JOB_COUNT_LIMITS, sameTenant,
+  type JobCountLimits, type JobsListener, type JobStore, type RejectionListener, type StoreRejection, type StoredJobRecord,
+} from './job-store.ts';
+import { claimKey, DELETE_MARKER_KEY, encodeDeleteMarker, encodeRecord, JobLog, type LogRefusal } from './kafka-job-log.ts';
+
+export interface KafkaJobStoreOptions {
+  brokers: string[];
+  topic: string;
+  clientId?: string;
+  ssl?: boolean;
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } | undefined;
+  /** Replication when the topic is created; -1 = the broker's default. */
+  replicationFactor?: number;
+  loadTimeoutMs?: number;
+  writeTimeoutMs?: number;
+  limits?: JobLimits;
+  counts?: Partial<JobCountLimits>;
+  now?: () => Date;
+  log?: { warn(details: object, message: string): void; error(details: object, message: string): void };
+}
+
+/** Creates tried before a create gives up (each loses only to a concurrent create's claim). */
+const MAX_CLAIM_ATTEMPTS = 8;
+
+interface Waiter {
+  offset: number;
+  resolve: () => void;
+}
+
+export class KafkaJobStore implements JobStore {
+  readonly topic: string;
+  private readonly options: KafkaJobStoreOptions;
+  private readonly limits: JobLimits;
+  private readonly counts: JobCountLimits;
+  private readonly now: () => Date;
+  private readonly kafka: InstanceType<typeof kafkajs.Kafka>;
+  private readonly log: JobLog;
+  private admin: Admin | null = null;
+  private consumer: Consumer | null = null;
+  private producer: Producer | null = null;
+  /** Next offset to apply: every record below it has been applied. */
+  private position = 0;
+  private waiters: Waiter[] = [];
+  private sorted: readonly Job[] = Object.freeze([]);
+  private readonly listeners = new Set<JobsListener>();
+  private readonly rejectionListeners = new Set<RejectionListener>();
+  private rejection: StoreRejection | null = null;
+  private started = false;
+  private closed = false;
+  private failure: Error | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: KafkaJobStoreOptions) {
+    this.options = options;
+    this.topic = options.topic;
+    this.limits = options.limits ?? LOGPUSH_LIMITS;
+    this.counts = { ...DEFAULT_JOB_COUNT_LIMITS, ...options.counts };
+    this.now = options.now ?? (() => new Date());
+    this.log = new JobLog(this.limits);
+    dropKafkajsNegativeTimeoutWarning();
+    const sasl = options.sasl === undefined ? undefined : ({ ...options.sasl } as SASLOptions);
+    const config: KafkaConfig = {
+      brokers: options.brokers,
+      clientId: options.clientId ?? 'sluice-job-store',
+      ssl: options.ssl ?? false,
+      ...(sasl ? { sasl } : {}),
+      connectionTimeout: 3000,
+      logLevel: kafkajs.logLevel.NOTHING,
+      retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 },
+    };
+    this.kafka = new kafkajs.Kafka(config);
+  }
+
+  /** The topic never held a job (the config's jobs may seed it). Valid after start(). */
+  get pristine(): boolean {
+    return this.log.pristine;
+  }
+
+  async start(): Promise<void> {
+    const admin = this.kafka.admin();
+    this.admin = admin;
+    try {
+      await admin.connect();
+    } catch (error) {
+      throw connectError(error, this.options.brokers);
+    }
+    await this.ensureTopic(admin);
+    const offsets = await admin.fetchTopicOffsets(this.topic);
+    const high = Number(offsets.find((p) => p.partition === 0)?.high ?? '0');
+
+    const producer = this.kafka.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    this.producer = producer;
+    const consumer = this.kafka.consumer({
+      // A group of one per instance and never committed: every instance reads every record.
+      groupId: `sluice-job-store-${randomUUID()}`,
+      maxWaitTimeInMs: 100,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 3000,
+      allowAutoTopicCreation: false,
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.CRASH, (event) => {
+      const error = event.payload.error;
+      this.options.log?.error({ err: error.message, restart: event.payload.restart, topic: this.topic }, 'job store consumer crashed');
+      if (!event.payload.restart) this.failure = error;
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [this.topic], fromBeginning: true });
+    await consumer.run({ autoCommit: false, eachBatch: (payload) => this.onBatch(payload) });
+
+    const loadTimeout = this.options.loadTimeoutMs ?? 30_000;
+    if (!(await this.waitFor(high - 1, loadTimeout))) {
+      await this.close();
+      throw new JobStoreError('ERR_JOB_STORE_CORRUPT', `could not read job store topic ${this.topic} up to offset ${high} within ${loadTimeout} ms (read up to ${this.position})`);
+    }
+    this.started = true;
+    for (const refusal of this.log.outstandingRefusals()) this.report(refusal);
+    this.publish();
+  }
+
+  async list(tenant?: Tenant): Promise<Job[]> {
+    return this.sorted.filter((job) => tenant === undefined || sameTenant(job.tenant, tenant));
+  }
+
+  async get(id: number): Promise<Job | undefined> {
+    return this.log.running.get(id)?.job;
+  }
+
+  async create(tenant: Tenant, input: unknown): Promise<Job> {
+    return this.serialize(async () => {
+      for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
+        this.assertOpen();
+        // Plans (validates, checks limits) before claiming, so a bad job costs no id.
+        const id = this.log.nextId();
+        const planned = planCreate(this.state(), tenant, input, id, this.context());
+        const nonce = randomUUID();
+        await this.write([{ key: claimKey(id), value: Buffer.from(nonce, 'utf8') }]);
+        if (!this.log.claimedBy(id, nonce)) continue; // a concurrent create took this id
+        await this.write([{ key: String(id), value: encodeRecord(planned.record) }]);
+        return planned.job;
+      }
+      throw new JobStoreError('ERR_JOB_STORE_WRITE', `could not claim a job id after ${MAX_CLAIM_ATTEMPTS} attempts (many concurrent creates); try again`);
+    });
+  }
+
+  async update(id: number, tenant: Tenant, input: unknown): Promise<Job> {
+    return this.serialize(async () => {
+      this.assertOpen();
+      const planned = planUpdate(this.state(), id, tenant, input, this.context());
+      await this.write([{ key: String(id), value: encodeRecord(planned.record) }]);
+      return planned.job;
+    });
+  }
+
+  async delete(id: number, tenant: Tenant): Promise<Job> {
+    return this.serialize(async () => {
+      this.assertOpen();
+      const job = planDelete(this.state(), id, tenant);
+      // One request, consecutive offsets: the marker is the record right before the tombstone.
+      await this.write([{ key: DELETE_MARKER_KEY, value: encodeDeleteMarker(id) }, { key: String(id), value: null }]);
+      return job;
+    });
+  }
+
+  subscribe(listener: JobsListener): () => void {
+    this.listeners.add(listener);
+    if (this.started) listener(this.sorted);
+    return () => this.listeners.delete(listener);
+  }
+
+  onRejected(listener: RejectionListener): () => void {
+    this.rejectionListeners.add(listener);
+    return () => this.rejectionListeners.delete(listener);
+  }
+
+  lastRejection(): StoreRejection | null {
+    return this.rejection;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue.catch(() => {});
+    for (const waiter of this.waiters) waiter.resolve();
+    this.waiters = [];
+    await Promise.all([
+      this.consumer?.disconnect().catch(() => {}),
+      this.producer?.disconnect().catch(() => {}),
+      this.admin?.disconnect().catch(() => {}),
+    ]);
+    this.listeners.clear();
+    this.rejectionListeners.clear();
+  }
+
+  private async ensureTopic(admin: Admin): Promise<void> {
+    const topics = await admin.listTopics();
+    if (!topics.includes(this.topic)) {
+      try {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: [{
+            topic: this.topic,
+            // One partition: one order for every key, which the claim and delete-marker rules need.
+            numPartitions: 1,
+            replicationFactor: this.options.replicationFactor ?? -1,
+            configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+          }],
+        });
+      } catch (error) {
+        // Another instance created it at the same moment: fine.
+        if ((error as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS' && !/already exists/i.test(String((error as Error).message))) throw error;
+      }
+    }
+    const metadata = await admin.fetchTopicMetadata({ topics: [this.topic] });
+    const partitions = metadata.topics[0]?.partitions.length ?? 0;
+    if (partitions !== 1) {
+      throw new JobStoreError('ERR_JOB_STORE_CORRUPT', `job store topic ${this.topic} has ${partitions} partitions; it must have exactly 1 (one order for every job change)`);
+    }
+  }
+
+  private async onBatch({ batch, heartbeat }: EachBatchPayload): Promise<void> {
+    let changed = false;
+    const refusals: LogRefusal[] = [];
+    for (const message of batch.messages) {
+      const offset = Number(message.offset);
+      if (offset < this.position) continue;
+      const outcome = this.log.apply({ key: message.key === null ? null : message.key.toString('utf8'), value: message.value, offset });
+      if (outcome.changed) changed = true;
+      if (outcome.refusal !== null) refusals.push(outcome.refusal);
+      this.position = offset + 1;
+    }
+    // Compaction leaves gaps: the batch's last offset says how far this read really got.
+    const last = Number(batch.lastOffset());
+    if (Number.isFinite(last) && last + 1 > this.position) this.position = last + 1;
+    if (this.started) {
+      for (const refusal of refusals) this.report(refusal);
+      if (this.log.lastRefusal() === null) this.rejection = null;
+      if (changed) this.publish();
+    }
+    this.wake();
+    await heartbeat();
+  }
+
+  /** Resolves true once every record up to `offset` is applied; false at the deadline. */
+  private waitFor(offset: number, timeoutMs: number): Promise<boolean> {
+    if (this.position > offset) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, timeoutMs);
+      const waiter: Waiter = { offset, resolve: () => { clearTimeout(timer); resolve(this.position > offset); } };
+      this.waiters.push(waiter);
+    });
+  }
+
+  private wake(): void {
+    if (this.waiters.length === 0) return;
+    const ready = this.waiters.filter((w) => this.position > w.offset);
+    if (ready.length === 0) return;
+    this.waiters = this.waiters.filter((w) => this.position <= w.offset);
+    for (const waiter of ready) waiter.resolve();
+  }
+
+  /** Produces (acks -1) and waits until this instance's consumer has applied the records. */
+  private async write(messages: Array<{ key: string; value: Buffer | null }>): Promise<void> {
+    const producer = this.producer;
+    if (producer === null) throw new JobStoreError('ERR_JOB_STORE_CLOSED', 'the job store has not been started');
+    let lastOffset: number;
+    try {
+      const [meta] = await producer.send({ topic: this.topic, acks: -1, messages });
+      lastOffset = Number(meta?.baseOffset ?? Number.NaN) + messages.length - 1;
+    } catch (error) {
+      throw new JobStoreError('ERR_JOB_STORE_WRITE', `could not write to job store topic ${this.topic}: ${(error as Error).message}`);
+    }
+    if (!Number.isFinite(lastOffset)) throw new JobStoreError('ERR_JOB_STORE_WRITE', `the broker did not return an offset for the write to ${this.topic}`);
+    const timeout = this.options.writeTimeoutMs ?? 10_000;
+    if (!(await this.waitFor(lastOffset, timeout))) {
+      throw new JobStoreError('ERR_JOB_STORE_WRITE', `the change was written to ${this.topic} (offset ${lastOffset}) but not read back within ${timeout} ms; it will apply once the store catches up`);
+    }
+  }
+
+  private state(): JobSetState {
+    const records = new Map<number, StoredJobRecord>();
+    const jobs = new Map<number, Job>();
+    for (const [id, entry] of this.log.running) {
+      records.set(id, entry.record);
+      jobs.set(id, entry.job);
+    }
+    return { records, jobs };
+  }
+
+  private context(): ChangeContext {
+    return { limits: this.limits, counts: this.counts, now: this.now().toISOString() };
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new JobStoreError('ERR_JOB_STORE_CLOSED', 'the job store is closed');
+    if (!this.started) throw new JobStoreError('ERR_JOB_STORE_CLOSED', 'the job store has not been started');
+    if (this.failure !== null) throw new JobStoreError('ERR_JOB_STORE_WRITE', `the job store stopped following ${this.topic}: ${this.failure.message}`);
+  }
+
+  private serialize<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private report(refusal: LogRefusal): void {
+    const rejection: StoreRejection = {
+      reason: refusal.reason,
+      origin: `topic ${this.topic} ${refusal.where}`,
+      problems: refusal.problems,
+      at: this.now().toISOString(),
+      kept_jobs: this.log.running.size,
+    };
+    this.rejection = rejection;
+    for (const listener of this.rejectionListeners) {
+      try {
+        listener(rejection);
+      } catch {
+        // a failing observer must not undo the refusal
+      }
+    }
+  }
+
+  private publish(): void {
+    this.sorted = Object.freeze([...this.log.running.values()].map((entry) => entry.job).sort((a, b) => a.id - b.id));
+    for (const listener of this.listeners) {
+      try {
+        listener(this.sorted);
+      } catch {
+        // one subscriber's bug must not stop the others from seeing the change
+      }
+    }
+  }
+}

@@ -1,0 +1,240 @@
+// The Kafka job store: its pure record rules (JobLog) record by record, then two real store
+// instances on the test broker sharing one compacted topic.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { StoredJobRecord } from '../../../src/jobs/store/job-store.ts';
+import {
+  claimKey, DELETE_MARKER_KEY, decodeJobValue, encodeDeleteMarker, encodeRecord, JobLog, type LogRecord,
+} from '../../../src/jobs/store/kafka-job-log.ts';
+import { KafkaJobStore } from '../../../src/jobs/store/kafka-job-store.ts';
+import type { Job, JobLimits } from '../../../src/jobs/types.ts';
+import { ensureKafka, kafkaClient, produce, uniqueTopic } from '../../helpers/kafka.ts';
+
+const LIMITS: JobLimits = { min_upload_interval_seconds: 1, min_upload_records: 1, min_upload_bytes: 1, default_upload_bytes: 1_000_000 };
+const ZONE = 'zone-kafka-store';
+
+function input(dir: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { dataset: 'http_requests', destination_conf: `file:///tmp/sluice-kafka-store/${dir}`, max_upload_interval_seconds: 1, ...extra };
+}
+
+function record(id: number, version = 1, extra: Record<string, unknown> = {}): StoredJobRecord {
+  return { id, version, tenant: { zone_id: ZONE }, input: input(`job-${id}`, extra), updated_at: '2025-01-01T00:00:00.000Z' };
+}
+
+class Feed {
+  readonly log = new JobLog(LIMITS);
+  private offset = 0;
+  put(key: string | null, value: Buffer | string | null): ReturnType<JobLog['apply']> {
+    const message: LogRecord = { key, value: typeof value === 'string' ? Buffer.from(value) : value, offset: this.offset++ };
+    return this.log.apply(message);
+  }
+  job(r: StoredJobRecord) {
+    return this.put(String(r.id), encodeRecord(r));
+  }
+  ids(): number[] {
+    return [...this.log.running.keys()].sort((a, b) => a - b);
+  }
+}
+
+describe('JobLog (the topic\'s record rules)', () => {
+  it('applies values by key (the latest value is the job) and API deletes', () => {
+    const feed = new Feed();
+    assert.equal(feed.log.pristine, true);
+    assert.equal(feed.job(record(1)).changed, true);
+    feed.job(record(2));
+    feed.job(record(1, 2, { name: 'renamed' }));
+    assert.deepEqual(feed.ids(), [1, 2]);
+    assert.equal(feed.log.running.get(1)?.job.name, 'renamed');
+    assert.equal(feed.log.running.get(1)?.job.version, 2);
+    feed.put(DELETE_MARKER_KEY, encodeDeleteMarker(2));
+    assert.equal(feed.put('2', null).changed, true);
+    assert.deepEqual(feed.ids(), [1]);
+    assert.equal(feed.log.pristine, false);
+    assert.equal(feed.log.nextId(), 3);
+  });
+
+  it('refuses a corrupt or invalid job value and keeps the job\'s last good version', () => {
+    const feed = new Feed();
+    feed.job(record(1, 1, { name: 'good' }));
+    const corrupt = feed.put('1', '{not json');
+    assert.equal(corrupt.changed, false);
+    assert.equal(corrupt.refusal?.reason, 'corrupt');
+    const invalid = feed.job(record(1, 2, { max_upload_interval_seconds: 'soon' }));
+    assert.equal(invalid.refusal?.reason, 'invalid');
+    assert.match(invalid.refusal?.problems[0]?.path ?? '', /^\$\.input\.max_upload_interval_seconds/);
+    const wrongId = feed.put('1', encodeRecord(record(7)));
+    assert.equal(wrongId.refusal?.reason, 'corrupt');
+    assert.equal(feed.log.running.get(1)?.job.name, 'good');
+    assert.notEqual(feed.log.lastRefusal(), null);
+    // A good value for the key supersedes the refusals about it.
+    feed.job(record(1, 3, { name: 'fixed' }));
+    assert.equal(feed.log.lastRefusal(), null);
+    assert.equal(feed.log.running.get(1)?.job.name, 'fixed');
+  });
+
+  it('refuses tombstones not written through the API: every job keeps running', () => {
+    const feed = new Feed();
+    feed.job(record(1));
+    feed.job(record(2));
+    const first = feed.put('1', null);
+    assert.equal(first.refusal?.reason, 'invalid');
+    const last = feed.put('2', null);
+    assert.equal(last.refusal?.reason, 'empty');
+    assert.match(last.refusal?.problems[0]?.message ?? '', /not written through the API/);
+    assert.deepEqual(feed.ids(), [1, 2], 'the last good set keeps running');
+    // A new job runs beside the held ones; a good value for a held job replaces its hold.
+    feed.job(record(3));
+    feed.job(record(2, 2, { name: 'back' }));
+    assert.deepEqual(feed.ids(), [1, 2, 3]);
+    assert.equal(feed.log.running.get(2)?.job.name, 'back');
+    // An API delete (marker right before the tombstone) removes a held job too.
+    feed.put(DELETE_MARKER_KEY, encodeDeleteMarker(1));
+    assert.equal(feed.put('1', null).refusal, null);
+    assert.deepEqual(feed.ids(), [2, 3]);
+    assert.equal(feed.log.lastRefusal(), null, 'every refusal was superseded');
+    for (const id of [2, 3]) {
+      feed.put(DELETE_MARKER_KEY, encodeDeleteMarker(id));
+      feed.put(String(id), null);
+    }
+    assert.deepEqual(feed.ids(), [], 'deleting the last job through the API empties the set');
+  });
+
+  it('a marker for another job, or one not right before the tombstone, does not count', () => {
+    const feed = new Feed();
+    feed.job(record(1));
+    feed.put(DELETE_MARKER_KEY, encodeDeleteMarker(9));
+    assert.equal(feed.put('1', null).refusal?.reason, 'empty');
+    const other = new Feed();
+    other.job(record(1));
+    other.put(DELETE_MARKER_KEY, encodeDeleteMarker(1));
+    other.put(claimKey(5), 'nonce'); // something in between
+    assert.equal(other.put('1', null).refusal?.reason, 'empty');
+    assert.deepEqual(other.ids(), [1]);
+  });
+
+  it('the first claim of an id wins; a claim after a job record of that id loses', () => {
+    const feed = new Feed();
+    feed.put(claimKey(1), 'a');
+    feed.put(claimKey(1), 'b');
+    assert.equal(feed.log.claimedBy(1, 'a'), true);
+    assert.equal(feed.log.claimedBy(1, 'b'), false);
+    assert.equal(feed.log.nextId(), 2);
+    feed.job(record(4));
+    feed.put(claimKey(4), 'c');
+    assert.equal(feed.log.claimedBy(4, 'c'), false);
+    assert.equal(feed.log.nextId(), 5);
+  });
+
+  it('records with unknown or missing keys are refused and change nothing', () => {
+    const feed = new Feed();
+    feed.job(record(1));
+    assert.equal(feed.put(null, 'x').refusal?.reason, 'corrupt');
+    assert.equal(feed.put('hello', 'x').refusal?.reason, 'corrupt');
+    assert.equal(feed.put(DELETE_MARKER_KEY, 'nope').refusal?.reason, 'corrupt');
+    assert.deepEqual(feed.ids(), [1]);
+  });
+
+  it('decodeJobValue names the problem path', () => {
+    const bad = decodeJobValue('3', Buffer.from(JSON.stringify({ ...record(3), extra: 1 })), LIMITS);
+    assert.equal(bad.ok, false);
+    assert.equal(bad.ok ? '' : bad.problems[0]?.path, '$.extra');
+  });
+});
+
+describe('KafkaJobStore on a real broker', { timeout: 120_000 }, () => {
+  const topic = uniqueTopic('sluice-jobs-test');
+  const stores: KafkaJobStore[] = [];
+  const open = async (): Promise<KafkaJobStore> => {
+    const store = new KafkaJobStore({ brokers, topic, limits: LIMITS, counts: { max_jobs_per_zone: 50 }, replicationFactor: 1, loadTimeoutMs: 30_000 });
+    stores.push(store);
+    await store.start();
+    return store;
+  };
+  let brokers: string[];
+  let a: KafkaJobStore;
+  let b: KafkaJobStore;
+
+  before(async () => {
+    ({ brokers } = await ensureKafka());
+    a = await open();
+    b = await open();
+  });
+  after(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+  });
+
+  async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    while (!(await condition())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  it('creates the topic compacted, with one partition', async () => {
+    const admin = kafkaClient().admin();
+    await admin.connect();
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+      assert.equal(meta.topics[0]?.partitions.length, 1);
+      const configs = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: topic, configNames: ['cleanup.policy'] }] });
+      assert.equal(configs.resources[0]?.configEntries.find((e) => e.configName === 'cleanup.policy')?.configValue, 'compact');
+    } finally {
+      await admin.disconnect();
+    }
+    assert.equal(a.pristine, true);
+  });
+
+  it('reads its own writes and shows them on the other instance', async () => {
+    const seenOnB: Array<readonly Job[]> = [];
+    const unsubscribe = b.subscribe((jobs) => seenOnB.push(jobs));
+    const job = await a.create({ zone_id: ZONE }, input('one', { name: 'one' }));
+    assert.equal((await a.get(job.id))?.name, 'one', 'visible on the writer as soon as create resolves');
+    await until(async () => (await b.get(job.id))?.name === 'one', 'the job on instance B');
+    assert.ok(seenOnB.some((jobs) => jobs.some((j) => j.id === job.id)), 'B\'s subscribers were told');
+    const updated = await b.update(job.id, { zone_id: ZONE }, { name: 'two' });
+    assert.equal(updated.version, 2);
+    await until(async () => (await a.get(job.id))?.name === 'two', 'the update on instance A');
+    unsubscribe();
+  });
+
+  it('concurrent creates on two instances get different ids and all survive', async () => {
+    const created = await Promise.all([
+      a.create({ zone_id: ZONE }, input('c1')), b.create({ zone_id: ZONE }, input('c2')),
+      a.create({ zone_id: ZONE }, input('c3')), b.create({ zone_id: ZONE }, input('c4')),
+    ]);
+    const ids = created.map((j) => j.id);
+    assert.equal(new Set(ids).size, 4, `ids ${ids.join(',')}`);
+    await until(async () => {
+      const [onA, onB] = [await a.list(), await b.list()];
+      return ids.every((id) => onA.some((j) => j.id === id) && onB.some((j) => j.id === id));
+    }, 'every created job on both instances');
+    for (const job of created) assert.equal((await a.get(job.id))?.destination_conf, job.destination_conf);
+  });
+
+  it('a third instance started later loads the same set; poisoned records are refused', async () => {
+    const rejections: string[] = [];
+    a.onRejected((r) => rejections.push(r.reason));
+    const victim = (await a.list())[0]!;
+    await produce(topic, [{ key: String(victim.id), value: '{"broken' }, { key: String(victim.id), value: JSON.stringify({ ...record(victim.id, 9), input: { dataset: 'nope' } }) }]);
+    await until(() => rejections.includes('corrupt') && rejections.includes('invalid'), 'both refusals on A');
+    assert.equal((await a.get(victim.id))?.destination_conf, victim.destination_conf, 'the last good version keeps running');
+    assert.match(a.lastRejection()?.origin ?? '', new RegExp(`topic ${topic} offset \\d+`));
+    const c = await open();
+    assert.equal(c.pristine, false);
+    assert.deepEqual((await c.list()).map((j) => j.id), (await a.list()).map((j) => j.id));
+    assert.equal(c.lastRejection()?.reason, 'invalid');
+  });
+
+  it('tombstones without the API are refused; deleting every job through the API empties the set', async () => {
+    const before = (await b.list()).map((j) => j.id);
+    assert.ok(before.length >= 2);
+    await produce(topic, before.map((id) => ({ key: String(id), value: null })));
+    await until(() => b.lastRejection()?.reason === 'empty', 'B refuses the tombstones');
+    assert.deepEqual((await b.list()).map((j) => j.id), before, 'every job keeps running on B');
+    for (const job of await a.list()) await a.delete(job.id, { zone_id: ZONE });
+    assert.deepEqual(await a.list(), []);
+    await until(async () => (await b.list()).length === 0, 'B empty');
+  });
+});
