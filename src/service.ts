@@ -16,6 +16,7 @@ import { FileDestination } from './destinations/file.ts';
 import { WorkerPool } from './pool/worker-pool.ts';
 import type { DeadLetterSink, PartitionHandle, PartitionRegistry, PoisonRecord, Source } from './sources/source.ts';
 import { progressLine, snapshot, summaryLines } from './cli/progress.ts';
+import { openAdminSide } from './service-api.ts';
 
 export interface ServiceOptions {
   config: Config;
@@ -49,6 +50,10 @@ export async function runService(options: ServiceOptions): Promise<ServiceOutcom
   const { config, log } = options;
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const startedAt = Date.now();
+  // With `api:`, jobs come from the job store (seeded from `jobs:` when it never held any);
+  // without it, `jobs:` is the static set. Opened first: a store that cannot load stops the
+  // start before anything else exists.
+  const admin = config.api ? await openAdminSide(config, log) : null;
   const pool = new WorkerPool({
     threads: config.pipeline.workers,
     ...(options.workerFile ? { filename: options.workerFile } : {}),
@@ -61,7 +66,7 @@ export async function runService(options: ServiceOptions): Promise<ServiceOutcom
   /** Which source opened each partition, so a poison record goes to its own source's dead letters. */
   const owners = new Map<PartitionHandle, Source>();
   const pipeline: Pipeline = new Pipeline({
-    jobs: config.jobs,
+    jobs: admin ? admin.jobs : config.jobs,
     pool,
     createDestination: (job) => createDestination(job.destination_conf),
     log,
@@ -113,6 +118,20 @@ export async function runService(options: ServiceOptions): Promise<ServiceOutcom
   }, options.progressEveryMs ?? 3000);
   progress.unref();
   options.onStarted?.(pipeline);
+  if (admin) {
+    try {
+      print(`sluice: admin API on ${await admin.serve(pipeline)}`);
+    } catch (error) {
+      clearInterval(progress);
+      if (bound) clearTimeout(bound);
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigterm);
+      await admin.close();
+      await pool.destroy();
+      await pipeline.shutdown();
+      throw error;
+    }
+  }
 
   // Finite sources end on their own; when all have, stop as if asked to.
   const sourcesDone = Promise.all(options.sources.map((source) => source.run(pipeline, ownedRegistry(pipeline, source, owners))));
@@ -128,6 +147,8 @@ export async function runService(options: ServiceOptions): Promise<ServiceOutcom
   await stopRequested;
   let sourceError: unknown = null;
   await failed.catch((error: unknown) => (sourceError = error));
+  // No job changes while the last batches drain: the API stops answering, the store stops following.
+  await admin?.close();
 
   const deadline = setTimeout(() => {
     log.warn({ timeout_ms: options.shutdownTimeoutMs ?? 30_000 }, 'shutdown deadline reached: abandoning undelivered batches (they are not acknowledged)');

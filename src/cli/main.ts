@@ -9,12 +9,14 @@ import { createSources } from '../sources/create.ts';
 import { NdjsonSource } from '../sources/ndjson.ts';
 import { log } from '../telemetry/log.ts';
 import { embeddedConfig } from './embedded-config.ts';
+import { readStdin, runJobsCommand } from './jobs.ts';
 import { asUserError, UsageError } from './user-error.ts';
 
 const USAGE = `usage: sluice run [--config FILE] [--seconds N] [--input FILE|- --dataset NAME --tenant ID]
 
   sluice run                      run the embedded default: built-in generator → sample jobs → files under ./data
   sluice run --config FILE        run the sources and jobs of a JSON or YAML config file
+  sluice jobs …                   manage jobs through the admin API (sluice jobs --help)
   --seconds N                     stop gracefully after N seconds (flushes open batches)
   --input FILE|-                  read NDJSON events from FILE or stdin instead of the config's
                                   sources, exit once all of them are delivered
@@ -22,6 +24,9 @@ const USAGE = `usage: sluice run [--config FILE] [--seconds N] [--input FILE|- -
   --help, --version`;
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'jobs') {
+    return runJobsCommand(argv.slice(1), { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t), readStdin, env: process.env });
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -11,7 +11,7 @@ import { validateJob } from '../jobs/validate.ts';
 import { parseWithProblems } from '../jobs/zod-problems.ts';
 import { ConfigError } from './errors.ts';
 import { jsonErrorOffset, lineColumn } from './json-error-position.ts';
-import { ConfigSchema, DEFAULT_MAX_RECORD_BYTES, LimitsSchema, type Config, type LimitsConfig } from './schema.ts';
+import { ConfigSchema, DEFAULT_MAX_RECORD_BYTES, LimitsSchema, type AuditConfig, type Config, type JobStoreConfig, type LimitsConfig } from './schema.ts';
 
 export type ConfigFormat = 'json' | 'yaml';
 
@@ -78,7 +78,7 @@ export interface KafkaEnv {
 
 /**
  * Applies SLUICE_KAFKA_BROKERS (comma list), SLUICE_KAFKA_USERNAME and SLUICE_KAFKA_PASSWORD to
- * every `type: kafka` source before validation, so a bad override is reported at the JSON path
+ * every `type: kafka` source and a `type: kafka` job_store before validation, so a bad override is reported at the JSON path
  * it lands on. Credentials in the environment keep them out of the config file; a username or
  * password given without a `sasl` block creates one (mechanism plain unless the file says).
  * Returns a copy; the input is not modified.
@@ -88,19 +88,59 @@ export function applyKafkaEnv(value: unknown, env: KafkaEnv): unknown {
   const username = env.SLUICE_KAFKA_USERNAME || undefined;
   const password = env.SLUICE_KAFKA_PASSWORD || undefined;
   const sources = own(value, 'sources');
-  if ((!brokers && !username && !password) || !Array.isArray(sources)) return value;
+  if (!brokers && !username && !password) return value;
+  const store = own(value, 'job_store');
+  // The Kafka job store is overridden like a source: one environment, one cluster.
+  const patchedStore = own(store, 'type') === 'kafka' ? { job_store: patchKafka(store, brokers, username, password) } : {};
+  if (!Array.isArray(sources)) return Object.keys(patchedStore).length > 0 ? { ...(value as Record<string, unknown>), ...patchedStore } : value;
   const patched = sources.map((source: unknown) => {
     if (own(source, 'type') !== 'kafka') return source;
-    const copy: Record<string, unknown> = { ...(source as Record<string, unknown>) };
-    if (brokers) copy.brokers = brokers;
-    if (username || password) {
-      const sasl = own(copy, 'sasl');
-      const base = sasl !== null && typeof sasl === 'object' && !Array.isArray(sasl) ? (sasl as Record<string, unknown>) : {};
-      copy.sasl = { ...base, ...(username ? { username } : {}), ...(password ? { password } : {}) };
-    }
-    return copy;
+    return patchKafka(source, brokers, username, password);
   });
-  return { ...(value as Record<string, unknown>), sources: patched };
+  return { ...(value as Record<string, unknown>), sources: patched, ...patchedStore };
+}
+
+function patchKafka(target: unknown, brokers: string[] | undefined, username: string | undefined, password: string | undefined): unknown {
+  const copy: Record<string, unknown> = { ...(target as Record<string, unknown>) };
+  if (brokers) copy.brokers = brokers;
+  if (username || password) {
+    const sasl = own(copy, 'sasl');
+    const base = sasl !== null && typeof sasl === 'object' && !Array.isArray(sasl) ? (sasl as Record<string, unknown>) : {};
+    copy.sasl = { ...base, ...(username ? { username } : {}), ...(password ? { password } : {}) };
+  }
+  return copy;
+}
+
+type ParsedTop = NonNullable<ReturnType<typeof ConfigSchema.safeParse>['data']>;
+
+/**
+ * The job store and audit sink of a config with `api:`. Kafka settings the store leaves out
+ * come from the first kafka source (one cluster is the common case). Problems are pushed, not
+ * thrown, so they are reported with the rest of the file.
+ */
+function resolveStoreAndAudit(top: ParsedTop, problems: Problem[]): { job_store?: JobStoreConfig; audit?: AuditConfig } {
+  if (top.api === undefined) {
+    if (top.job_store !== undefined) problems.push({ path: '$.job_store', message: 'needs an api: section (without the admin API the config\'s jobs are the static job set)' });
+    if (top.audit !== undefined) problems.push({ path: '$.audit', message: 'needs an api: section (audit events record changes made through the admin API)' });
+    return {};
+  }
+  const declared = top.job_store ?? { type: 'file' as const };
+  let job_store: JobStoreConfig = { type: 'file' };
+  if (declared.type === 'kafka') {
+    const kafkaSource = top.sources.find((s) => s.type === 'kafka');
+    const brokers = declared.brokers ?? kafkaSource?.brokers;
+    if (brokers === undefined) {
+      problems.push({ path: '$.job_store.brokers', message: 'is required when no kafka source is configured (or set env SLUICE_KAFKA_BROKERS)' });
+    }
+    const sasl = declared.sasl ?? kafkaSource?.sasl;
+    job_store = { ...declared, brokers: brokers ?? [], ssl: declared.ssl ?? kafkaSource?.ssl ?? false, ...(sasl ? { sasl } : {}) };
+  }
+  if (top.audit === undefined) return { job_store };
+  const type = top.audit.type ?? (job_store.type === 'kafka' ? 'kafka' : 'file');
+  if (type === 'kafka' && job_store.type !== 'kafka') {
+    problems.push({ path: '$.audit.type', message: 'kafka needs job_store: { type: kafka } (audit events use its connection); use type: file for <data_dir>/audit.ndjson' });
+  }
+  return { job_store, audit: { type, topic: top.audit.topic, account_id: top.audit.account_id } };
 }
 
 /**
@@ -115,10 +155,11 @@ export function parseConfig(rawValue: unknown, source: string, env: KafkaEnv = p
   const limits = resolveLimits(own(value, 'limits'), problems);
   const rawJobs = own(value, 'jobs');
   const jobs = Array.isArray(rawJobs) ? validateJobs(rawJobs, limits, problems) : [];
+  const store = top === undefined ? {} : resolveStoreAndAudit(top, problems);
   if (top === undefined || problems.length > 0) {
     throw new ConfigError(source, problems.length > 0 ? problems : [{ path: '$', message: 'is not a valid config' }]);
   }
-  return { data_dir: top.data_dir, limits, pipeline: top.pipeline, sources: top.sources, jobs, ...(top.api ? { api: top.api } : {}) };
+  return { data_dir: top.data_dir, limits, pipeline: top.pipeline, sources: top.sources, jobs, ...(top.api ? { api: top.api } : {}), ...store };
 }
 
 function firstLine(message: string): string {

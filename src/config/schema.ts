@@ -153,6 +153,38 @@ export const ApiConfigSchema = z.strictObject({
 
 export type ApiConfig = z.output<typeof ApiConfigSchema>;
 
+export const DEFAULT_JOB_STORE_TOPIC = 'sluice-jobs';
+export const DEFAULT_AUDIT_TOPIC = 'audit_logs';
+
+export const FileJobStoreConfigSchema = z.strictObject({
+  type: z.literal('file'),
+}).describe('Jobs in <data_dir>/jobs.json (atomic writes, previous version kept as jobs.json.bak): one instance.');
+
+export const KafkaJobStoreConfigSchema = z.strictObject({
+  type: z.literal('kafka'),
+  brokers: z.array(BrokerSchema).min(1).optional()
+    .describe('Bootstrap brokers; default: the first kafka source\'s brokers (env SLUICE_KAFKA_BROKERS overrides, as for sources).'),
+  topic: KafkaTopicNameSchema.default(DEFAULT_JOB_STORE_TOPIC).describe(`Compacted topic keyed by job id; default "${DEFAULT_JOB_STORE_TOPIC}". Created at start if missing.`),
+  client_id: z.string().min(1).default('sluice-job-store').describe('Kafka client id; default "sluice-job-store".'),
+  sasl: KafkaSaslSchema.optional().describe('SASL; default: the first kafka source\'s (env SLUICE_KAFKA_USERNAME/PASSWORD override).'),
+  ssl: z.boolean().optional().describe('TLS; default: the first kafka source\'s setting, else false.'),
+  replication_factor: z.int().min(-1).max(32).refine((n) => n !== 0, 'must be -1 (broker default) or 1..32').default(-1)
+    .describe('Replication of the topic when sluice creates it; default -1 = the broker\'s default.replication.factor.'),
+  load_timeout_ms: z.int().min(1000).max(600_000).default(30_000).describe('Deadline for reading the whole topic at start; default 30000.'),
+  write_timeout_ms: z.int().min(500).max(120_000).default(10_000)
+    .describe('Deadline for a change to be written and read back by this instance before the API answers; default 10000.'),
+}).describe('Jobs in a compacted Kafka topic shared by every instance (as Kafka Connect keeps connector configs).');
+
+export const JobStoreConfigSchema = z.discriminatedUnion('type', [FileJobStoreConfigSchema, KafkaJobStoreConfigSchema])
+  .describe('Where API-managed jobs live. Default (with api:) { type: file }.');
+
+export const AuditConfigSchema = z.strictObject({
+  type: z.enum(['kafka', 'file']).optional()
+    .describe('kafka: produce each event onto `topic` (default when job_store is kafka); file: append to <data_dir>/audit.ndjson.'),
+  topic: KafkaTopicNameSchema.default(DEFAULT_AUDIT_TOPIC).describe(`The audit_logs dataset's topic; default "${DEFAULT_AUDIT_TOPIC}". Must exist.`),
+  account_id: TenantIdSchema.describe('The operator account: the record key (tenant) and OwnerID of every event, so an audit_logs job of this account delivers them.'),
+}).describe('Audit events for every job change made through the admin API.');
+
 /** Add new source kinds here (and a case in src/sources/create.ts). */
 export const SOURCE_SCHEMAS = [GeneratorSourceSchema, NdjsonSourceSchema, KafkaSourceSchema] as const;
 export const SourceSchema = z.discriminatedUnion('type', SOURCE_SCHEMAS);
@@ -165,6 +197,8 @@ export const ConfigSchema = z.strictObject({
   // Jobs are checked one by one with validateJob (catalog- and limits-aware) after this parse.
   jobs: z.array(z.unknown()).default([]).describe('Logpush job objects; id defaults to position + 1.'),
   api: ApiConfigSchema.optional(),
+  job_store: JobStoreConfigSchema.optional(),
+  audit: AuditConfigSchema.optional(),
 }).describe('sluice configuration file.');
 
 /** The same config with the job schema inlined, for documentation (JSON Schema / OpenAPI). */
@@ -180,6 +214,11 @@ export type NdjsonSourceConfig = z.output<typeof NdjsonSourceSchema>;
 export type KafkaSourceConfig = z.output<typeof KafkaSourceSchema>;
 export type KafkaTopicConfig = z.output<typeof KafkaTopicSchema>;
 export type TenantFrom = z.output<typeof TenantFromSchema>;
+export type KafkaJobStoreConfig = z.output<typeof KafkaJobStoreConfigSchema>;
+/** The kafka store with brokers and connection settings resolved (load.ts fills them in). */
+export type ResolvedKafkaJobStoreConfig = KafkaJobStoreConfig & { brokers: string[]; ssl: boolean };
+export type JobStoreConfig = { type: 'file' } | ResolvedKafkaJobStoreConfig;
+export type AuditConfig = { type: 'kafka' | 'file'; topic: string; account_id: string };
 
 export interface Config {
   data_dir: string;
@@ -189,4 +228,11 @@ export interface Config {
   jobs: Job[];
   /** Present when the config has an `api:` section (load.ts must pass `top.api` through). */
   api?: ApiConfig;
+  /**
+   * Present with `api:` (default { type: file }). With a store, `jobs` only seeds the store at
+   * its first start (when it holds no job yet); without one, `jobs` are the static job set.
+   */
+  job_store?: JobStoreConfig;
+  /** Present with `api:` when the config has an `audit:` section. */
+  audit?: AuditConfig;
 }

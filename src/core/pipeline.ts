@@ -43,6 +43,10 @@ export interface PipelineOptions {
   quarantine(runtime: JobRuntime, batch: OpenBatch, batchId: string, reason: string): Promise<void>;
 }
 
+/** How often, and past what age, multipart uploads left behind by a crash are aborted. */
+const SWEEP_EVERY_MS = 15 * 60_000;
+const SWEEP_OLDER_THAN_MS = 60 * 60_000;
+
 /** Resume intake only once usage is this far below the budget, so pause/resume does not flap. */
 const RESUME_FRACTION = 0.75;
 
@@ -60,6 +64,7 @@ export class Pipeline implements RecordSink, PartitionRegistry {
   private readonly partitions = new Set<PartitionTracker>();
   private readonly limiter = new RateLimiter(10_000);
   private drainWaiters: Array<() => void> = [];
+  private readonly sweepTimer: NodeJS.Timeout;
   /** Bytes of records held in open or in-flight batches. */
   bufferedBytes = 0;
 
@@ -83,6 +88,18 @@ export class Pipeline implements RecordSink, PartitionRegistry {
       quarantine: options.quarantine,
     };
     this.batcher.start(this.tickMs());
+    this.sweepTimer = setInterval(() => this.sweepAbandonedUploads(), SWEEP_EVERY_MS);
+    this.sweepTimer.unref();
+    setImmediate(() => this.sweepAbandonedUploads());
+  }
+
+  /** Aborts old multipart uploads of every object-storage job (left by a crash mid-upload). */
+  sweepAbandonedUploads(): void {
+    for (const runtime of this.runtimes) {
+      runtime.destination.sweepAbandonedUploads?.(SWEEP_OLDER_THAN_MS).catch((error: unknown) => {
+        this.options.log.warn({ job_id: runtime.job.id, err: error instanceof Error ? error.message : String(error) }, 'sweeping abandoned uploads failed; will try again');
+      });
+    }
   }
 
   get runtimes(): readonly JobRuntime[] {
@@ -202,6 +219,7 @@ export class Pipeline implements RecordSink, PartitionRegistry {
 
   async shutdown(): Promise<void> {
     this.batcher.stop();
+    clearInterval(this.sweepTimer);
     await Promise.all([...this.runtimes, ...this.retired].map((r) => r.destination.close()));
   }
 

@@ -59,5 +59,7 @@ export interface Destination {
   readonly kind: string;
   /** Writes one object. Resolves only once the object is durable at the destination. */
   deliver(object: DeliveryObject): Promise<DeliveryReceipt>;
+  /** Object stores: aborts multipart uploads this destination left behind (a crash mid-upload) older than the age. */
+  sweepAbandonedUploads?(olderThanMs: number): Promise<unknown>;
   close(): Promise<void>;
 }

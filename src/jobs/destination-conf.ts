@@ -3,6 +3,11 @@
 // destination_conf carries credentials (secret-access-key, header_Authorization, …), so no
 // message ever contains any part of it beyond the scheme name.
 
+import { DeliveryError } from '../destinations/destination.ts';
+import { redactDestinationConf } from '../destinations/destination-conf.ts';
+import { resolveHttpTarget } from '../destinations/http/http-conf.ts';
+import { s3ConfigFrom } from '../destinations/s3/config.ts';
+
 export const DESTINATION_SCHEMES = ['s3', 'r2', 'gs', 'https', 'http', 'splunk', 'datadog', 'file'] as const;
 export type DestinationScheme = (typeof DESTINATION_SCHEMES)[number];
 
@@ -42,7 +47,22 @@ export function destinationConfProblem(conf: string): string | null {
   // Plain http would send logs and credentials in the clear: only to this machine (local
   // collectors, tests).
   if (scheme === 'http' && !isLoopbackHost(url.hostname)) return 'plain http: is only allowed to a loopback host (127.0.0.1, localhost, [::1]); use https:// for anything else';
-  return null;
+  // The destination's own parser knows its parameters (keys required for r2/gs, part-size
+  // range, header names, Splunk channel …): a job is refused now, not when it first delivers.
+  return destinationParameterProblem(scheme, conf);
+}
+
+function destinationParameterProblem(scheme: string, conf: string): string | null {
+  try {
+    if (scheme === 's3' || scheme === 'r2' || scheme === 'gs') s3ConfigFrom(conf);
+    else if (HTTP_SCHEMES.has(scheme)) resolveHttpTarget(conf, { plainHttpOnLoopback: true });
+    return null;
+  } catch (error) {
+    if (!(error instanceof DeliveryError)) return 'could not be read';
+    // The parsers say "destination_conf <redacted conf>: why"; the path already names the field.
+    const prefix = `destination_conf ${redactDestinationConf(conf)}: `;
+    return error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+  }
 }
 
 const HTTP_SCHEMES: ReadonlySet<string> = new Set(['https', 'http', 'splunk', 'datadog']);

@@ -7,9 +7,9 @@ test('accepts the documented forms', () => {
     'file:///var/log/sluice/{DATE}',
     's3://bucket/path/{DATE}?region=us-east-1&endpoint=http://minio:9000&access-key-id=a&secret-access-key=b&sse=AES256',
     'r2://bucket/{DATE}?account-id=x&access-key-id=a&secret-access-key=b',
-    'gs://bucket/{DATE}',
+    'gs://bucket/{DATE}?access-key-id=a&secret-access-key=b',
     'https://logs.example.com/ingest?header_Authorization=Bearer%20x',
-    'splunk://splunk.example.com:8088/services/collector/raw?channel=x&header_Authorization=Splunk%20y',
+    'splunk://splunk.example.com:8088/services/collector/raw?channel=FE0ECFAD-13D5-401B-847D-77833BD77131&header_Authorization=Splunk%20y',
     'datadog://http-intake.logs.datadoghq.com/v1/input?header_DD-API-KEY=k',
   ]) assert.equal(destinationConfProblem(conf), null, conf);
 });

@@ -249,9 +249,18 @@ describe('one problem per broken rule, with the exact path', () => {
     assertOneProblem(goodJob({ destination_conf: 'file:///tmp/x?y=1' }), '$.destination_conf', 'no query string');
     assertOneProblem(goodJob({ destination_conf: 's3:///path' }), '$.destination_conf', 'needs a bucket name');
     assertOneProblem(goodJob({ destination_conf: 'https://exa mple.com/x' }), '$.destination_conf', 'not a valid https: URL');
-    for (const ok of ['r2://b/p?account-id=x', 'gs://b/p', 'https://h/p', 'splunk://h:8088/services/collector/raw', 'datadog://h/v1/input', 'S3://b/p']) {
-      assert.ok(validateJob(goodJob({ destination_conf: ok }), { limits }).ok, ok);
+    for (const ok of [
+      'r2://bkt/p?account-id=x&access-key-id=a&secret-access-key=b', 'gs://bkt/p?access-key-id=a&secret-access-key=b', 'https://h/p',
+      'splunk://h:8088/services/collector/raw?channel=FE0ECFAD-13D5-401B-847D-77833BD77131&header_Authorization=Splunk%20t',
+      'datadog://h/v1/input?header_DD-API-KEY=k', 'S3://bkt/p',
+    ]) {
+      const result = validateJob(goodJob({ destination_conf: ok }), { limits });
+      assert.ok(result.ok, `${ok}: ${JSON.stringify(!result.ok && result.problems)}`);
     }
+    // Each destination's own parameters are checked at creation, not at the first delivery.
+    assertOneProblem(goodJob({ destination_conf: 'r2://bkt/p?account-id=x' }), '$.destination_conf', 'access-key-id');
+    assertOneProblem(goodJob({ destination_conf: 's3://bkt/p?part-size=12' }), '$.destination_conf', 'part-size');
+    assertOneProblem(goodJob({ destination_conf: 'splunk://h:8088/services/collector/raw?header_Authorization=Splunk%20t' }), '$.destination_conf', 'channel');
   });
 
   test('output_options: shape and options', () => {

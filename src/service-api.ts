@@ -1,0 +1,236 @@
+// The admin side of a running service (config with `api:`): the job store (local file or the
+// shared Kafka topic), the audit sink, and the admin HTTP API, plugged into the pipeline. The
+// store is opened before the pipeline is built (its jobs are the pipeline's first set); the API
+// starts once the pipeline exists (job health comes from its runtimes) and every accepted store
+// change is swapped into the pipeline without a restart.
+
+import { access, constants, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import kafkajs from 'kafkajs';
+import type { Logger } from 'pino';
+import { syntaxDestinationValidator } from './api/handlers/destinations.ts';
+import { loadOwnershipSecret } from './api/ownership.ts';
+import { createApiServer, type ApiServer } from './api/server.ts';
+import { TokenStore } from './api/token-store.ts';
+import type { AuditSink, DestinationValidator } from './api/types.ts';
+import { auditFilePath, fileAuditSink } from './audit/file-audit-sink.ts';
+import { kafkaAuditSink } from './audit/kafka-audit-sink.ts';
+import type { Config, ResolvedKafkaJobStoreConfig } from './config/schema.ts';
+import type { Pipeline } from './core/pipeline.ts';
+import { parseDestinationConf } from './destinations/destination-conf.ts';
+import { validateHttpDestination } from './destinations/http/validate.ts';
+import { validateS3Destination } from './destinations/s3/validate.ts';
+import { FileJobStore, JOBS_FILE_NAME } from './jobs/store/file-job-store.ts';
+import type { JobStore, StoreRejection } from './jobs/store/job-store.ts';
+import { KafkaJobStore } from './jobs/store/kafka-job-store.ts';
+import type { Job } from './jobs/types.ts';
+import { connectError, unknownTopicError } from './sources/kafka/errors.ts';
+
+export interface AdminSide {
+  store: JobStore;
+  /** The store's jobs at start: the pipeline's first set. */
+  jobs: readonly Job[];
+  /** Follows the store into the pipeline and starts the API; resolves with its URL. */
+  serve(pipeline: Pipeline): Promise<string>;
+  /** Stops the API, then the store and the audit producer. */
+  close(): Promise<void>;
+}
+
+/** Opens the job store of a config with `api:` (seeding it from `jobs:` when it never held any). */
+export async function openAdminSide(config: Config, log: Logger): Promise<AdminSide> {
+  const api = config.api;
+  if (api === undefined) throw new Error('openAdminSide needs a config with api:');
+  const storeConfig = config.job_store ?? { type: 'file' };
+  const counts = { max_jobs_per_zone: api.max_jobs_per_zone, max_jobs_per_account: api.max_jobs_per_account };
+  let store: JobStore;
+  let pristine: () => boolean;
+  if (storeConfig.type === 'kafka') {
+    const kafkaStore = new KafkaJobStore({
+      brokers: storeConfig.brokers,
+      topic: storeConfig.topic,
+      clientId: storeConfig.client_id,
+      ssl: storeConfig.ssl,
+      sasl: storeConfig.sasl,
+      replicationFactor: storeConfig.replication_factor,
+      loadTimeoutMs: storeConfig.load_timeout_ms,
+      writeTimeoutMs: storeConfig.write_timeout_ms,
+      limits: config.limits,
+      counts,
+      log,
+    });
+    store = kafkaStore;
+    pristine = () => kafkaStore.pristine;
+  } else {
+    const fileStore = new FileJobStore({ dir: config.data_dir, limits: config.limits, counts });
+    const existed = await exists(join(config.data_dir, JOBS_FILE_NAME)) || await exists(join(config.data_dir, `${JOBS_FILE_NAME}.bak`));
+    store = fileStore;
+    pristine = () => !existed;
+  }
+  store.onRejected((rejection) => logRejection(log, rejection));
+  await store.start();
+  try {
+    if (pristine() && config.jobs.length > 0) await seed(store, config.jobs, log);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const jobs = await store.list();
+  log.info({ store: storeConfig.type, jobs: jobs.length }, 'job store loaded');
+
+  const audit = await openAuditSink(config, storeConfig.type === 'kafka' ? storeConfig : null);
+  let server: ApiServer | null = null;
+  let unsubscribe: (() => void) | null = null;
+
+  return {
+    store,
+    jobs,
+    async serve(pipeline) {
+      // subscribe() calls back at once with the current set: identical versions are kept as is.
+      unsubscribe = store.subscribe((next) => pipeline.updateJobs(next));
+      const tokens = await TokenStore.open(api.tokens_file ?? join(config.data_dir, 'api-tokens.json'));
+      const { host, port } = splitListen(api.listen);
+      server = createApiServer({
+        store,
+        tokens,
+        operatorToken: process.env.SLUICE_OPERATOR_TOKEN,
+        ownershipSecret: await loadOwnershipSecret(config.data_dir),
+        ownershipTtlSeconds: api.ownership_ttl_seconds,
+        validateDestination,
+        // The built-in ownership writer covers file:// and answers 400 "not available in this
+        // build" for object storage until the S3 destination provides a writer.
+        health: (id) => pipeline.runtimes.find((runtime) => runtime.job.id === id)?.health,
+        audit: audit.sink,
+        log,
+        limits: { max_body_bytes: api.max_body_bytes, rate_per_second: api.rate_per_second, rate_burst: api.rate_burst },
+        host,
+        port,
+      });
+      const bound = await server.listen();
+      log.info({ url: bound.url }, 'admin API listening');
+      return bound.url;
+    },
+    async close() {
+      await server?.close();
+      unsubscribe?.();
+      await store.close();
+      await audit.close();
+    },
+  };
+}
+
+function logRejection(log: Logger, rejection: StoreRejection): void {
+  log.warn({
+    reason: rejection.reason,
+    origin: rejection.origin,
+    problems: rejection.problems.slice(0, 20),
+    kept_jobs: rejection.kept_jobs,
+  }, 'job store refused a job set; the last good jobs keep running');
+}
+
+/** The job JSON a resolved config job was written as (ids are assigned by the store). */
+export function seedInput(job: Job): Record<string, unknown> {
+  return {
+    name: job.name,
+    enabled: job.enabled,
+    dataset: job.dataset,
+    destination_conf: job.destination_conf,
+    filter: job.filter,
+    output_options: job.output_options,
+    max_upload_bytes: job.max_upload_bytes,
+    max_upload_records: job.max_upload_records,
+    max_upload_interval_seconds: job.max_upload_interval_seconds,
+    compression: job.compression,
+  };
+}
+
+async function seed(store: JobStore, jobs: readonly Job[], log: Logger): Promise<void> {
+  let seeded = 0;
+  for (const job of jobs) {
+    try {
+      await store.create(job.tenant, seedInput(job));
+      seeded++;
+    } catch (error) {
+      log.warn({ config_job_id: job.id, err: (error as Error).message }, 'a config job could not seed the job store');
+    }
+  }
+  log.info({ seeded, of: jobs.length }, 'job store was empty: seeded it with the config\'s jobs');
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(() => true, () => false);
+}
+
+function splitListen(listen: string): { host: string; port: number } {
+  const cut = listen.lastIndexOf(':');
+  return { host: listen.slice(0, cut).replace(/^\[|\]$/g, ''), port: Number(listen.slice(cut + 1)) };
+}
+
+/** Checks a destination by writing to it the way a batch would (each kind's own validator). */
+const validateDestination: DestinationValidator = async (conf) => {
+  const syntax = await syntaxDestinationValidator(conf);
+  if (!syntax.valid) return syntax;
+  const parsed = parseDestinationConf(conf);
+  switch (parsed.scheme) {
+    case 'file': {
+      const dir = parsed.pathTemplate.replaceAll('{DATE}', new Date().toISOString().slice(0, 10).replaceAll('-', ''));
+      try {
+        await mkdir(dir, { recursive: true });
+        await access(dir, constants.W_OK);
+        return { valid: true };
+      } catch (error) {
+        return { valid: false, message: `the directory cannot be written (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
+      }
+    }
+    case 's3': case 'r2': case 'gs': {
+      const verdict = await validateS3Destination(conf);
+      return verdict.ok ? { valid: true, ...(verdict.warnings.length > 0 ? { message: verdict.warnings.join('; ') } : {}) } : { valid: false, message: verdict.message ?? 'invalid destination' };
+    }
+    default: {
+      const verdict = await validateHttpDestination(conf);
+      return verdict.ok ? { valid: true } : { valid: false, message: verdict.message };
+    }
+  }
+};
+
+interface AuditOutlet {
+  sink: AuditSink;
+  close(): Promise<void>;
+}
+
+/**
+ * `audit: { type: kafka }` → the audit_logs topic (must exist: checked now, one clear line if
+ * not); `audit: { type: file }` or no audit section → <data_dir>/audit.ndjson.
+ */
+async function openAuditSink(config: Config, kafka: ResolvedKafkaJobStoreConfig | null): Promise<AuditOutlet> {
+  const audit = config.audit;
+  if (audit === undefined || audit.type === 'file' || kafka === null) {
+    return { sink: fileAuditSink(auditFilePath(config.data_dir), audit?.account_id ?? ''), close: async () => {} };
+  }
+  const client = new kafkajs.Kafka({
+    brokers: kafka.brokers,
+    clientId: kafka.client_id,
+    ssl: kafka.ssl,
+    ...(kafka.sasl ? { sasl: { ...kafka.sasl } as kafkajs.SASLOptions } : {}),
+    connectionTimeout: 3000,
+    logLevel: kafkajs.logLevel.NOTHING,
+    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 },
+  });
+  const admin = client.admin();
+  try {
+    await admin.connect();
+    const topics = await admin.listTopics().catch((error: unknown) => {
+      throw connectError(error, kafka.brokers);
+    });
+    if (!topics.includes(audit.topic)) throw unknownTopicError(audit.topic, kafka.brokers, '$.audit.topic');
+  } catch (error) {
+    throw (error as { code?: string }).code?.startsWith('ERR_KAFKA') ? error : connectError(error, kafka.brokers);
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+  const producer = client.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  return {
+    sink: kafkaAuditSink({ send: async (topic, messages) => { await producer.send({ topic, acks: -1, messages }); } }, audit.topic, audit.account_id),
+    close: () => producer.disconnect().catch(() => {}),
+  };
+}
