@@ -7,6 +7,7 @@
 
 import type { PartitionTracker } from './ack-tracker.ts';
 import type { JobRuntime } from './job-runtime.ts';
+import type { SharedBufferPool } from './buffer-pool.ts';
 import { OpenBatch } from './open-batch.ts';
 
 export type SealHandler = (runtime: JobRuntime, batch: OpenBatch, sealedAt: number) => void;
@@ -17,9 +18,12 @@ export class Batcher {
   private timer: NodeJS.Timeout | null = null;
   private readonly runtimes = new Set<JobRuntime>();
 
-  constructor(onSealed: SealHandler, now: () => number = Date.now) {
+  private readonly pool: SharedBufferPool | null;
+
+  constructor(onSealed: SealHandler, now: () => number = Date.now, pool: SharedBufferPool | null = null) {
     this.onSealed = onSealed;
     this.now = now;
+    this.pool = pool;
   }
 
   /** Starts the interval check. `tickMs` is how often open batches are looked at. */
@@ -37,7 +41,7 @@ export class Batcher {
     const job = runtime.job;
     let batch = runtime.batch;
     if (batch === null) {
-      batch = runtime.batch = new OpenBatch(this.now(), job.max_upload_bytes);
+      batch = runtime.batch = new OpenBatch(this.now(), job.max_upload_bytes, this.pool);
       this.runtimes.add(runtime);
     }
     batch.append(value, tracker, seq, offset);

@@ -15,6 +15,7 @@ import { RateLimiter } from '../telemetry/log.ts';
 import { PartitionTracker } from './ack-tracker.ts';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
 import { Batcher } from './batcher.ts';
+import { SharedBufferPool } from './buffer-pool.ts';
 import { storePoison, type DeadLetterWriter } from './dead-letter.ts';
 import { deliverBatch, type DeliveryContext } from './delivery.ts';
 import { createJobRuntime, type JobRuntime } from './job-runtime.ts';
@@ -72,7 +73,9 @@ export class Pipeline implements RecordSink, PartitionRegistry {
     this.options = options;
     for (const job of options.jobs) this.runtimesById.set(job.id, createJobRuntime(job, options.createDestination(job)));
     this.router = new Router(this.runtimes);
-    this.batcher = new Batcher((runtime, batch, sealedAt) => this.dispatch(runtime, batch, sealedAt));
+    // Idle batch buffers kept for reuse: at most the budget again, so batch memory stays within
+    // twice the budget whatever the GC does.
+    this.batcher = new Batcher((runtime, batch, sealedAt) => this.dispatch(runtime, batch, sealedAt), Date.now, new SharedBufferPool(options.inFlightBytes));
     this.delivery = {
       pool: options.pool,
       stats: this.stats,
@@ -270,6 +273,8 @@ export class Pipeline implements RecordSink, PartitionRegistry {
     const done = deliverBatch(this.delivery, runtime, batch, sealedAt)
       .then((acknowledged) => {
         if (acknowledged) for (const span of batch.spans) this.reportPosition(span.tracker);
+        // Every task that read the batch has finished by now (deliverBatch waits for them).
+        batch.release();
       })
       .catch((error: unknown) => {
         // deliverBatch handles every expected failure; reaching here is a bug. Keep running:
