@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import type { Logger } from 'pino';
 import { syntaxDestinationValidator } from './api/handlers/destinations.ts';
-import { loadOwnershipSecret } from './api/ownership.ts';
+import { fileOwnershipWriter, loadOwnershipSecret } from './api/ownership.ts';
 import { createApiServer, type ApiServer } from './api/server.ts';
 import { TokenStore } from './api/token-store.ts';
 import type { AuditSink, DestinationValidator } from './api/types.ts';
@@ -19,6 +19,7 @@ import type { Config, ResolvedKafkaJobStoreConfig } from './config/schema.ts';
 import type { Pipeline } from './core/pipeline.ts';
 import { parseDestinationConf } from './destinations/destination-conf.ts';
 import { validateHttpDestination } from './destinations/http/validate.ts';
+import { writeS3OwnershipChallenge } from './destinations/s3/ownership.ts';
 import { validateS3Destination } from './destinations/s3/validate.ts';
 import { FileJobStore, JOBS_FILE_NAME } from './jobs/store/file-job-store.ts';
 import type { JobStore, StoreRejection } from './jobs/store/job-store.ts';
@@ -96,8 +97,7 @@ export async function openAdminSide(config: Config, log: Logger): Promise<AdminS
         ownershipSecret: await loadOwnershipSecret(config.data_dir),
         ownershipTtlSeconds: api.ownership_ttl_seconds,
         validateDestination,
-        // The built-in ownership writer covers file:// and answers 400 "not available in this
-        // build" for object storage until the S3 destination provides a writer.
+        ownershipWriter: (conf, file) => (/^(s3|r2|gs):/i.test(conf) ? writeS3OwnershipChallenge(conf, file) : fileOwnershipWriter(conf, file)),
         health: (id) => pipeline.runtimes.find((runtime) => runtime.job.id === id)?.health,
         audit: audit.sink,
         log,

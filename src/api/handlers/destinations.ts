@@ -1,6 +1,7 @@
 // Destination checks and the ownership challenge. Bodies are validated by the route's schema
 // before these run. Messages never contain a destination's credentials.
 
+import { DeliveryError } from '../../destinations/destination.ts';
 import { destinationConfProblem } from '../../jobs/destination-conf.ts';
 import { API_ERROR_CODES, apiError, problemsError } from '../errors.ts';
 import { OWNERSHIP_FILE_NAME } from '../ownership.ts';
@@ -36,7 +37,9 @@ export async function createOwnershipChallenge(ctx: RequestContext): Promise<Han
   } catch (error) {
     if ((error as { code?: unknown }).code === 'ERR_API') throw error;
     ctx.deps.log.warn({ err: (error as NodeJS.ErrnoException)?.code ?? 'error' }, 'ownership challenge could not be written');
-    throw apiError(400, API_ERROR_CODES.ownershipChallenge, `could not write ${OWNERSHIP_FILE_NAME} to the destination; check its permissions and credentials`);
+    // A DeliveryError's message is already redacted and says what the store answered.
+    const why = error instanceof DeliveryError ? `: ${error.message}` : '; check its permissions and credentials';
+    throw apiError(400, API_ERROR_CODES.ownershipChallenge, `could not write ${OWNERSHIP_FILE_NAME} to the destination${why}`);
   }
   return { result: { filename: written.filename, message: '', valid: true } };
 }

@@ -2,6 +2,8 @@
 // operator runs it: tests kill it with SIGKILL or SIGTERM, read its exit status, and follow its
 // structured log (JSON lines on stderr) for partition assignments. Every process started here is
 // remembered so `killAllSluice()` in an `after` hook leaves nothing running.
+// Debugging knobs: SLUICE_IT_LOG_LEVEL (the children's log level, default info) and
+// SLUICE_IT_TAIL (stderr lines quoted in failure messages, default 15).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
