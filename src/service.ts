@@ -16,7 +16,16 @@ import { FileDestination } from './destinations/file.ts';
 import { WorkerPool } from './pool/worker-pool.ts';
 import type { DeadLetterSink, PartitionHandle, PartitionRegistry, PoisonRecord, Source } from './sources/source.ts';
 import { progressLine, snapshot, summaryLines } from './cli/progress.ts';
-import { openAdminSide } from './service-api.ts';
+import { openAdminSide, type AdminSide } from './service-api.ts';
+import { SluiceMetrics, type LagView } from './telemetry/metrics.ts';
+import { startOpsServer } from './telemetry/ops-server.ts';
+import { Readiness } from './telemetry/readiness.ts';
+
+/** The metrics registry and readiness checks a service reports into. */
+export interface ServiceTelemetry {
+  metrics: SluiceMetrics;
+  readiness: Readiness;
+}
 
 export interface ServiceOptions {
   config: Config;
@@ -37,6 +46,13 @@ export interface ServiceOptions {
   backoff?: BackoffPolicy;
   /** Called once the pipeline exists, before sources start: tests sample its buffered bytes and stats. */
   onStarted?(pipeline: Pipeline): void;
+  /**
+   * Caller-owned telemetry (tests scrape it after the run); the caller serves it. Without it, a
+   * config with `telemetry:` gets its own, served on telemetry.listen for the life of the run.
+   */
+  telemetry?: ServiceTelemetry;
+  /** Called with the ops listener's URL once it listens (config `telemetry:`, no caller-owned telemetry). */
+  onTelemetryListening?(url: string): void;
 }
 
 export interface ServiceOutcome {
@@ -47,13 +63,40 @@ export interface ServiceOutcome {
 }
 
 export async function runService(options: ServiceOptions): Promise<ServiceOutcome> {
+  const { config } = options;
+  const owned = !options.telemetry && config.telemetry
+    ? { metrics: new SluiceMetrics({ defaultMetrics: config.telemetry.default_metrics }), readiness: new Readiness() }
+    : null;
+  const telemetry = options.telemetry ?? owned;
+  // Opened first, so /healthz answers (and /readyz says what is missing) while a job store loads.
+  const ops = owned && config.telemetry ? await startOpsServer({ listen: config.telemetry.listen, ...owned }) : null;
+  if (ops) {
+    (options.print ?? ((line: string) => process.stdout.write(`${line}\n`)))(`sluice: metrics on ${ops.url}/metrics`);
+    options.onTelemetryListening?.(ops.url);
+  }
+  try {
+    return await runPipeline(options, telemetry);
+  } finally {
+    await ops?.close();
+  }
+}
+
+async function runPipeline(options: ServiceOptions, telemetry: ServiceTelemetry | null): Promise<ServiceOutcome> {
   const { config, log } = options;
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  let sourcesStarted = false;
   const startedAt = Date.now();
   // With `api:`, jobs come from the job store (seeded from `jobs:` when it never held any);
   // without it, `jobs:` is the static set. Opened first: a store that cannot load stops the
   // start before anything else exists.
-  const admin = config.api ? await openAdminSide(config, log) : null;
+  let admin: AdminSide | null | undefined;
+  telemetry?.readiness.set('job_store', () => (admin === undefined ? 'the job store is loading' : null));
+  admin = config.api ? await openAdminSide(config, log) : null;
+  if (admin && telemetry) {
+    const { metrics } = telemetry;
+    if (admin.store.lastRejection()) metrics.jobStoreRefused(admin.store.lastRejection()!.reason);
+    admin.store.onRejected((rejection) => metrics.jobStoreRefused(rejection.reason));
+  }
   const pool = new WorkerPool({
     threads: config.pipeline.workers,
     ...(options.workerFile ? { filename: options.workerFile } : {}),
@@ -80,7 +123,9 @@ export async function runService(options: ServiceOptions): Promise<ServiceOutcom
       for (const source of options.sources) source.committable?.(partition, offset);
     },
     quarantine: (runtime, batch, batchId, reason) => quarantine(quarantineRoot, runtime, batch, batchId, reason, log),
+    ...(telemetry ? { metrics: telemetry.metrics } : {}),
   });
+  if (telemetry) watch(telemetry, config, pipeline, pool, options.sources, () => sourcesStarted);
 
   let stopping = false;
   let resolveStop!: () => void;
@@ -134,6 +179,7 @@ export async function runService(options: ServiceOptions): Promise<ServiceOutcom
   }
 
   // Finite sources end on their own; when all have, stop as if asked to.
+  sourcesStarted = true;
   const sourcesDone = Promise.all(options.sources.map((source) => source.run(pipeline, ownedRegistry(pipeline, source, owners))));
   const failed = sourcesDone.then(
     () => stop('input finished'),
@@ -176,6 +222,24 @@ export async function runService(options: ServiceOptions): Promise<ServiceOutcom
   }
   if (sourceError) throw sourceError;
   return { undelivered, runtimes: pipeline.runtimes, pipeline };
+}
+
+/** Points metrics at the running parts and registers the /readyz checks. */
+function watch(telemetry: ServiceTelemetry, config: Config, pipeline: Pipeline, pool: WorkerPool, sources: readonly Source[], started: () => boolean): void {
+  const { metrics, readiness } = telemetry;
+  metrics.watchPipeline(pipeline, config.pipeline.in_flight_bytes);
+  metrics.watchPool(pool);
+  const topics = config.sources.flatMap((source) => (source.type === 'kafka' ? source.topics.map((t) => t.topic) : []));
+  for (const source of sources) {
+    const lagging = source as Partial<LagView>;
+    if (typeof lagging.consumerLag === 'function') metrics.watchConsumerLag(lagging as LagView, topics);
+  }
+  readiness.set('worker_pool', () => (pool.alive ? null : 'the worker pool is not running'));
+  readiness.set('sources', () => {
+    if (!started()) return 'the sources have not started';
+    const waiting = sources.filter((source) => source.connected === false).map((source) => source.kind);
+    return waiting.length === 0 ? null : `not connected yet: ${waiting.join(', ')}`;
+  });
 }
 
 /** Writes a batch that crashes workers as raw NDJSON under data_dir/quarantine/job-<id>/. */

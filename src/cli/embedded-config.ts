@@ -15,6 +15,8 @@ export function embeddedConfig(dataDir = 'data'): Record<string, unknown> {
     // Demo batches close every few seconds instead of Logpush's 30 s minimum.
     limits: { min_upload_interval_seconds: 1, min_upload_records: 1, min_upload_bytes: 1 },
     sources: [{ type: 'generator', dataset: 'http_requests', rate: 20_000, seed: 1 }],
+    // Prometheus metrics and health probes: http://127.0.0.1:9464/metrics, /healthz, /readyz.
+    telemetry: { listen: '127.0.0.1:9464' },
     jobs: [
       {
         id: 1,

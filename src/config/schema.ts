@@ -153,6 +153,15 @@ export const ApiConfigSchema = z.strictObject({
 
 export type ApiConfig = z.output<typeof ApiConfigSchema>;
 
+export const DEFAULT_TELEMETRY_LISTEN = '127.0.0.1:9464';
+
+export const TelemetryConfigSchema = z.strictObject({
+  listen: ListenSchema.default(DEFAULT_TELEMETRY_LISTEN)
+    .describe(`Address of the operations listener (GET /metrics, /healthz, /readyz); default ${DEFAULT_TELEMETRY_LISTEN} (loopback only). Port 0 picks a free port.`),
+  default_metrics: z.boolean().default(true).describe('Also export prom-client\'s process_* and nodejs_* metrics (event loop delay, heap, GC); default true.'),
+}).describe('Prometheus metrics and health probes (docs/metrics.md). Without this section no listener is opened.');
+export type TelemetryConfig = z.output<typeof TelemetryConfigSchema>;
+
 export const DEFAULT_JOB_STORE_TOPIC = 'sluice-jobs';
 export const DEFAULT_AUDIT_TOPIC = 'audit_logs';
 
@@ -199,6 +208,7 @@ export const ConfigSchema = z.strictObject({
   api: ApiConfigSchema.optional(),
   job_store: JobStoreConfigSchema.optional(),
   audit: AuditConfigSchema.optional(),
+  telemetry: TelemetryConfigSchema.optional(),
 }).describe('sluice configuration file.');
 
 /** The same config with the job schema inlined, for documentation (JSON Schema / OpenAPI). */
@@ -235,4 +245,6 @@ export interface Config {
   job_store?: JobStoreConfig;
   /** Present with `api:` when the config has an `audit:` section. */
   audit?: AuditConfig;
+  /** Present when the config has a `telemetry:` section: the ops listener is opened. */
+  telemetry?: TelemetryConfig;
 }

@@ -10,7 +10,9 @@ import { contentTypeForOutput } from '../destinations/content-type.ts';
 import { batchIdFor } from '../destinations/object-name.ts';
 import { redactDestinationConf } from '../destinations/destination-conf.ts';
 import { BatchCrashError, type WorkerPool } from '../pool/worker-pool.ts';
+import type { DatasetCounters } from '../telemetry/dataset-counters.ts';
 import type { RateLimiter } from '../telemetry/log.ts';
+import type { DeliveryMetrics } from '../telemetry/metrics.ts';
 import { encodeBatch, type BatchTotals } from './encode-batch.ts';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 import type { JobRuntime } from './job-runtime.ts';
@@ -34,6 +36,10 @@ export interface DeliveryContext {
   deadLetter: DeadLetterContext | null;
   /** Sets a batch aside that crashed workers repeatedly, so it neither loops nor is lost. */
   quarantine(runtime: JobRuntime, batch: OpenBatch, batchId: string, reason: string): Promise<void>;
+  /** Batch-level metric emitters (called per batch or per upload attempt, never per record). */
+  metrics: DeliveryMetrics;
+  /** The per-dataset record counters (metrics read them at scrape time). */
+  countersOf(dataset: string): DatasetCounters;
 }
 
 export async function deliverBatch(ctx: DeliveryContext, runtime: JobRuntime, batch: OpenBatch, sealedAt: number): Promise<boolean> {
@@ -69,11 +75,12 @@ export async function deliverBatch(ctx: DeliveryContext, runtime: JobRuntime, ba
       delivering = deliverWithRetry(ctx, runtime, object, () => crash !== null);
     }
     const totals = await encoded.totals;
-    countTotals(ctx, job.id, totals);
+    countTotals(ctx, runtime, totals);
     if (delivering && !(await delivering)) return false;
     if (totals.recordsOut > 0) {
       ctx.stats.batchesDelivered++;
       ctx.stats.recordsDelivered += totals.recordsOut;
+      ctx.countersOf(job.dataset).delivered += totals.recordsOut;
     } else {
       ctx.stats.batchesEmpty++;
     }
@@ -93,6 +100,7 @@ export async function deliverBatch(ctx: DeliveryContext, runtime: JobRuntime, ba
     ctx.log.error({ job_id: job.id, batch_id: batchId, records: batch.count, err: error.message }, 'batch set aside: it crashes workers');
     await ctx.quarantine(runtime, batch, batchId, error.message);
     ctx.stats.recordsDropped.quarantined += batch.count;
+    ctx.countersOf(job.dataset).dropped.quarantined += batch.count;
   }
   batch.ackAll();
   return true;
@@ -100,9 +108,12 @@ export async function deliverBatch(ctx: DeliveryContext, runtime: JobRuntime, ba
 
 /** Resolves true once the object is durable, false if shutdown cut the retries short. */
 async function deliverWithRetry(ctx: DeliveryContext, runtime: JobRuntime, object: DeliveryObject, encodingFailed: () => boolean): Promise<boolean> {
+  const destinationType = runtime.destination.kind;
   for (let attempt = 0; ; attempt++) {
+    const startedAt = performance.now();
     try {
       await runtime.destination.deliver(object);
+      ctx.metrics.uploadFinished(destinationType, 'success', (performance.now() - startedAt) / 1000);
       runtime.health.last_complete = new Date().toISOString();
       runtime.health.error_message = null;
       return true;
@@ -110,6 +121,8 @@ async function deliverWithRetry(ctx: DeliveryContext, runtime: JobRuntime, objec
       // The batch could not be encoded (a part crashes workers): the caller quarantines it.
       if (encodingFailed()) return false;
       const failure = asDeliveryError(error);
+      ctx.metrics.uploadFinished(destinationType, failure.retryable ? 'retryable_error' : 'fatal_error', (performance.now() - startedAt) / 1000);
+      ctx.metrics.deliveryRetried(destinationType, failure.code);
       runtime.health.last_error = new Date().toISOString();
       runtime.health.error_message = failure.message;
       ctx.stats.deliveryRetries++;
@@ -137,8 +150,15 @@ async function deliverWithRetry(ctx: DeliveryContext, runtime: JobRuntime, objec
   }
 }
 
-function countTotals(ctx: DeliveryContext, jobId: number, result: BatchTotals): void {
+function countTotals(ctx: DeliveryContext, runtime: JobRuntime, result: BatchTotals): void {
   const { stats } = ctx;
+  const jobId = runtime.job.id;
+  const counters = ctx.countersOf(runtime.job.dataset);
+  counters.filtered += result.filtered;
+  counters.sampled += result.sampled;
+  counters.dropped.invalid_json += result.dropped.invalid_json;
+  counters.dropped.wrong_type += result.dropped.wrong_type;
+  ctx.metrics.batchEncoded(runtime.destination.kind, runtime.job.compression, result.bytesEncoded, result.bytesCompressed);
   stats.recordsFiltered += result.filtered;
   stats.recordsSampled += result.sampled;
   stats.recordsDropped.invalid_json += result.dropped.invalid_json;

@@ -11,7 +11,9 @@ import type { Destination } from '../destinations/destination.ts';
 import type { Job } from '../jobs/types.ts';
 import type { WorkerPool } from '../pool/worker-pool.ts';
 import type { PartitionHandle, PartitionRegistry, PoisonRecord, RecordSink } from '../sources/source.ts';
+import { CountedPartition, DatasetCounterTable, type DatasetCounters } from '../telemetry/dataset-counters.ts';
 import { RateLimiter } from '../telemetry/log.ts';
+import { NO_DELIVERY_METRICS, type DeliveryMetrics } from '../telemetry/metrics.ts';
 import { PartitionTracker } from './ack-tracker.ts';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
 import { Batcher } from './batcher.ts';
@@ -42,6 +44,8 @@ export interface PipelineOptions {
   /** Position updates for the source (Kafka commits them). */
   onCommittable?(partition: PartitionHandle, offset: number): void;
   quarantine(runtime: JobRuntime, batch: OpenBatch, batchId: string, reason: string): Promise<void>;
+  /** Batch-level metric emitters (src/telemetry/metrics.ts); absent = none. */
+  metrics?: DeliveryMetrics;
 }
 
 /** How often, and past what age, multipart uploads left behind by a crash are aborted. */
@@ -53,6 +57,8 @@ const RESUME_FRACTION = 0.75;
 
 export class Pipeline implements RecordSink, PartitionRegistry {
   readonly stats: PipelineStats = createStats();
+  /** The same counts by dataset, for metrics (read at scrape time). */
+  private readonly datasets = new DatasetCounterTable();
   private runtimesById = new Map<number, JobRuntime>();
   private router: Router;
   /** Destinations of replaced jobs, closed once their last in-flight batch is done. */
@@ -89,6 +95,8 @@ export class Pipeline implements RecordSink, PartitionRegistry {
         ? { write: options.deadLetter, log: options.log, limiter: this.limiter, backoff: options.backoff ?? DEFAULT_BACKOFF, signal: this.abort.signal }
         : null,
       quarantine: options.quarantine,
+      metrics: options.metrics ?? NO_DELIVERY_METRICS,
+      countersOf: (dataset) => this.datasets.of(dataset),
     };
     this.batcher.start(this.tickMs());
     this.sweepTimer = setInterval(() => this.sweepAbandonedUploads(), SWEEP_EVERY_MS);
@@ -161,7 +169,8 @@ export class Pipeline implements RecordSink, PartitionRegistry {
   }
 
   open(name: string, dataset: string, firstOffset: number): PartitionHandle {
-    const tracker = new PartitionTracker(name, dataset, firstOffset);
+    // The partition carries its dataset's counters so push bumps them without a lookup.
+    const tracker = new CountedPartition(name, dataset, firstOffset, this.datasets.of(dataset));
     this.partitions.add(tracker);
     return tracker;
   }
@@ -173,12 +182,16 @@ export class Pipeline implements RecordSink, PartitionRegistry {
   }
 
   push(partition: PartitionHandle, offset: number, tenant: string, value: Uint8Array): boolean {
-    const tracker = partition as PartitionTracker;
+    const tracker = partition as CountedPartition;
     const stats = this.stats;
+    const counters = tracker.counters;
     stats.recordsIn++;
     stats.bytesIn += value.length;
+    counters.received++;
+    counters.receivedBytes += value.length;
     if (value.length > this.options.maxRecordBytes) {
       stats.recordsDropped.oversized++;
+      counters.dropped.oversized++;
       if (this.limiter.take('oversized') >= 0) {
         this.options.log.warn({ partition: tracker.name, offset, bytes: value.length, limit: this.options.maxRecordBytes }, 'record dropped: larger than limits.max_record_bytes');
       }
@@ -189,12 +202,15 @@ export class Pipeline implements RecordSink, PartitionRegistry {
     const jobs = this.router.jobsFor(tracker.dataset, tenant);
     if (jobs.length === 0) {
       stats.recordsUnrouted++;
+      counters.unrouted++;
       this.trackDone(tracker, offset);
       return this.hasRoom();
     }
     const seq = tracker.track(offset, jobs.length);
     for (let i = 0; i < jobs.length; i++) this.batcher.add(jobs[i]!, value, tracker, seq, offset);
     stats.recordsRouted += jobs.length;
+    counters.matched++;
+    counters.routed += jobs.length;
     this.bufferedBytes += value.length * jobs.length;
     if (this.hasRoom()) return true;
     // Over budget: close the fullest batch now rather than wait for its interval, so memory
@@ -229,6 +245,11 @@ export class Pipeline implements RecordSink, PartitionRegistry {
   /** Records acknowledged by every job they matched, per partition. */
   positions(): Array<{ partition: string; committable: number; outstanding: number }> {
     return [...this.partitions].map((t) => ({ partition: t.name, committable: t.committable(), outstanding: t.outstanding() }));
+  }
+
+  /** Record counts by dataset (metrics read them at scrape time). */
+  datasetCounters(): Iterable<[string, DatasetCounters]> {
+    return this.datasets.entries();
   }
 
   private hasRoom(): boolean {
@@ -269,6 +290,7 @@ export class Pipeline implements RecordSink, PartitionRegistry {
 
   private dispatch(runtime: JobRuntime, batch: OpenBatch, sealedAt: number): void {
     this.stats.batchesSealed++;
+    this.delivery.metrics.batchSealed(runtime.destination.kind, batch.count, batch.bytes);
     runtime.inFlight++;
     const done = deliverBatch(this.delivery, runtime, batch, sealedAt)
       .then((acknowledged) => {

@@ -37,6 +37,7 @@ export class WorkerPool {
   private readonly maxAttempts: number;
   private readonly onAttemptFailed: (attempt: number, error: unknown) => void;
   readonly threads: number;
+  private destroyed = false;
 
   constructor(options: WorkerPoolOptions = {}) {
     this.threads = options.threads ?? availableParallelism();
@@ -77,7 +78,13 @@ export class WorkerPool {
     return this.piscina.utilization;
   }
 
+  /** For /readyz: false once destroyed, or if piscina has no live worker thread. */
+  get alive(): boolean {
+    return !this.destroyed && this.piscina.threads.length > 0;
+  }
+
   async destroy(): Promise<void> {
+    this.destroyed = true;
     await this.piscina.destroy();
   }
 }

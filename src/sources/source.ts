@@ -45,6 +45,11 @@ export interface Source {
   run(sink: RecordSink, partitions: PartitionRegistry): Promise<void>;
   /** Called by the pipeline as positions become committable. */
   committable?(partition: PartitionHandle, offset: number): void;
+  /**
+   * For /readyz: false while the source cannot take records yet (Kafka: before its first group
+   * join, or after a crash until it rejoins). Absent = ready once `run` was called.
+   */
+  readonly connected?: boolean;
   /** Asks the source to stop producing; `run` resolves soon after. */
   stop(): void;
   /** Where this source's poison records go (Kafka: a dead-letter topic); null/absent = count and drop. */

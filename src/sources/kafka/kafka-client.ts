@@ -19,7 +19,8 @@ export interface BatchMessage extends TenantCarrier {
 
 /** The part of kafkajs's EachBatchPayload the source uses. */
 export interface BatchPayload {
-  batch: { topic: string; partition: number; messages: BatchMessage[] };
+  /** highWatermark: offset after the partition's last record at fetch time (kafkajs sets it; fakes may not). */
+  batch: { topic: string; partition: number; messages: BatchMessage[]; highWatermark?: string };
   resolveOffset(offset: string): void;
   /** Pauses this batch's partition (kafkajs stops fetching it until resumed). */
   pause(): () => void;

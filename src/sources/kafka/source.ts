@@ -56,6 +56,8 @@ interface OpenPartition {
   handle: PartitionHandle;
   /** Offset after the last record pushed: records below it were handed to the pipeline. */
   next: number;
+  /** The partition's high watermark at the last fetch, -1 until known (for consumer lag). */
+  highWatermark: number;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -83,6 +85,8 @@ export class KafkaSource implements Source {
   #registry: PartitionRegistry | null = null;
   #started = false;
   #stopping = false;
+  /** True once the group was joined (and again after a crash restart rejoins): readiness. */
+  #joined = false;
   #timer: ReturnType<typeof setInterval> | null = null;
   #commitTail: Promise<void> = Promise.resolve();
   #commitQueued: Promise<void> | null = null;
@@ -133,6 +137,21 @@ export class KafkaSource implements Source {
     await Promise.race([consumer.run({ eachBatch: (payload) => this.#eachBatch(payload) }), this.#ended]);
     if (this.#stopping) this.#pauseEverything();
     await this.#ended;
+  }
+
+  /** Ready for /readyz: the consumer joined its group. */
+  get connected(): boolean {
+    return this.#joined;
+  }
+
+  /** Records between what was pushed and the high watermark, summed per topic (scrape time). */
+  *consumerLag(): Iterable<[topic: string, lag: number]> {
+    const byTopic = new Map<string, number>();
+    for (const state of this.#open.values()) {
+      if (state.highWatermark < 0) continue;
+      byTopic.set(state.topic, (byTopic.get(state.topic) ?? 0) + Math.max(0, state.highWatermark - state.next));
+    }
+    yield* byTopic;
   }
 
   committable(partition: PartitionHandle, offset: number): void {
@@ -203,6 +222,8 @@ export class KafkaSource implements Source {
     // Stopping: take nothing more (the topics are paused; what was fetched is re-read later).
     if (this.#stopping || messages.length === 0) return;
     const key = keyOf(topic, partition);
+    const known = this.#open.get(key);
+    if (known !== undefined && payload.batch.highWatermark !== undefined) known.highWatermark = Number(payload.batch.highWatermark);
     // A batch fetched before a rebalance for a partition we no longer own, or made stale by a seek.
     if (!this.#assigned.has(key) || payload.isStale()) return;
     const sink = this.#sink!;
@@ -217,7 +238,10 @@ export class KafkaSource implements Source {
     for (let i = 0; i < messages.length; i++) {
       const message = messages[i]!;
       const offset = Number(message.offset);
-      if (state === undefined) state = this.#openPartition(topic, partition, route.dataset, offset);
+      if (state === undefined) {
+        state = this.#openPartition(topic, partition, route.dataset, offset);
+        if (payload.batch.highWatermark !== undefined) state.highWatermark = Number(payload.batch.highWatermark);
+      }
       lastTaken = message.offset;
       // Already pushed (re-fetched after a rejoin): never push an offset twice into one handle.
       if (offset < state.next) continue;
@@ -237,7 +261,7 @@ export class KafkaSource implements Source {
 
   #openPartition(topic: string, partition: number, dataset: string, firstOffset: number): OpenPartition {
     const handle = this.#registry!.open(keyOf(topic, partition), dataset, firstOffset);
-    const state: OpenPartition = { topic, partition, handle, next: firstOffset };
+    const state: OpenPartition = { topic, partition, handle, next: firstOffset, highWatermark: -1 };
     this.#open.set(keyOf(topic, partition), state);
     this.#scheduler.add(handle, topic, partition);
     return state;
@@ -290,12 +314,14 @@ export class KafkaSource implements Source {
       }
     }
     this.#assigned = assigned;
+    this.#joined = true;
     this.#log.info({ partitions: [...assigned] }, 'Kafka partitions assigned');
     if (this.#stopping) this.#pauseEverything();
   }
 
   #onCrash(error: Error, restart: boolean): void {
     // kafkajs left the group: every partition may now be someone else's.
+    this.#joined = false;
     this.#closeAll();
     if (restart) {
       this.#log.warn({ err: error.message }, 'Kafka consumer crashed; kafkajs restarts it');

@@ -1,0 +1,242 @@
+// sluice's Prometheus metrics: one registry per running service, named by one convention
+// (docs/metrics.md): sluice_<component>_<what>_<unit>[_total].
+//
+// Two ways in, both kept off the per-record path:
+// - Record counters and gauges are *read at scrape time* (`collect()`) from numbers the pipeline
+//   already keeps (PipelineStats, the per-dataset counters, buffered bytes, the pool), so
+//   pushing a record never calls into prom-client.
+// - Batch-level facts (batch sizes, compression bytes, upload timings, retries) are emitted by
+//   named methods, once per batch or per upload attempt.
+//
+// Every label value comes from a small closed set (dataset, destination type, compression,
+// outcome, drop reason, ERR_* code, job state, job-store refusal reason, configured topic).
+// Never a job, zone or account id, a partition, or a batch id: the series count must not grow
+// with the number of jobs (test/telemetry/metrics-cardinality.test.ts proves it).
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { JobRuntime } from '../core/job-runtime.ts';
+import type { PipelineStats } from '../core/stats.ts';
+import { DROP_REASONS, type DatasetCounters } from './dataset-counters.ts';
+
+export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+export type UploadOutcome = 'success' | 'retryable_error' | 'fatal_error';
+
+/** The batch-level emitters delivery calls; NO_DELIVERY_METRICS when no metrics are kept. */
+export interface DeliveryMetrics {
+  /** A batch was sealed and handed to delivery. */
+  batchSealed(destinationType: string, records: number, bytes: number): void;
+  /** A batch was encoded: bytes before and after compression. */
+  batchEncoded(destinationType: string, compression: string, bytesIn: number, bytesOut: number): void;
+  /** One upload attempt ended. */
+  uploadFinished(destinationType: string, outcome: UploadOutcome, seconds: number): void;
+  /** A failed upload will be retried. `errorCode` is an ERR_* code. */
+  deliveryRetried(destinationType: string, errorCode: string): void;
+}
+
+export const NO_DELIVERY_METRICS: DeliveryMetrics = {
+  batchSealed() {},
+  batchEncoded() {},
+  uploadFinished() {},
+  deliveryRetried() {},
+};
+
+/** What the pipeline shows at scrape time (src/core/pipeline.ts implements it). */
+export interface PipelineView {
+  readonly stats: PipelineStats;
+  readonly bufferedBytes: number;
+  readonly runtimes: readonly JobRuntime[];
+  datasetCounters(): Iterable<[string, DatasetCounters]>;
+}
+
+export interface PoolView {
+  readonly threads: number;
+  readonly queueSize: number;
+  readonly utilization: number;
+}
+
+/** A source that knows its consumer lag (Kafka): records behind the high watermark, per topic. */
+export interface LagView {
+  consumerLag(): Iterable<[topic: string, lag: number]>;
+}
+
+const DESTINATION_TYPES = new Set(['file', 's3', 'http']);
+const ERROR_CODE = /^ERR_[A-Z0-9_]{1,60}$/;
+
+/** Bounds a destination kind to file|s3|http|other, whatever a future destination reports. */
+export function destinationTypeLabel(kind: string): string {
+  return DESTINATION_TYPES.has(kind) ? kind : 'other';
+}
+
+/** Bounds an error code to the ERR_* shape; anything else (a raw library code) is ERR_OTHER. */
+export function errorCodeLabel(code: string): string {
+  return ERROR_CODE.test(code) ? code : 'ERR_OTHER';
+}
+
+const RECORD_BUCKETS = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
+const BYTE_BUCKETS = [1024, 16 * 1024, 256 * 1024, 1024 ** 2, 4 * 1024 ** 2, 16 * 1024 ** 2, 64 * 1024 ** 2, 256 * 1024 ** 2, 1024 ** 3];
+const UPLOAD_SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+export interface SluiceMetricsOptions {
+  /** prom-client's process_* and nodejs_* metrics (event loop delay included); default true. */
+  defaultMetrics?: boolean;
+  version?: string;
+}
+
+export class SluiceMetrics implements DeliveryMetrics {
+  readonly registry = new Registry();
+  private pipeline: PipelineView | null = null;
+  private budgetBytes = 0;
+  private pool: PoolView | null = null;
+  private lagSources: LagView[] = [];
+  private readonly topics = new Set<string>();
+
+  private readonly batchRecords: Histogram<'destination_type'>;
+  private readonly batchBytes: Histogram<'destination_type'>;
+  private readonly encodedBytesIn: Counter<'destination_type' | 'compression'>;
+  private readonly encodedBytesOut: Counter<'destination_type' | 'compression'>;
+  private readonly uploadSeconds: Histogram<'destination_type' | 'outcome'>;
+  private readonly retries: Counter<'destination_type' | 'error_code'>;
+  private readonly refusals: Counter<'reason'>;
+
+  constructor(options: SluiceMetricsOptions = {}) {
+    const registers = [this.registry];
+    const self = this;
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+
+    new Gauge({ name: 'sluice_build_info', help: 'Always 1; the version label says which sluice is running.', labelNames: ['version'], registers })
+      .set({ version: options.version ?? 'dev' }, 1);
+
+    // Record counters by dataset, read from the pipeline's own counters at scrape time.
+    const byDataset = (name: string, help: string, read: (c: DatasetCounters) => number) =>
+      new Counter({
+        name, help, labelNames: ['dataset'], registers,
+        collect() {
+          this.reset();
+          for (const [dataset, counters] of self.pipeline?.datasetCounters() ?? []) this.inc({ dataset }, read(counters));
+        },
+      });
+    byDataset('sluice_source_received_records_total', 'Records pushed by sources.', (c) => c.received);
+    byDataset('sluice_source_received_bytes_total', 'Bytes of records pushed by sources.', (c) => c.receivedBytes);
+    byDataset('sluice_router_unrouted_records_total', 'Records that matched no enabled job (acknowledged, nothing delivered).', (c) => c.unrouted);
+    byDataset('sluice_router_matched_records_total', 'Records that matched at least one job.', (c) => c.matched);
+    byDataset('sluice_router_routed_records_total', 'Record copies handed to job batches (a record matching 3 jobs counts 3).', (c) => c.routed);
+    byDataset('sluice_pipeline_delivered_records_total', 'Routed record copies written to a destination.', (c) => c.delivered);
+    byDataset('sluice_pipeline_filtered_records_total', 'Routed record copies removed by their job\'s filter.', (c) => c.filtered);
+    byDataset('sluice_pipeline_sampled_records_total', 'Routed record copies removed by their job\'s sample_rate.', (c) => c.sampled);
+    new Counter({
+      name: 'sluice_pipeline_dropped_records_total',
+      help: 'Records dropped, by reason: oversized (per received record, before routing); invalid_json, wrong_type, quarantined (per routed copy).',
+      labelNames: ['dataset', 'reason'], registers,
+      collect() {
+        this.reset();
+        for (const [dataset, counters] of self.pipeline?.datasetCounters() ?? []) {
+          for (const reason of DROP_REASONS) this.inc({ dataset, reason }, counters.dropped[reason]);
+        }
+      },
+    });
+
+    // Batch-level emitters.
+    this.batchRecords = new Histogram({ name: 'sluice_batcher_batch_records', help: 'Records per sealed batch.', labelNames: ['destination_type'], buckets: RECORD_BUCKETS, registers });
+    this.batchBytes = new Histogram({ name: 'sluice_batcher_batch_bytes', help: 'Record bytes per sealed batch (before encoding).', labelNames: ['destination_type'], buckets: BYTE_BUCKETS, registers });
+    this.encodedBytesIn = new Counter({ name: 'sluice_encoder_uncompressed_bytes_total', help: 'Encoded bytes before compression.', labelNames: ['destination_type', 'compression'], registers });
+    this.encodedBytesOut = new Counter({ name: 'sluice_encoder_compressed_bytes_total', help: 'Encoded bytes after compression (what is uploaded).', labelNames: ['destination_type', 'compression'], registers });
+    this.uploadSeconds = new Histogram({ name: 'sluice_destination_upload_duration_seconds', help: 'Duration of one upload attempt, by outcome.', labelNames: ['destination_type', 'outcome'], buckets: UPLOAD_SECONDS_BUCKETS, registers });
+    this.retries = new Counter({ name: 'sluice_destination_retries_total', help: 'Failed uploads that will be retried, by ERR_* code.', labelNames: ['destination_type', 'error_code'], registers });
+    this.refusals = new Counter({ name: 'sluice_job_store_refusals_total', help: 'Job sets the job store refused to load (the last good set kept running).', labelNames: ['reason'], registers });
+
+    // Gauges read at scrape time.
+    new Gauge({
+      name: 'sluice_jobs', help: 'Jobs by state: running (last upload fine), failing (last upload failed), disabled.', labelNames: ['state'], registers,
+      collect() {
+        const counts = { running: 0, failing: 0, disabled: 0 };
+        for (const runtime of self.pipeline?.runtimes ?? []) {
+          if (!runtime.job.enabled) counts.disabled++;
+          else if (runtime.health.error_message !== null) counts.failing++;
+          else counts.running++;
+        }
+        for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
+      },
+    });
+    new Gauge({
+      name: 'sluice_pipeline_buffered_bytes', help: 'Record bytes held in open and in-flight batches.', registers,
+      collect() { this.set(self.pipeline?.bufferedBytes ?? 0); },
+    });
+    new Gauge({
+      name: 'sluice_pipeline_buffered_bytes_budget', help: 'The budget of buffered bytes (pipeline.in_flight_bytes); intake pauses at it.', registers,
+      collect() { this.set(self.budgetBytes); },
+    });
+    new Counter({
+      name: 'sluice_worker_pool_failed_attempts_total', help: 'Batch attempts that failed in a worker (crash or bug); each is retried.', registers,
+      collect() { this.reset(); this.inc(self.pipeline?.stats.workerFailures ?? 0); },
+    });
+    new Gauge({
+      name: 'sluice_worker_pool_queue_tasks', help: 'Encoding tasks waiting for a worker.', registers,
+      collect() { this.set(self.pool?.queueSize ?? 0); },
+    });
+    new Gauge({
+      name: 'sluice_worker_pool_utilization_ratio', help: 'Share of the worker pool\'s capacity that was busy, 0..1.', registers,
+      collect() { this.set(self.pool?.utilization ?? 0); },
+    });
+    new Gauge({
+      name: 'sluice_worker_pool_threads', help: 'Worker threads in the pool.', registers,
+      collect() { this.set(self.pool?.threads ?? 0); },
+    });
+    new Gauge({
+      name: 'sluice_kafka_consumer_lag_records', help: 'Records between the last one taken and the partition high watermark, summed per configured topic.', labelNames: ['topic'], registers,
+      collect() {
+        this.reset();
+        const lag = new Map<string, number>();
+        for (const topic of self.topics) lag.set(topic, 0);
+        for (const source of self.lagSources) for (const [topic, value] of source.consumerLag()) lag.set(topic, (lag.get(topic) ?? 0) + value);
+        for (const [topic, value] of lag) this.set({ topic }, value);
+      },
+    });
+  }
+
+  /** The pipeline whose counters and gauges are read at scrape time. */
+  watchPipeline(pipeline: PipelineView, budgetBytes: number): void {
+    this.pipeline = pipeline;
+    this.budgetBytes = budgetBytes;
+  }
+
+  watchPool(pool: PoolView): void {
+    this.pool = pool;
+  }
+
+  /** `topics` are the configured topic names (a closed set), reported as 0 before the first fetch. */
+  watchConsumerLag(source: LagView, topics: readonly string[]): void {
+    this.lagSources.push(source);
+    for (const topic of topics) this.topics.add(topic);
+  }
+
+  batchSealed(destinationType: string, records: number, bytes: number): void {
+    const labels = { destination_type: destinationTypeLabel(destinationType) };
+    this.batchRecords.observe(labels, records);
+    this.batchBytes.observe(labels, bytes);
+  }
+
+  batchEncoded(destinationType: string, compression: string, bytesIn: number, bytesOut: number): void {
+    const labels = { destination_type: destinationTypeLabel(destinationType), compression };
+    this.encodedBytesIn.inc(labels, bytesIn);
+    this.encodedBytesOut.inc(labels, bytesOut);
+  }
+
+  uploadFinished(destinationType: string, outcome: UploadOutcome, seconds: number): void {
+    this.uploadSeconds.observe({ destination_type: destinationTypeLabel(destinationType), outcome }, seconds);
+  }
+
+  deliveryRetried(destinationType: string, errorCode: string): void {
+    this.retries.inc({ destination_type: destinationTypeLabel(destinationType), error_code: errorCodeLabel(errorCode) });
+  }
+
+  /** `reason` is the store's closed RejectionReason (empty | invalid | corrupt). */
+  jobStoreRefused(reason: string): void {
+    this.refusals.inc({ reason });
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
