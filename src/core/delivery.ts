@@ -158,7 +158,7 @@ function countTotals(ctx: DeliveryContext, runtime: JobRuntime, result: BatchTot
   counters.sampled += result.sampled;
   counters.dropped.invalid_json += result.dropped.invalid_json;
   counters.dropped.wrong_type += result.dropped.wrong_type;
-  ctx.metrics.batchEncoded(runtime.destination.kind, runtime.job.compression, result.bytesEncoded, result.bytesCompressed);
+  ctx.metrics.batchEncoded(runtime.destination.kind, runtime.job.compression, result.bytesEncoded, result.bytesCompressed, result.workerMicros / 1e6);
   stats.recordsFiltered += result.filtered;
   stats.recordsSampled += result.sampled;
   stats.recordsDropped.invalid_json += result.dropped.invalid_json;

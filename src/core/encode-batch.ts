@@ -28,6 +28,8 @@ export interface BatchTotals {
   dropSamples: string[];
   /** Indices are batch-wide. */
   droppedRecords: DroppedRecord[];
+  /** Worker time spent on all parts, as the workers measured it. */
+  workerMicros: number;
 }
 
 export interface EncodedBatch {
@@ -95,7 +97,7 @@ export function encodeBatch(options: EncodeOptions): EncodedBatch {
 async function collect(runs: Array<Promise<BatchResult>>, firsts: number[], stream: ChunkStream, framing: Framing | null): Promise<BatchTotals> {
   const totals: BatchTotals = {
     recordsOut: 0, filtered: 0, sampled: 0, dropped: { invalid_json: 0, wrong_type: 0 },
-    bytesEncoded: 0, bytesCompressed: 0, dropSamples: [], droppedRecords: [],
+    bytesEncoded: 0, bytesCompressed: 0, dropSamples: [], droppedRecords: [], workerMicros: 0,
   };
   for (let i = 0; i < runs.length; i++) {
     const result = await runs[i]!;
@@ -110,6 +112,7 @@ async function collect(runs: Array<Promise<BatchResult>>, firsts: number[], stre
     totals.dropped.invalid_json += result.dropped.invalid_json;
     totals.dropped.wrong_type += result.dropped.wrong_type;
     totals.bytesEncoded += result.bytesEncoded;
+    totals.workerMicros += result.workerMicros;
     if (totals.dropSamples.length < 5) totals.dropSamples.push(...result.dropSamples.slice(0, 5 - totals.dropSamples.length));
     for (const dropped of result.droppedRecords ?? []) totals.droppedRecords.push({ ...dropped, index: dropped.index + firsts[i]! });
   }

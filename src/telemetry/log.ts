@@ -2,12 +2,21 @@
 // Error lines that can repeat per record or per batch go through `rateLimited`, which lets one
 // line per key through per interval and reports how many were suppressed meanwhile.
 
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
-export function createLogger(level: string = process.env.SLUICE_LOG_LEVEL ?? 'info'): Logger {
-  return pino({ level, base: { service: 'sluice' } }, pino.destination({ fd: 2, sync: false }));
+/**
+ * Secrets must never reach a log line (invariant 7). Code logs destinations only through
+ * redactDestinationConf; this is the safety net for objects that carry credentials by name
+ * (a kafkajs SASL block, request headers, a config section) if one is ever logged whole.
+ */
+const SECRET_PATHS = [
+  'password', 'secret', 'token', 'authorization', 'secretAccessKey', 'secret_access_key', '["secret-access-key"]', 'sasl',
+].flatMap((key) => [key.startsWith('[') ? key.slice(1, -1) : key, key.startsWith('[') ? `*${key}` : `*.${key}`, key.startsWith('[') ? `*.*${key}` : `*.*.${key}`]);
+
+export function createLogger(level: string = process.env.SLUICE_LOG_LEVEL ?? 'info', destination: DestinationStream = pino.destination({ fd: 2, sync: false })): Logger {
+  return pino({ level, base: { service: 'sluice' }, redact: { paths: SECRET_PATHS, censor: 'REDACTED' } }, destination);
 }
 
 export const log: Logger = createLogger();

@@ -27,12 +27,15 @@ export interface DeliveryMetrics {
   /** A batch was sealed and handed to delivery. */
   batchSealed(destinationType: string, records: number, bytes: number): void;
   /** A batch was encoded: bytes before and after compression. */
-  batchEncoded(destinationType: string, compression: string, bytesIn: number, bytesOut: number): void;
+  batchEncoded(destinationType: string, compression: string, bytesIn: number, bytesOut: number, workerSeconds: number): void;
   /** One upload attempt ended. */
   uploadFinished(destinationType: string, outcome: UploadOutcome, seconds: number): void;
   /** A failed upload will be retried. `errorCode` is an ERR_* code. */
   deliveryRetried(destinationType: string, errorCode: string): void;
 }
+
+/** Worker time per batch: from a small batch (~1 ms) to a 1 GB one (tens of seconds). */
+const WORKER_SECONDS_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 export const NO_DELIVERY_METRICS: DeliveryMetrics = {
   batchSealed() {},
@@ -95,6 +98,7 @@ export class SluiceMetrics implements DeliveryMetrics {
   private readonly batchBytes: Histogram<'destination_type'>;
   private readonly encodedBytesIn: Counter<'destination_type' | 'compression'>;
   private readonly encodedBytesOut: Counter<'destination_type' | 'compression'>;
+  private readonly workerSeconds: Histogram<'compression'>;
   private readonly uploadSeconds: Histogram<'destination_type' | 'outcome'>;
   private readonly retries: Counter<'destination_type' | 'error_code'>;
   private readonly refusals: Counter<'reason'>;
@@ -141,6 +145,7 @@ export class SluiceMetrics implements DeliveryMetrics {
     this.batchBytes = new Histogram({ name: 'sluice_batcher_batch_bytes', help: 'Record bytes per sealed batch (before encoding).', labelNames: ['destination_type'], buckets: BYTE_BUCKETS, registers });
     this.encodedBytesIn = new Counter({ name: 'sluice_encoder_uncompressed_bytes_total', help: 'Encoded bytes before compression.', labelNames: ['destination_type', 'compression'], registers });
     this.encodedBytesOut = new Counter({ name: 'sluice_encoder_compressed_bytes_total', help: 'Encoded bytes after compression (what is uploaded).', labelNames: ['destination_type', 'compression'], registers });
+    this.workerSeconds = new Histogram({ name: 'sluice_worker_batch_duration_seconds', help: 'Worker time to filter, encode and compress one batch (all its parts), as the workers report it.', labelNames: ['compression'], buckets: WORKER_SECONDS_BUCKETS, registers });
     this.uploadSeconds = new Histogram({ name: 'sluice_destination_upload_duration_seconds', help: 'Duration of one upload attempt, by outcome.', labelNames: ['destination_type', 'outcome'], buckets: UPLOAD_SECONDS_BUCKETS, registers });
     this.retries = new Counter({ name: 'sluice_destination_retries_total', help: 'Failed uploads that will be retried, by ERR_* code.', labelNames: ['destination_type', 'error_code'], registers });
     this.refusals = new Counter({ name: 'sluice_job_store_refusals_total', help: 'Job sets the job store refused to load (the last good set kept running).', labelNames: ['reason'], registers });
@@ -216,8 +221,9 @@ export class SluiceMetrics implements DeliveryMetrics {
     this.batchBytes.observe(labels, bytes);
   }
 
-  batchEncoded(destinationType: string, compression: string, bytesIn: number, bytesOut: number): void {
+  batchEncoded(destinationType: string, compression: string, bytesIn: number, bytesOut: number, workerSeconds: number): void {
     const labels = { destination_type: destinationTypeLabel(destinationType), compression };
+    this.workerSeconds.observe({ compression }, workerSeconds);
     this.encodedBytesIn.inc(labels, bytesIn);
     this.encodedBytesOut.inc(labels, bytesOut);
   }

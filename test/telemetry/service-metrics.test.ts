@@ -125,6 +125,7 @@ describe('metrics of an end-to-end run', { timeout: 120_000 }, () => {
     for (const compression of ['gzip', 'zstd']) {
       const before = valueOf(samples, 'sluice_encoder_uncompressed_bytes_total', { destination_type: 'file', compression });
       const afterBytes = valueOf(samples, 'sluice_encoder_compressed_bytes_total', { destination_type: 'file', compression });
+      assert.ok(valueOf(samples, 'sluice_worker_batch_duration_seconds_count', { compression }) > 0, `workers reported their time for ${compression} batches`);
       assert.ok(before > 0 && afterBytes > 0 && afterBytes < before, `${compression}: ${before} -> ${afterBytes}`);
     }
     assert.equal(valueOf(samples, 'sluice_pipeline_buffered_bytes'), 0);
