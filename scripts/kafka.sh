@@ -39,8 +39,15 @@ HEAP=${SLUICE_KAFKA_HEAP:-512m}
 START_TIMEOUT_MS=${SLUICE_KAFKA_START_TIMEOUT_MS:-120000}
 STOP_TIMEOUT_S=30
 
-say() { echo "kafka: $*"; }
-die() { echo "kafka: $*" >&2; exit 1; }
+SERVICE=kafka
+SERVER_NOUN=broker
+SERVER_SUMMARY="127.0.0.1:$PORT, Kafka $VERSION"
+PORT_VARIABLE=SLUICE_KAFKA_PORT
+FOREIGN_SERVER="a broker"
+NOT_OUR_KIND="a working Kafka broker"
+
+# shellcheck source=services/server-lifecycle.sh
+source "$ROOT/scripts/services/server-lifecycle.sh"
 
 require_java() {
   command -v java >/dev/null 2>&1 || die "java not found (Kafka $VERSION needs Java 17+; apt-get install openjdk-17-jdk-headless)"
@@ -96,15 +103,9 @@ install_locked() {
   say "installed $VERSION ($(ls -1 "$LIBS" | wc -l) jars, $(du -sh "$LIBS" | cut -f1)) in $((SECONDS - started)) s"
 }
 
-# A pid counts as our broker only if it is alive and its command line names kafka.Kafka and
-# this run dir: a stale pid file whose number was reused must never get a signal from us.
-running_pid() {
-  [[ -f $PID_FILE ]] || return 1
-  local pid
-  pid=$(<"$PID_FILE")
-  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "kafka\.Kafka $RUN/server.properties" || return 1
-  echo "$pid"
+# Ours: kafka.Kafka running this run dir's server.properties.
+is_our_server() { # pid
+  process_cmdline "$1" | grep -q "kafka\.Kafka $RUN/server.properties"
 }
 
 require_node() {
@@ -159,38 +160,14 @@ log.retention.check.interval.ms=60000
 EOF
 }
 
-cmd_start() {
-  mkdir -p "$RUN"
-  # Serialises concurrent starts (parallel test files); the second one finds the broker up.
-  start_locked 9>"$RUN/start.lock"
-}
-
-start_locked() {
-  flock 9
-  local pid
-  if pid=$(running_pid); then
-    require_node
-    wait_ready "$START_TIMEOUT_MS" "$pid" >/dev/null || { tail_log; die "broker pid $pid is running but not answering"; }
-    say "already running (pid $pid, 127.0.0.1:$PORT, Kafka $VERSION)"
-    return 0
-  fi
-  rm -f "$PID_FILE"
-  # Something else holds the port (e.g. the broker of another checkout): use it if it is a
-  # working Kafka broker rather than fail to bind; stop/reset will leave it alone.
-  if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
-    require_node
-    wait_ready 5000 >/dev/null 2>&1 || die "127.0.0.1:$PORT is taken by something that is not a working Kafka broker (set SLUICE_KAFKA_PORT to use another port)"
-    say "a broker not started from this checkout already answers on 127.0.0.1:$PORT; using it"
-    return 0
-  fi
+start_server() {
   cmd_install quiet
   require_java
   require_node
   local started_ms
   started_ms=$(date +%s%3N)
   write_server_properties
-  [[ -f $LOG ]] && mv -f "$LOG" "$LOG.1"
-  : >"$LOG"
+  start_new_log
   if [[ ! -f $DATA/meta.properties ]]; then
     # Cluster ids are 16 random bytes in URL-safe base64 without padding, as Kafka writes them.
     local cluster_id
@@ -199,74 +176,18 @@ start_locked() {
       kafka.tools.StorageTool format -t "$cluster_id" -c "$RUN/server.properties" >>"$LOG" 2>&1 \
       || { tail_log; die "formatting the KRaft storage in ${DATA#"$ROOT"/} failed"; }
   fi
-  # setsid: the broker gets its own session, so a Ctrl-C on `npm test` does not take it down
-  # (it is meant to outlive the run). All three standard streams are redirected so that no
-  # caller waiting on a pipe (spawnSync, execFile) waits for the broker to exit; the lock's
-  # descriptor is closed so that the broker does not hold the start lock for its lifetime.
-  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$PID_FILE" \
-    java -Xms"$HEAP" -Xmx"$HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+  launch_detached java -Xms"$HEAP" -Xmx"$HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$KAFKA_SCRIPTS/log4j2.properties" -Dkafka.logs.dir="$RUN" \
-    -cp "$LIBS/*" kafka.Kafka "$RUN/server.properties" </dev/null >>"$LOG" 2>&1 9>&- &
-  local launched=$!
-  local deadline=$((SECONDS + 10))
-  until [[ -s $PID_FILE ]] || ((SECONDS > deadline)); do sleep 0.05; done
-  pid=$(cat "$PID_FILE" 2>/dev/null || true)
-  [[ -n $pid ]] || pid=$launched
-  if ! wait_ready "$START_TIMEOUT_MS" "$pid" >/dev/null; then
-    tail_log
-    kill -KILL "$pid" 2>/dev/null || true
-    rm -f "$PID_FILE"
-    die "broker did not become ready (log: ${LOG#"$ROOT"/})"
-  fi
-  say "started Kafka $VERSION on 127.0.0.1:$PORT (pid $pid) in $(($(date +%s%3N) - started_ms)) ms"
+    -cp "$LIBS/*" kafka.Kafka "$RUN/server.properties"
+  await_launched_server
+  say "started Kafka $VERSION on 127.0.0.1:$PORT (pid $SERVER_PID) in $(($(date +%s%3N) - started_ms)) ms"
 }
 
-cmd_stop() {
-  local pid
-  if ! pid=$(running_pid); then
-    rm -f "$PID_FILE"
-    say "not running on port $PORT"
-    return 0
-  fi
-  kill -TERM "$pid"
-  local deadline=$((SECONDS + STOP_TIMEOUT_S))
-  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null; then
-    say "pid $pid still running after ${STOP_TIMEOUT_S}s; sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
-  fi
-  rm -f "$PID_FILE"
-  say "stopped (pid $pid)"
-}
-
-cmd_status() {
-  local pid
-  if pid=$(running_pid); then
-    require_node
-    if wait_ready 5000 "$pid" >/dev/null 2>&1; then
-      say "running (pid $pid, 127.0.0.1:$PORT, Kafka $VERSION)"
-      return 0
-    fi
-    say "process $pid is up but not answering on 127.0.0.1:$PORT"
-    return 3
-  fi
-  say "not running on port $PORT"
-  return 3
-}
-
-cmd_reset() {
-  cmd_stop
-  rm -rf "$RUN"
-  say "deleted ${RUN#"$ROOT"/}"
-}
-
+# Adds to the shared log tail: a Java stack trace buries the cause, so repeat the first error
+# and its innermost cause last.
 tail_log() {
   [[ -f $LOG ]] || return 0
-  echo "---- last lines of ${LOG#"$ROOT"/} ----" >&2
-  tail -n 40 "$LOG" >&2
-  echo "----" >&2
-  # A Java stack trace buries the cause: repeat the first error and its innermost cause last.
+  print_log_end
   local first cause
   first=$(grep -m 1 -E '^\[[^]]*\] (ERROR|FATAL) ' "$LOG" || true)
   cause=$(grep -E '^Caused by: ' "$LOG" | tail -n 1 || true)
