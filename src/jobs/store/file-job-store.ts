@@ -5,6 +5,7 @@
 // at all, start() throws instead of running with no jobs (which would acknowledge — and so
 // drop — every record).
 
+import { JobSetBroadcast } from './job-set-broadcast.ts';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LOGPUSH_LIMITS, type Job, type JobLimits, type Problem, type Tenant } from '../types.ts';
@@ -46,11 +47,7 @@ export class FileJobStore implements JobStore {
   private readonly now: () => Date;
   private records = new Map<number, StoredJobRecord>();
   private jobs = new Map<number, Job>();
-  private sorted: readonly Job[] = Object.freeze([]);
-  private readonly listeners = new Set<JobsListener>();
-  private readonly rejectionListeners = new Set<RejectionListener>();
-  private rejection: StoreRejection | null = null;
-  private started = false;
+  private readonly broadcast = new JobSetBroadcast();
   private closed = false;
   /** Changes are applied one at a time: plan against the current set, write, then publish. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -73,7 +70,7 @@ export class FileJobStore implements JobStore {
         this.accept(backup.decision.records, backup.decision.jobs);
         this.reject({ reason: 'empty', origin: this.path, problems: [{ path: '$', message: `is missing while ${this.backupPath} holds ${backup.decision.jobs.length} jobs; running on the backup` }] });
       }
-      this.started = true;
+      this.broadcast.started = true;
       this.publish();
       return;
     }
@@ -87,7 +84,7 @@ export class FileJobStore implements JobStore {
       } else {
         this.accept(main.decision.records, main.decision.jobs);
       }
-      this.started = true;
+      this.broadcast.started = true;
       this.publish();
       return;
     }
@@ -95,7 +92,7 @@ export class FileJobStore implements JobStore {
     if (backup.kind === 'read' && backup.decision.ok) {
       this.accept(backup.decision.records, backup.decision.jobs);
       this.reject({ reason: main.decision.reason, origin: this.path, problems: main.decision.problems });
-      this.started = true;
+      this.broadcast.started = true;
       this.publish();
       return;
     }
@@ -116,14 +113,14 @@ export class FileJobStore implements JobStore {
       }
       if (!outcome.decision.ok) return this.reject({ reason: outcome.decision.reason, origin: this.path, problems: outcome.decision.problems });
       this.accept(outcome.decision.records, outcome.decision.jobs);
-      this.rejection = null;
+      this.broadcast.rejection = null;
       this.publish();
       return null;
     });
   }
 
   async list(tenant?: Tenant): Promise<Job[]> {
-    return this.sorted.filter((job) => tenant === undefined || sameTenant(job.tenant, tenant));
+    return this.broadcast.current.filter((job) => tenant === undefined || sameTenant(job.tenant, tenant));
   }
 
   async get(id: number): Promise<Job | undefined> {
@@ -148,32 +145,28 @@ export class FileJobStore implements JobStore {
       const jobs = new Map(this.jobs);
       jobs.delete(id);
       this.records = records;
-      this.setJobs(jobs);
+      this.jobs = jobs;
       this.publish();
       return job;
     });
   }
 
   subscribe(listener: JobsListener): () => void {
-    this.listeners.add(listener);
-    if (this.started) listener(this.sorted);
-    return () => this.listeners.delete(listener);
+    return this.broadcast.subscribe(listener);
   }
 
   onRejected(listener: RejectionListener): () => void {
-    this.rejectionListeners.add(listener);
-    return () => this.rejectionListeners.delete(listener);
+    return this.broadcast.onRejected(listener);
   }
 
   lastRejection(): StoreRejection | null {
-    return this.rejection;
+    return this.broadcast.rejection;
   }
 
   async close(): Promise<void> {
     this.closed = true;
     await this.queue.catch(() => {});
-    this.listeners.clear();
-    this.rejectionListeners.clear();
+    this.broadcast.clear();
   }
 
   private nextId(): number {
@@ -189,7 +182,7 @@ export class FileJobStore implements JobStore {
       const records = new Map(this.records).set(planned.record.id, planned.record);
       await this.persist(records);
       this.records = records;
-      this.setJobs(new Map(this.jobs).set(planned.job.id, planned.job));
+      this.jobs = new Map(this.jobs).set(planned.job.id, planned.job);
       this.publish();
       return planned.job;
     });
@@ -201,7 +194,7 @@ export class FileJobStore implements JobStore {
 
   private assertOpen(): void {
     if (this.closed) throw new JobStoreError('ERR_JOB_STORE_CLOSED', 'the job store is closed');
-    if (!this.started) throw new JobStoreError('ERR_JOB_STORE_CLOSED', 'the job store has not been started');
+    if (!this.broadcast.started) throw new JobStoreError('ERR_JOB_STORE_CLOSED', 'the job store has not been started');
   }
 
   private serialize<T>(work: () => Promise<T>): Promise<T> {
@@ -245,35 +238,15 @@ export class FileJobStore implements JobStore {
 
   private accept(records: StoredJobRecord[], jobs: Job[]): void {
     this.records = new Map(records.map((r) => [r.id, r]));
-    this.setJobs(new Map(jobs.map((j) => [j.id, j])));
-  }
-
-  private setJobs(jobs: Map<number, Job>): void {
-    this.jobs = jobs;
-    this.sorted = Object.freeze([...jobs.values()].sort((a, b) => a.id - b.id));
+    this.jobs = new Map(jobs.map((j) => [j.id, j]));
   }
 
   private reject(partial: Omit<StoreRejection, 'at' | 'kept_jobs'>): StoreRejection {
-    const rejection: StoreRejection = { ...partial, at: this.now().toISOString(), kept_jobs: this.jobs.size };
-    this.rejection = rejection;
-    for (const listener of this.rejectionListeners) {
-      try {
-        listener(rejection);
-      } catch {
-        // a failing observer must not undo the refusal
-      }
-    }
-    return rejection;
+    return this.broadcast.reject({ ...partial, at: this.now().toISOString(), kept_jobs: this.jobs.size });
   }
 
   private publish(): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(this.sorted);
-      } catch {
-        // one subscriber's bug must not stop the others from seeing the change
-      }
-    }
+    this.broadcast.publish(this.jobs.values());
   }
 }
 

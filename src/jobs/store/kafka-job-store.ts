@@ -17,6 +17,7 @@
 // Job count limits are checked against this instance's view: two instances creating at the
 // same moment can both pass the check (a soft limit across instances).
 
+import { JobSetBroadcast } from './job-set-broadcast.ts';
 import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import type { Admin, Consumer, EachBatchPayload, KafkaConfig, Producer, SASLOptions } from 'kafkajs';
@@ -69,11 +70,7 @@ export class KafkaJobStore implements JobStore {
   /** Next offset to apply: every record below it has been applied. */
   private position = 0;
   private waiters: Waiter[] = [];
-  private sorted: readonly Job[] = Object.freeze([]);
-  private readonly listeners = new Set<JobsListener>();
-  private readonly rejectionListeners = new Set<RejectionListener>();
-  private rejection: StoreRejection | null = null;
-  private started = false;
+  private readonly broadcast = new JobSetBroadcast();
   private closed = false;
   private failure: Error | null = null;
   private queue: Promise<unknown> = Promise.resolve();
@@ -142,13 +139,13 @@ export class KafkaJobStore implements JobStore {
       await this.close();
       throw new JobStoreError('ERR_JOB_STORE_CORRUPT', `could not read job store topic ${this.topic} up to offset ${high} within ${loadTimeout} ms (read up to ${this.position})`);
     }
-    this.started = true;
+    this.broadcast.started = true;
     for (const refusal of this.log.outstandingRefusals()) this.report(refusal);
     this.publish();
   }
 
   async list(tenant?: Tenant): Promise<Job[]> {
-    return this.sorted.filter((job) => tenant === undefined || sameTenant(job.tenant, tenant));
+    return this.broadcast.current.filter((job) => tenant === undefined || sameTenant(job.tenant, tenant));
   }
 
   async get(id: number): Promise<Job | undefined> {
@@ -192,18 +189,15 @@ export class KafkaJobStore implements JobStore {
   }
 
   subscribe(listener: JobsListener): () => void {
-    this.listeners.add(listener);
-    if (this.started) listener(this.sorted);
-    return () => this.listeners.delete(listener);
+    return this.broadcast.subscribe(listener);
   }
 
   onRejected(listener: RejectionListener): () => void {
-    this.rejectionListeners.add(listener);
-    return () => this.rejectionListeners.delete(listener);
+    return this.broadcast.onRejected(listener);
   }
 
   lastRejection(): StoreRejection | null {
-    return this.rejection;
+    return this.broadcast.rejection;
   }
 
   async close(): Promise<void> {
@@ -217,8 +211,7 @@ export class KafkaJobStore implements JobStore {
       this.producer?.disconnect().catch(() => {}),
       this.admin?.disconnect().catch(() => {}),
     ]);
-    this.listeners.clear();
-    this.rejectionListeners.clear();
+    this.broadcast.clear();
   }
 
   private async ensureTopic(admin: Admin): Promise<void> {
@@ -261,9 +254,9 @@ export class KafkaJobStore implements JobStore {
     // Compaction leaves gaps: the batch's last offset says how far this read really got.
     const last = Number(batch.lastOffset());
     if (Number.isFinite(last) && last + 1 > this.position) this.position = last + 1;
-    if (this.started) {
+    if (this.broadcast.started) {
       for (const refusal of refusals) this.report(refusal);
-      if (this.log.lastRefusal() === null) this.rejection = null;
+      if (this.log.lastRefusal() === null) this.broadcast.rejection = null;
       if (changed) this.publish();
     }
     this.wake();
@@ -325,7 +318,7 @@ export class KafkaJobStore implements JobStore {
 
   private assertOpen(): void {
     if (this.closed) throw new JobStoreError('ERR_JOB_STORE_CLOSED', 'the job store is closed');
-    if (!this.started) throw new JobStoreError('ERR_JOB_STORE_CLOSED', 'the job store has not been started');
+    if (!this.broadcast.started) throw new JobStoreError('ERR_JOB_STORE_CLOSED', 'the job store has not been started');
     if (this.failure !== null) throw new JobStoreError('ERR_JOB_STORE_WRITE', `the job store stopped following ${this.topic}: ${this.failure.message}`);
   }
 
@@ -343,24 +336,10 @@ export class KafkaJobStore implements JobStore {
       at: this.now().toISOString(),
       kept_jobs: this.log.running.size,
     };
-    this.rejection = rejection;
-    for (const listener of this.rejectionListeners) {
-      try {
-        listener(rejection);
-      } catch {
-        // a failing observer must not undo the refusal
-      }
-    }
+    this.broadcast.reject(rejection);
   }
 
   private publish(): void {
-    this.sorted = Object.freeze([...this.log.running.values()].map((entry) => entry.job).sort((a, b) => a.id - b.id));
-    for (const listener of this.listeners) {
-      try {
-        listener(this.sorted);
-      } catch {
-        // one subscriber's bug must not stop the others from seeing the change
-      }
-    }
+    this.broadcast.publish([...this.log.running.values()].map((entry) => entry.job));
   }
 }
