@@ -3,18 +3,16 @@
 // to a deadline) on a signal, after --seconds, or when finite sources are done.
 
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.ts';
-import { ChunkStream } from './core/chunk-stream.ts';
 import { Pipeline } from './core/pipeline.ts';
 import type { BackoffPolicy } from './core/backoff.ts';
 import type { JobRuntime } from './core/job-runtime.ts';
-import type { OpenBatch } from './core/open-batch.ts';
+import { quarantine } from './core/quarantine.ts';
 import { createDestination } from './destinations/create.ts';
-import { FileDestination } from './destinations/file.ts';
 import { WorkerPool } from './pool/worker-pool.ts';
-import type { DeadLetterSink, PartitionHandle, PartitionRegistry, PoisonRecord, Source } from './sources/source.ts';
+import { ownedRegistry, writeDeadLetters } from './sources/partition-owners.ts';
+import type { PartitionHandle, PoisonRecord, Source } from './sources/source.ts';
 import { progressLine, snapshot, summaryLines } from './cli/progress.ts';
 import { openAdminSide, type AdminSide } from './service-api.ts';
 import { SluiceMetrics, type LagView } from './telemetry/metrics.ts';
@@ -240,55 +238,4 @@ function watch(telemetry: ServiceTelemetry, config: Config, pipeline: Pipeline, 
     const waiting = sources.filter((source) => source.connected === false).map((source) => source.kind);
     return waiting.length === 0 ? null : `not connected yet: ${waiting.join(', ')}`;
   });
-}
-
-/** Writes a batch that crashes workers as raw NDJSON under data_dir/quarantine/job-<id>/. */
-async function quarantine(root: string, runtime: JobRuntime, batch: OpenBatch, batchId: string, reason: string, log: Logger): Promise<void> {
-  const lines: Uint8Array[] = [];
-  const newline = new Uint8Array([0x0a]);
-  let start = 0;
-  for (let i = 0; i < batch.count; i++) {
-    const end = batch.ends[i]!;
-    lines.push(batch.data.subarray(start, end), newline);
-    start = end;
-  }
-  const destination = new FileDestination(`${pathToFileURL(resolve(root, `job-${runtime.job.id}`)).href}`);
-  const ns = `${batch.openedAt}000000`;
-  const receipt = await destination.deliver({
-    jobId: runtime.job.id,
-    batchId,
-    startNs: ns,
-    endNs: ns,
-    compression: 'none',
-    chunks: ChunkStream.of(lines),
-    records: batch.count,
-  });
-  log.error({ job_id: runtime.job.id, batch_id: batchId, location: receipt.location, reason }, 'batch quarantined');
-}
-
-function ownedRegistry(pipeline: Pipeline, source: Source, owners: Map<PartitionHandle, Source>): PartitionRegistry {
-  return {
-    open(name, dataset, firstOffset) {
-      const handle = pipeline.open(name, dataset, firstOffset);
-      owners.set(handle, source);
-      return handle;
-    },
-    close(partition) {
-      pipeline.close(partition);
-      owners.delete(partition);
-    },
-  };
-}
-
-/** Hands each poison record to the dead-letter sink of the source it came from (if it has one). */
-async function writeDeadLetters(owners: Map<PartitionHandle, Source>, records: PoisonRecord[]): Promise<void> {
-  const bySink = new Map<DeadLetterSink, PoisonRecord[]>();
-  for (const record of records) {
-    const sink = owners.get(record.partition)?.deadLetterSink;
-    if (!sink) continue; // a source without dead letters: counted and acknowledged only
-    const list = bySink.get(sink);
-    if (list) list.push(record);
-    else bySink.set(sink, [record]);
-  }
-  await Promise.all([...bySink].map(([sink, list]) => sink.deadLetter(list)));
 }
