@@ -204,3 +204,22 @@ describe('encoders: timestamp_format', () => {
     assert.equal(out, '{"EdgeStartTimestamp":1506702504,"OriginResponseTime":1506702504433000200}\n');
   });
 });
+
+describe('encoders: unixnano formats timestamps that are not canonical integers', () => {
+  // Guards any fast path that passes integer timestamps through unformatted: a string or a
+  // negative integer in a timestamp field must still come out as the formatter makes it.
+  const record = '{"EdgeStartTimestamp":"2017-09-29T16:28:24Z","EdgeEndTimestamp":-12,"RayID":"r"}';
+  const fields = { field_names: ['EdgeStartTimestamp', 'EdgeEndTimestamp', 'RayID'], timestamp_format: 'unixnano' as const };
+
+  it('ndjson', () => {
+    assert.equal(encode(options(fields), [record]), '{"EdgeStartTimestamp":1506702504000000000,"EdgeEndTimestamp":-12,"RayID":"r"}\n');
+  });
+  it('csv', () => {
+    const csv = encode(options({ ...fields, output_type: 'csv', record_prefix: '', record_suffix: '\n' }), [record]);
+    assert.equal(csv, '1506702504000000000,-12,"r"\n');
+  });
+  it('template', () => {
+    const tpl = options({ ...fields, record_template: '{{.EdgeStartTimestamp}} {{.EdgeEndTimestamp}}' });
+    assert.equal(encode(tpl, [record]), '1506702504000000000 -12');
+  });
+});
