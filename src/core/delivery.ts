@@ -79,7 +79,6 @@ export async function deliverBatch(ctx: DeliveryContext, runtime: JobRuntime, ba
     if (delivering && !(await delivering)) return false;
     if (totals.recordsOut > 0) {
       ctx.stats.batchesDelivered++;
-      ctx.stats.recordsDelivered += totals.recordsOut;
       ctx.countersOf(job.dataset).delivered += totals.recordsOut;
     } else {
       ctx.stats.batchesEmpty++;
@@ -99,7 +98,6 @@ export async function deliverBatch(ctx: DeliveryContext, runtime: JobRuntime, ba
     if (delivering) await delivering;
     ctx.log.error({ job_id: job.id, batch_id: batchId, records: batch.count, err: error.message }, 'batch set aside: it crashes workers');
     await ctx.quarantine(runtime, batch, batchId, error.message);
-    ctx.stats.recordsDropped.quarantined += batch.count;
     ctx.countersOf(job.dataset).dropped.quarantined += batch.count;
   }
   batch.ackAll();
@@ -159,10 +157,6 @@ function countTotals(ctx: DeliveryContext, runtime: JobRuntime, result: BatchTot
   counters.dropped.invalid_json += result.dropped.invalid_json;
   counters.dropped.wrong_type += result.dropped.wrong_type;
   ctx.metrics.batchEncoded(runtime.destination.kind, runtime.job.compression, result.bytesEncoded, result.bytesCompressed, result.workerMicros / 1e6);
-  stats.recordsFiltered += result.filtered;
-  stats.recordsSampled += result.sampled;
-  stats.recordsDropped.invalid_json += result.dropped.invalid_json;
-  stats.recordsDropped.wrong_type += result.dropped.wrong_type;
   stats.bytesEncoded += result.bytesEncoded;
   stats.bytesCompressed += result.bytesCompressed;
   const dropped = result.dropped.invalid_json + result.dropped.wrong_type;

@@ -56,7 +56,7 @@ const SWEEP_OLDER_THAN_MS = 60 * 60_000;
 const RESUME_FRACTION = 0.75;
 
 export class Pipeline implements RecordSink, PartitionRegistry {
-  readonly stats: PipelineStats = createStats();
+  readonly stats: PipelineStats;
   /** The same counts by dataset, for metrics (read at scrape time). */
   private readonly datasets = new DatasetCounterTable();
   private runtimesById = new Map<number, JobRuntime>();
@@ -76,6 +76,7 @@ export class Pipeline implements RecordSink, PartitionRegistry {
   bufferedBytes = 0;
 
   constructor(options: PipelineOptions) {
+    this.stats = createStats(this.datasets);
     this.options = options;
     for (const job of options.jobs) this.runtimesById.set(job.id, createJobRuntime(job, options.createDestination(job)));
     this.router = new Router(this.runtimes);
@@ -183,14 +184,10 @@ export class Pipeline implements RecordSink, PartitionRegistry {
 
   push(partition: PartitionHandle, offset: number, tenant: string, value: Uint8Array): boolean {
     const tracker = partition as CountedPartition;
-    const stats = this.stats;
     const counters = tracker.counters;
-    stats.recordsIn++;
-    stats.bytesIn += value.length;
     counters.received++;
     counters.receivedBytes += value.length;
     if (value.length > this.options.maxRecordBytes) {
-      stats.recordsDropped.oversized++;
       counters.dropped.oversized++;
       if (this.limiter.take('oversized') >= 0) {
         this.options.log.warn({ partition: tracker.name, offset, bytes: value.length, limit: this.options.maxRecordBytes }, 'record dropped: larger than limits.max_record_bytes');
@@ -201,14 +198,12 @@ export class Pipeline implements RecordSink, PartitionRegistry {
     }
     const jobs = this.router.jobsFor(tracker.dataset, tenant);
     if (jobs.length === 0) {
-      stats.recordsUnrouted++;
       counters.unrouted++;
       this.trackDone(tracker, offset);
       return this.hasRoom();
     }
     const seq = tracker.track(offset, jobs.length);
     for (let i = 0; i < jobs.length; i++) this.batcher.add(jobs[i]!, value, tracker, seq, offset);
-    stats.recordsRouted += jobs.length;
     counters.matched++;
     counters.routed += jobs.length;
     this.bufferedBytes += value.length * jobs.length;

@@ -1,21 +1,24 @@
 // Pipeline counters, kept as plain numbers on the main thread and updated per batch (not per
 // record where avoidable). Prometheus export reads these; the CLI prints them as progress.
 
+import type { DatasetCounters, DatasetCounterTable } from '../telemetry/dataset-counters.ts';
+
 export type MainDropReason = 'oversized' | 'quarantined';
 
 export interface PipelineStats {
+  // Record counts are the sums of the per-dataset counters (the only place they are counted).
   /** Records pushed by sources. */
-  recordsIn: number;
-  bytesIn: number;
+  readonly recordsIn: number;
+  readonly bytesIn: number;
   /** Records whose (dataset, tenant) matched no enabled job: nothing to deliver, acknowledged at once. */
-  recordsUnrouted: number;
+  readonly recordsUnrouted: number;
   /** Record copies handed to job batches (a record matching 3 jobs counts 3). */
-  recordsRouted: number;
+  readonly recordsRouted: number;
   /** Of the routed copies: */
-  recordsDelivered: number;
-  recordsFiltered: number;
-  recordsSampled: number;
-  recordsDropped: { invalid_json: number; wrong_type: number; oversized: number; quarantined: number };
+  readonly recordsDelivered: number;
+  readonly recordsFiltered: number;
+  readonly recordsSampled: number;
+  readonly recordsDropped: { readonly invalid_json: number; readonly wrong_type: number; readonly oversized: number; readonly quarantined: number };
   batchesSealed: number;
   batchesDelivered: number;
   /** Batches whose records were all filtered/sampled/dropped: acknowledged with no object written. */
@@ -26,16 +29,29 @@ export interface PipelineStats {
   workerFailures: number;
 }
 
-export function createStats(): PipelineStats {
+/** Pipeline totals: record counts summed over `datasets` when read, batch counts kept here. */
+export function createStats(datasets: DatasetCounterTable): PipelineStats {
+  const sum = (pick: (counters: DatasetCounters) => number): number => {
+    let total = 0;
+    for (const [, counters] of datasets.entries()) total += pick(counters);
+    return total;
+  };
   return {
-    recordsIn: 0,
-    bytesIn: 0,
-    recordsUnrouted: 0,
-    recordsRouted: 0,
-    recordsDelivered: 0,
-    recordsFiltered: 0,
-    recordsSampled: 0,
-    recordsDropped: { invalid_json: 0, wrong_type: 0, oversized: 0, quarantined: 0 },
+    get recordsIn() { return sum((c) => c.received); },
+    get bytesIn() { return sum((c) => c.receivedBytes); },
+    get recordsUnrouted() { return sum((c) => c.unrouted); },
+    get recordsRouted() { return sum((c) => c.routed); },
+    get recordsDelivered() { return sum((c) => c.delivered); },
+    get recordsFiltered() { return sum((c) => c.filtered); },
+    get recordsSampled() { return sum((c) => c.sampled); },
+    get recordsDropped() {
+      return {
+        invalid_json: sum((c) => c.dropped.invalid_json),
+        wrong_type: sum((c) => c.dropped.wrong_type),
+        oversized: sum((c) => c.dropped.oversized),
+        quarantined: sum((c) => c.dropped.quarantined),
+      };
+    },
     batchesSealed: 0,
     batchesDelivered: 0,
     batchesEmpty: 0,

@@ -1,6 +1,6 @@
-// Per-dataset record counters, the source of the `dataset`-labelled Prometheus counters. They
-// are plain numbers bumped where PipelineStats is bumped; metrics.ts reads them at scrape time,
-// so the hot path never calls into prom-client (no label hashing per record).
+// Per-dataset record counters: the one place records are counted. The `dataset`-labelled
+// Prometheus counters read them at scrape time (the hot path never calls into prom-client, no
+// label hashing per record), and PipelineStats' record totals are their sums.
 
 import { PartitionTracker } from '../core/ack-tracker.ts';
 
