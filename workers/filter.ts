@@ -87,8 +87,8 @@ export function compileFilter(where: FilterNode, slotOf: (field: string) => numb
 
 function compileNode(node: unknown, slotOf: (field: string) => number): Test {
   if (node === null || typeof node !== 'object') throw new FilterCompileError('filter node is not an object');
-  if ('and' in node) return compileAnd(childrenOf(node.and).map((child) => compileNode(child, slotOf)));
-  if ('or' in node) return compileOr(childrenOf(node.or).map((child) => compileNode(child, slotOf)));
+  if ('and' in node) return compileChain(childrenOf(node.and).map((child) => compileNode(child, slotOf)), KEEP);
+  if ('or' in node) return compileChain(childrenOf(node.or).map((child) => compileNode(child, slotOf)), REJECT);
   if ('key' in node && 'operator' in node) return compileLeaf(node as FilterLeaf, slotOf);
   throw new FilterCompileError('filter node has neither and, or, nor key/operator');
 }
@@ -98,39 +98,26 @@ function childrenOf(list: unknown): unknown[] {
   return list;
 }
 
-function compileAnd(children: Test[]): Test {
+/**
+ * and/or: evaluate children in order while each returns `pass` (KEEP for and, REJECT for or);
+ * the first other verdict decides (short circuit, WRONG_TYPE included). Two children, the
+ * common case, get a closure without a loop.
+ */
+function compileChain(children: Test[], pass: FilterVerdict): Test {
   if (children.length === 1) return children[0]!;
   if (children.length === 2) {
     const [a, b] = children as [Test, Test];
     return (r) => {
       const v = a(r);
-      return v === KEEP ? b(r) : v;
+      return v === pass ? b(r) : v;
     };
   }
   return (r) => {
     for (let i = 0; i < children.length; i++) {
       const v = children[i]!(r);
-      if (v !== KEEP) return v;
+      if (v !== pass) return v;
     }
-    return KEEP;
-  };
-}
-
-function compileOr(children: Test[]): Test {
-  if (children.length === 1) return children[0]!;
-  if (children.length === 2) {
-    const [a, b] = children as [Test, Test];
-    return (r) => {
-      const v = a(r);
-      return v === REJECT ? b(r) : v;
-    };
-  }
-  return (r) => {
-    for (let i = 0; i < children.length; i++) {
-      const v = children[i]!(r);
-      if (v !== REJECT) return v;
-    }
-    return REJECT;
+    return pass;
   };
 }
 
