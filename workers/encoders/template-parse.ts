@@ -1,7 +1,8 @@
-// Parses a Logpush `record_template` once per job. The supported language is deliberately tiny:
-// literal text and `{{.FieldName}}` placeholders (spaces inside the braces allowed). Anything
-// else that looks like a template action is an error, never executed: templates are user text.
+// A validated record_template as the template encoder uses it: alternating literals and fields.
+// The grammar lives in one place, the job validator's parser (src/jobs/record-template.ts);
+// this only reshapes its parts. Templates are user text: they are never executed.
 
+import { parseRecordTemplate as parseParts } from '../../src/jobs/record-template.ts';
 import { JobCompileError } from '../job-compile-error.ts';
 
 export interface ParsedTemplate {
@@ -10,23 +11,18 @@ export interface ParsedTemplate {
   fields: string[];
 }
 
-const PLACEHOLDER = /\{\{\s*\.([A-Za-z0-9_]+)\s*\}\}/g;
-
 export function parseRecordTemplate(template: string): ParsedTemplate {
-  const literals: string[] = [];
+  const parsed = parseParts(template);
+  if (!parsed.ok) throw new JobCompileError(`record_template: ${parsed.message}`);
+  const literals = [''];
   const fields: string[] = [];
-  let last = 0;
-  for (const match of template.matchAll(PLACEHOLDER)) {
-    literals.push(template.slice(last, match.index));
-    fields.push(match[1]!);
-    last = match.index + match[0].length;
-  }
-  literals.push(template.slice(last));
-  const bad = literals.find((literal) => literal.includes('{{'));
-  if (bad !== undefined) {
-    throw new JobCompileError(
-      `record_template: only {{.Field}} placeholders are supported, found ${JSON.stringify(bad.slice(bad.indexOf('{{'), bad.indexOf('{{') + 40))}`,
-    );
+  for (const part of parsed.parts) {
+    if ('field' in part) {
+      fields.push(part.field);
+      literals.push('');
+    } else {
+      literals[literals.length - 1] += part.literal;
+    }
   }
   return { literals, fields };
 }
