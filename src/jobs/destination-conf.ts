@@ -4,7 +4,7 @@
 // message ever contains any part of it beyond the scheme name.
 
 import { DeliveryError } from '../destinations/destination.ts';
-import { redactDestinationConf } from '../destinations/destination-conf.ts';
+import { isLoopbackHost, redactDestinationConf } from '../destinations/destination-conf.ts';
 import { resolveHttpTarget } from '../destinations/http/http-conf.ts';
 import { s3ConfigFrom } from '../destinations/s3/config.ts';
 
@@ -74,8 +74,4 @@ export function compressionProblem(conf: string, compression: string): string | 
     return `HTTP destinations receive gzip or uncompressed bodies; use "gzip" (or "none"), not ${JSON.stringify(compression)}`;
   }
   return null;
-}
-
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }

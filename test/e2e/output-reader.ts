@@ -1,9 +1,7 @@
 // Test helper: reads every object a file:// job wrote and decompresses it by extension.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { decompress as zstdDecompress } from 'zstd-napi';
-import { unframeSnappy } from '../../workers/codecs/snappy-unframe.ts';
+import { decodeObject as decodeBytes } from '../../loadgen/decode-object.ts';
 
 export function listFiles(dir: string): string[] {
   const out: string[] = [];
@@ -22,11 +20,7 @@ export function listFiles(dir: string): string[] {
 }
 
 export function decodeObject(path: string): string {
-  const bytes = readFileSync(path);
-  if (path.endsWith('.gz')) return gunzipSync(bytes).toString('utf8');
-  if (path.endsWith('.zst')) return Buffer.from(zstdDecompress(bytes)).toString('utf8');
-  if (path.endsWith('.sz')) return Buffer.from(unframeSnappy(bytes)).toString('utf8');
-  return bytes.toString('utf8');
+  return decodeBytes(path, readFileSync(path));
 }
 
 /** Every line of every object under `dir` (temporary files excluded). */
