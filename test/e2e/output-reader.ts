@@ -1,19 +1,24 @@
 // Test helper: reads every object a file:// job wrote and decompresses it by extension.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { type Dirent, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeObject as decodeBytes } from '../../loadgen/decode-object.ts';
 
+/**
+ * Every file under `dir`, sorted. Reads entry types from the directory listing itself (no
+ * stat), so a temporary file renamed away by a running sluice between listing and stat
+ * cannot fail the scan.
+ */
 export function listFiles(dir: string): string[] {
   const out: string[] = [];
-  let entries: string[];
+  let entries: Dirent[];
   try {
-    entries = readdirSync(dir);
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch {
     return out;
   }
-  for (const name of entries) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...listFiles(path));
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...listFiles(path));
     else out.push(path);
   }
   return out.sort();
