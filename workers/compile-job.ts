@@ -15,7 +15,6 @@ import { JobCompileError } from './job-compile-error.ts';
 import { compileSampler, type SamplerFactory } from './sample.ts';
 import { createFieldScanner, createScannedRecord, type FieldScanner } from './scan.ts';
 import type { ScannedRecord } from './scanned-record.ts';
-import { chooseTextMode, type TextMode } from './text-mode.ts';
 
 export interface CompiledJob {
   readonly key: string;
@@ -26,8 +25,6 @@ export interface CompiledJob {
   readonly sampler: SamplerFactory;
   readonly encoder: RecordEncoder;
   readonly codec: Codec;
-  /** How batches are decoded for this job (text-mode.ts). */
-  readonly textMode: TextMode;
   /** Scanner slot of the event-time field, or -1 when the dataset has none. */
   readonly eventTimeSlot: number;
 }
@@ -46,7 +43,6 @@ export function compileJob(job: Job): CompiledJob {
       ...(eventField === null ? [] : [eventField]),
     ]);
     const slotOf = (field: string): number => scanner.slotOf(field);
-    const textMode = chooseTextMode(scanner.fields, where);
     return {
       key: jobKey(job),
       scanner,
@@ -55,7 +51,6 @@ export function compileJob(job: Job): CompiledJob {
       sampler: compileSampler(job.output_options.sample_rate),
       encoder: compileEncoder(job.output_options, slotOf, timestampFields(job.dataset)),
       codec: getCodec(job.compression),
-      textMode,
       eventTimeSlot: eventField === null ? -1 : scanner.slotOf(eventField),
     };
   } catch (cause) {

@@ -3,8 +3,11 @@
 // length then digit by digit — exact for 19-digit values, where a double would round.
 //
 // This runs for every output record, so the common case (a canonical integer, not a new
-// minimum or maximum) is compared in place in the record text: no slice, no allocation.
+// minimum or maximum) is compared in place on the batch bytes: no slice, no allocation. A
+// string is made (latin1Of, one char per byte) only for a value that is kept as the new minimum
+// or maximum, or that is not a canonical integer and so needs timestamp.ts to read it.
 
+import { latin1Of } from './byte-text.ts';
 import type { ScannedRecord } from './scanned-record.ts';
 import { compareNs, eventTimeNs } from './timestamp.ts';
 
@@ -34,13 +37,13 @@ export function createEventTimeRange(slot: number): EventTimeRange {
       const start = record.starts[slot]!;
       if (start < 0) return;
       const end = record.ends[slot]!;
-      const text = record.text;
-      if (min === null || max === null || !isCanonicalInteger(text, start, end)) {
-        observeText(eventTimeNs(text.slice(start, end)));
+      const bytes = record.bytes;
+      if (min === null || max === null || !isCanonicalInteger(bytes, start, end)) {
+        observeText(eventTimeNs(latin1Of(bytes, start, end)));
         return;
       }
-      if (compareInPlace(text, start, end, min) < 0) min = text.slice(start, end);
-      else if (compareInPlace(text, start, end, max) > 0) max = text.slice(start, end);
+      if (compareInPlace(bytes, start, end, min) < 0) min = latin1Of(bytes, start, end);
+      else if (compareInPlace(bytes, start, end, max) > 0) max = latin1Of(bytes, start, end);
     },
     get min() { return min; },
     get max() { return max; },
@@ -48,22 +51,22 @@ export function createEventTimeRange(slot: number): EventTimeRange {
 }
 
 /** Digits only, no leading zero: already the canonical form eventTimeNs would return. */
-function isCanonicalInteger(text: string, start: number, end: number): boolean {
-  let c = text.charCodeAt(start);
+function isCanonicalInteger(bytes: Uint8Array, start: number, end: number): boolean {
+  let c = bytes[start]!;
   if (c < CHAR_1 || c > CHAR_9) return false;
   for (let i = start + 1; i < end; i++) {
-    c = text.charCodeAt(i);
+    c = bytes[i]!;
     if (c < CHAR_0 || c > CHAR_9) return false;
   }
   return true;
 }
 
-/** compareNs(text.slice(start, end), ref) without making the slice. */
-function compareInPlace(text: string, start: number, end: number, ref: string): number {
+/** compareNs(latin1Of(bytes, start, end), ref) without making the string. */
+function compareInPlace(bytes: Uint8Array, start: number, end: number, ref: string): number {
   const length = end - start;
   if (length !== ref.length) return length - ref.length;
   for (let i = 0; i < length; i++) {
-    const d = text.charCodeAt(start + i) - ref.charCodeAt(i);
+    const d = bytes[start + i]! - ref.charCodeAt(i);
     if (d !== 0) return d;
   }
   return 0;

@@ -1,6 +1,7 @@
 // The Logpush filter, compiled once per job version into closures and evaluated per record on
-// the values a FieldScanner located (no JSON.parse, no per-record allocation on the common path:
-// strings without escapes and integers are compared in place; see json-value.ts).
+// the values a FieldScanner located in the batch's bytes (no JSON.parse, no per-record allocation
+// on the common path: filter strings are prepared once as UTF-8 bytes and numbers as ExactNumbers,
+// then strings without escapes and integers are compared in place; see json-value.ts).
 //
 // Semantics (the job was validated already; odd input compiles to something harmless or throws
 // a FilterCompileError, never crashes at run time):
@@ -29,6 +30,7 @@ import type { FilterLeaf, FilterNode } from '../src/jobs/types.ts';
 import { WorkerErrorCode } from '../src/core/batch-task.ts';
 import type { ScannedRecord } from './scanned-record.ts';
 import {
+  bytesEqualAt,
   compareRawNumber,
   exactNumber,
   firstElement,
@@ -41,9 +43,11 @@ import {
   rawStringStartsWith,
   decodeString,
   hasBackslash,
+  stringOperand,
   valueEnd,
   ValueKind,
   type ExactNumber,
+  type StringOperand,
 } from './json-value.ts';
 
 export const FilterVerdict = { REJECT: 0, KEEP: 1, WRONG_TYPE: 2 } as const;
@@ -148,7 +152,7 @@ function compileLeaf(leaf: FilterLeaf, slotOf: (field: string) => number): Test 
   return negated ? negate(test) : test;
 }
 
-const MISSING_RECORD: ScannedRecord = { text: '', starts: new Int32Array([-1]), ends: new Int32Array([-1]) };
+const MISSING_RECORD: ScannedRecord = { bytes: new Uint8Array(0), starts: new Int32Array([-1]), ends: new Int32Array([-1]) };
 
 type LeafBuilder = (slot: number, value: unknown, operator: string) => Test;
 
@@ -161,27 +165,27 @@ const leafBuilders = {
     return (r) => {
       const start = r.starts[slot]!;
       if (start < 0) return missingVerdict;
-      return equals(r.text, start, r.ends[slot]!) ? KEEP : REJECT;
+      return equals(r.bytes, start, r.ends[slot]!) ? KEEP : REJECT;
     };
   },
   lt: (slot: number, value: unknown) => compileNumeric(slot, value, (c) => c < 0),
   leq: (slot: number, value: unknown) => compileNumeric(slot, value, (c) => c <= 0),
   gt: (slot: number, value: unknown) => compileNumeric(slot, value, (c) => c > 0),
   geq: (slot: number, value: unknown) => compileNumeric(slot, value, (c) => c >= 0),
-  startsWith: (slot: number, value: unknown) => compileStringOp(slot, stringOf(value), rawStringStartsWith),
-  endsWith: (slot: number, value: unknown) => compileStringOp(slot, stringOf(value), rawStringEndsWith),
+  startsWith: (slot: number, value: unknown) => compileStringOp(slot, operandOf(value), rawStringStartsWith),
+  endsWith: (slot: number, value: unknown) => compileStringOp(slot, operandOf(value), rawStringEndsWith),
   contains: (slot: number, value: unknown): Test => {
-    const part = stringOf(value);
+    const part = operandOf(value);
     const elementEquals = compileEquals(value);
     return (r) => {
       const start = r.starts[slot]!;
       if (start < 0) return REJECT;
-      const text = r.text;
+      const bytes = r.bytes;
       const end = r.ends[slot]!;
-      const kind = kindAt(text, start);
-      if (kind === ValueKind.STRING) return rawStringIncludes(text, start, end, part) ? KEEP : REJECT;
+      const kind = kindAt(bytes, start);
+      if (kind === ValueKind.STRING) return rawStringIncludes(bytes, start, end, part) ? KEEP : REJECT;
       if (kind === ValueKind.NULL) return REJECT;
-      if (kind === ValueKind.ARRAY) return anyElement(text, start, end, elementEquals) ? KEEP : REJECT;
+      if (kind === ValueKind.ARRAY) return anyElement(bytes, start, end, elementEquals) ? KEEP : REJECT;
       return WRONG_TYPE;
     };
   },
@@ -190,35 +194,36 @@ const leafBuilders = {
     return (r) => {
       const start = r.starts[slot]!;
       if (start < 0) return REJECT;
-      const text = r.text;
+      const bytes = r.bytes;
       const end = r.ends[slot]!;
-      const kind = kindAt(text, start);
+      const kind = kindAt(bytes, start);
       if (kind === ValueKind.NULL) return REJECT;
       if (kind === ValueKind.OBJECT) return WRONG_TYPE;
-      if (kind === ValueKind.ARRAY) return anyElement(text, start, end, isMember) ? KEEP : REJECT;
-      return isMember(text, start, end) ? KEEP : REJECT;
+      if (kind === ValueKind.ARRAY) return anyElement(bytes, start, end, isMember) ? KEEP : REJECT;
+      return isMember(bytes, start, end) ? KEEP : REJECT;
     };
   },
 };
 
-/** A predicate on one raw JSON value [start, end) of `text`. */
-type RawPredicate = (text: string, start: number, end: number) => boolean;
+/** A predicate on one raw JSON value bytes[start, end). */
+type RawPredicate = (bytes: Uint8Array, start: number, end: number) => boolean;
 
 const never: RawPredicate = () => false;
 
 /** `eq` on a present raw value, specialised by the type of `value`. */
 function compileEquals(value: unknown): RawPredicate {
-  if (value === null) return (text, start) => kindAt(text, start) === ValueKind.NULL;
+  if (value === null) return (bytes, start) => kindAt(bytes, start) === ValueKind.NULL;
   if (typeof value === 'string') {
-    return (text, start, end) => kindAt(text, start) === ValueKind.STRING && rawStringEquals(text, start, end, value);
+    const operand = stringOperand(value);
+    return (bytes, start, end) => kindAt(bytes, start) === ValueKind.STRING && rawStringEquals(bytes, start, end, operand);
   }
   if (typeof value === 'boolean') {
-    return (text, start) => kindAt(text, start) === ValueKind.BOOL && rawBool(text, start) === value;
+    return (bytes, start) => kindAt(bytes, start) === ValueKind.BOOL && rawBool(bytes, start) === value;
   }
   if (typeof value === 'number' || typeof value === 'bigint') {
     const n = exactNumber(value);
     if (n === null) return never; // NaN equals nothing
-    return (text, start, end) => kindAt(text, start) === ValueKind.NUMBER && compareRawNumber(text, start, end, n) === 0;
+    return (bytes, start, end) => kindAt(bytes, start) === ValueKind.NUMBER && compareRawNumber(bytes, start, end, n) === 0;
   }
   return never; // arrays/objects: a filter value cannot equal them (validation forbids them)
 }
@@ -229,44 +234,46 @@ function compileNumeric(slot: number, value: unknown, accept: (comparison: numbe
   return (r) => {
     const start = r.starts[slot]!;
     if (start < 0) return REJECT;
-    const text = r.text;
-    const kind = kindAt(text, start);
-    if (kind === ValueKind.NUMBER) return accept(compareRawNumber(text, start, r.ends[slot]!, n)) ? KEEP : REJECT;
+    const bytes = r.bytes;
+    const kind = kindAt(bytes, start);
+    if (kind === ValueKind.NUMBER) return accept(compareRawNumber(bytes, start, r.ends[slot]!, n)) ? KEEP : REJECT;
     return kind === ValueKind.NULL ? REJECT : WRONG_TYPE;
   };
 }
 
-type RawStringOp = (text: string, start: number, end: number, operand: string) => boolean;
+type RawStringOp = (bytes: Uint8Array, start: number, end: number, operand: StringOperand) => boolean;
 
-function compileStringOp(slot: number, operand: string, op: RawStringOp): Test {
+function compileStringOp(slot: number, operand: StringOperand, op: RawStringOp): Test {
   return (r) => {
     const start = r.starts[slot]!;
     if (start < 0) return REJECT;
-    const text = r.text;
-    const kind = kindAt(text, start);
-    if (kind === ValueKind.STRING) return op(text, start, r.ends[slot]!, operand) ? KEEP : REJECT;
+    const bytes = r.bytes;
+    const kind = kindAt(bytes, start);
+    if (kind === ValueKind.STRING) return op(bytes, start, r.ends[slot]!, operand) ? KEEP : REJECT;
     return kind === ValueKind.NULL ? REJECT : WRONG_TYPE;
   };
 }
 
-function stringOf(value: unknown): string {
-  return typeof value === 'string' ? value : String(value);
+/** The operand of a string operator: a non-string value is compared as String(value). */
+function operandOf(value: unknown): StringOperand {
+  return stringOperand(typeof value === 'string' ? value : String(value));
 }
 
-function anyElement(text: string, start: number, end: number, predicate: RawPredicate): boolean {
-  for (let p = firstElement(text, start, end); p >= 0;) {
-    const q = valueEnd(text, p, end);
+function anyElement(bytes: Uint8Array, start: number, end: number, predicate: RawPredicate): boolean {
+  for (let p = firstElement(bytes, start, end); p >= 0;) {
+    const q = valueEnd(bytes, p, end);
     if (q < 0) return false;
-    if (predicate(text, p, q)) return true;
-    p = nextElement(text, q, end);
+    if (predicate(bytes, p, q)) return true;
+    p = nextElement(bytes, q, end);
   }
   return false;
 }
 
 /** `in`: membership of a raw scalar in a list of strings, numbers and bools. */
 function compileMembership(list: readonly unknown[]): RawPredicate {
-  // Strings are bucketed by length so a raw string without escapes is matched in place.
-  const stringsByLength = new Map<number, string[]>();
+  // Strings are bucketed by UTF-8 length so a raw string without escapes is matched in place;
+  // one with escapes is decoded and looked up in `strings`.
+  const utf8ByLength = new Map<number, Uint8Array[]>();
   const strings = new Set<string>();
   const numbers: ExactNumber[] = [];
   let hasTrue = false;
@@ -275,9 +282,11 @@ function compileMembership(list: readonly unknown[]): RawPredicate {
     if (typeof item === 'string') {
       if (strings.has(item)) continue;
       strings.add(item);
-      const bucket = stringsByLength.get(item.length);
-      if (bucket === undefined) stringsByLength.set(item.length, [item]);
-      else bucket.push(item);
+      const operand = stringOperand(item);
+      if (!operand.wellFormed) continue; // only an escaped raw string can match it
+      const bucket = utf8ByLength.get(operand.utf8.length);
+      if (bucket === undefined) utf8ByLength.set(operand.utf8.length, [operand.utf8]);
+      else bucket.push(operand.utf8);
     } else if (typeof item === 'boolean') {
       if (item) hasTrue = true;
       else hasFalse = true;
@@ -286,24 +295,24 @@ function compileMembership(list: readonly unknown[]): RawPredicate {
       if (n !== null) numbers.push(n);
     }
   }
-  return (text, start, end) => {
-    const kind = kindAt(text, start);
+  return (bytes, start, end) => {
+    const kind = kindAt(bytes, start);
     if (kind === ValueKind.STRING) {
-      if (hasBackslash(text, start + 1, end - 1)) return strings.has(decodeString(text, start, end));
-      const bucket = stringsByLength.get(end - start - 2);
+      if (hasBackslash(bytes, start + 1, end - 1)) return strings.has(decodeString(bytes, start, end));
+      const bucket = utf8ByLength.get(end - start - 2);
       if (bucket === undefined) return false;
       for (let i = 0; i < bucket.length; i++) {
-        if (text.startsWith(bucket[i]!, start + 1)) return true;
+        if (bytesEqualAt(bytes, start + 1, bucket[i]!)) return true;
       }
       return false;
     }
     if (kind === ValueKind.NUMBER) {
       for (let i = 0; i < numbers.length; i++) {
-        if (compareRawNumber(text, start, end, numbers[i]!) === 0) return true;
+        if (compareRawNumber(bytes, start, end, numbers[i]!) === 0) return true;
       }
       return false;
     }
-    if (kind === ValueKind.BOOL) return rawBool(text, start) ? hasTrue : hasFalse;
+    if (kind === ValueKind.BOOL) return rawBool(bytes, start) ? hasTrue : hasFalse;
     return false;
   };
 }

@@ -1,15 +1,21 @@
-// Reading raw JSON values in place: the slots a FieldScanner filled hold [start, end) ranges of
-// the record text, and these helpers answer questions about such a value without JSON.parse.
+// Reading raw JSON values in place: the slots a FieldScanner filled hold [start, end) byte ranges
+// of the batch's UTF-8 bytes, and these helpers answer questions about such a value without
+// JSON.parse.
 //
 // Every range given here must be one the scanner produced (a complete, valid JSON value); the
 // helpers do not re-validate it. Common cases (strings without escapes, integers) allocate
-// nothing; escaped strings and non-integer numbers fall back to JSON.parse / Number of a slice,
-// which is correct and rare.
+// nothing; escaped strings and non-integer numbers fall back to JSON.parse / Number of a decoded
+// copy, which is correct and rare.
+//
+// Strings are compared as UTF-8 bytes against a StringOperand prepared once from the filter's
+// text. UTF-8 is self-synchronising, so for valid UTF-8 byte equality, prefix, suffix and
+// substring agree with the same questions asked of the decoded characters.
 //
 // Numbers are compared exactly: 19-digit unixnano integers (EdgeStartTimestamp) do not fit a
 // double, so integers are compared digit by digit against an ExactNumber prepared once.
 
-import { skipValue, skipWhitespace } from './scan.ts';
+import { latin1Of, utf8Bytes, utf8Of } from './byte-text.ts';
+import { skipNumber, skipValue, skipWhitespace } from './scan.ts';
 
 export const ValueKind = {
   STRING: 0,
@@ -25,9 +31,9 @@ const QUOTE = 34, COMMA = 44, MINUS = 45, DOT = 46, DIGIT_0 = 48, DIGIT_9 = 57, 
   OPEN_BRACKET = 91, BACKSLASH = 92, CLOSE_BRACKET = 93, LOWER_E = 101, LOWER_F = 102,
   LOWER_N = 110, LOWER_T = 116, OPEN_BRACE = 123;
 
-/** The kind of the valid raw JSON value starting at `start`, from its first character. */
-export function kindAt(text: string, start: number): ValueKind {
-  const c = text.charCodeAt(start);
+/** The kind of the valid raw JSON value starting at `start`, from its first byte. */
+export function kindAt(bytes: Uint8Array, start: number): ValueKind {
+  const c = bytes[start];
   if (c === QUOTE) return ValueKind.STRING;
   if (c === LOWER_T || c === LOWER_F) return ValueKind.BOOL;
   if (c === LOWER_N) return ValueKind.NULL;
@@ -37,66 +43,98 @@ export function kindAt(text: string, start: number): ValueKind {
 }
 
 /** For a raw bool value: true when it is `true`. */
-export function rawBool(text: string, start: number): boolean {
-  return text.charCodeAt(start) === LOWER_T;
+export function rawBool(bytes: Uint8Array, start: number): boolean {
+  return bytes[start] === LOWER_T;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Strings. A raw string [start, end) includes its quotes. Without a backslash, its decoded value
-// is exactly the text between the quotes, so it can be compared in place.
+// is exactly the UTF-8 between the quotes, so it can be compared in place.
 
-/** True when the raw value [start, end) contains a backslash (so decoding changes it). */
-export function hasBackslash(text: string, start: number, end: number): boolean {
+/** A filter's string, prepared once for comparisons with raw JSON strings. */
+export interface StringOperand {
+  readonly text: string;
+  /** `text` as UTF-8: what an unescaped raw string holds between its quotes when it equals `text`. */
+  readonly utf8: Uint8Array;
+  /**
+   * False when `text` has a lone surrogate: no valid UTF-8 encodes one, so only an escaped raw
+   * string (`\ud800`) can match it, through decoding. (utf8 then holds U+FFFD in its place.)
+   */
+  readonly wellFormed: boolean;
+  /** True when `text` contains a backslash. */
+  readonly hasBackslash: boolean;
+}
+
+export function stringOperand(text: string): StringOperand {
+  return { text, utf8: utf8Bytes(text), wellFormed: text.isWellFormed(), hasBackslash: text.includes('\\') };
+}
+
+/** True when bytes[start, end) contains a backslash (so decoding a string changes it). */
+export function hasBackslash(bytes: Uint8Array, start: number, end: number): boolean {
   for (let i = start; i < end; i++) {
-    if (text.charCodeAt(i) === BACKSLASH) return true;
+    if (bytes[i] === BACKSLASH) return true;
   }
   return false;
 }
 
 /** The JS string a raw JSON string value decodes to. */
-export function decodeString(text: string, start: number, end: number): string {
-  if (!hasBackslash(text, start + 1, end - 1)) return text.slice(start + 1, end - 1);
-  return JSON.parse(text.slice(start, end)) as string;
+export function decodeString(bytes: Uint8Array, start: number, end: number): string {
+  if (!hasBackslash(bytes, start + 1, end - 1)) return utf8Of(bytes, start + 1, end - 1);
+  return JSON.parse(utf8Of(bytes, start, end)) as string;
 }
 
-/** decoded(raw) === value; no allocation unless the raw string has escapes. */
-export function rawStringEquals(text: string, start: number, end: number, value: string): boolean {
+/** True when bytes[pos, pos + part.length) equals `part`; the caller checks the range fits. */
+export function bytesEqualAt(bytes: Uint8Array, pos: number, part: Uint8Array): boolean {
+  for (let k = 0; k < part.length; k++) {
+    if (bytes[pos + k] !== part[k]) return false;
+  }
+  return true;
+}
+
+/** decoded(raw) === operand.text; no allocation unless the raw string has escapes. */
+export function rawStringEquals(bytes: Uint8Array, start: number, end: number, operand: StringOperand): boolean {
   const rawLength = end - start - 2;
-  // An escape is always longer than the character it stands for, so a raw string shorter than
-  // `value` can never decode to it, and one of equal length matches only if it is literally equal
-  // and has no escapes (literal equality implies that when `value` has no backslash).
-  if (rawLength < value.length) return false;
-  if (rawLength === value.length && value.indexOf('\\') < 0) return text.startsWith(value, start + 1);
-  if (!hasBackslash(text, start + 1, end - 1)) return false;
-  return decodeString(text, start, end) === value;
+  const utf8 = operand.utf8;
+  // An escape is always at least as long as the UTF-8 of the character it stands for (longer,
+  // except for a lone surrogate), so a raw string shorter than `utf8` can never decode to the
+  // operand, and one of equal length matches only if it is literally equal and has no escapes
+  // (literal equality implies that when the operand has no backslash).
+  if (rawLength < utf8.length) return false;
+  if (rawLength === utf8.length && operand.wellFormed && !operand.hasBackslash) return bytesEqualAt(bytes, start + 1, utf8);
+  if (!hasBackslash(bytes, start + 1, end - 1)) return false;
+  return decodeString(bytes, start, end) === operand.text;
 }
 
-export function rawStringStartsWith(text: string, start: number, end: number, prefix: string): boolean {
-  if (!hasBackslash(text, start + 1, end - 1)) {
-    return end - start - 2 >= prefix.length && text.startsWith(prefix, start + 1);
+export function rawStringStartsWith(bytes: Uint8Array, start: number, end: number, prefix: StringOperand): boolean {
+  if (!hasBackslash(bytes, start + 1, end - 1)) {
+    const utf8 = prefix.utf8;
+    return prefix.wellFormed && end - start - 2 >= utf8.length && bytesEqualAt(bytes, start + 1, utf8);
   }
-  return decodeString(text, start, end).startsWith(prefix);
+  return decodeString(bytes, start, end).startsWith(prefix.text);
 }
 
-export function rawStringEndsWith(text: string, start: number, end: number, suffix: string): boolean {
-  if (!hasBackslash(text, start + 1, end - 1)) {
-    return end - start - 2 >= suffix.length && text.startsWith(suffix, end - 1 - suffix.length);
+export function rawStringEndsWith(bytes: Uint8Array, start: number, end: number, suffix: StringOperand): boolean {
+  if (!hasBackslash(bytes, start + 1, end - 1)) {
+    const utf8 = suffix.utf8;
+    return suffix.wellFormed && end - start - 2 >= utf8.length && bytesEqualAt(bytes, end - 1 - utf8.length, utf8);
   }
-  return decodeString(text, start, end).endsWith(suffix);
+  return decodeString(bytes, start, end).endsWith(suffix.text);
 }
 
-export function rawStringIncludes(text: string, start: number, end: number, part: string): boolean {
-  if (!hasBackslash(text, start + 1, end - 1)) {
-    // Bounded search: text.indexOf would run past `end` into the rest of the batch.
-    if (part.length === 0) return true;
-    const first = part.charCodeAt(0);
-    const last = end - 1 - part.length;
+export function rawStringIncludes(bytes: Uint8Array, start: number, end: number, part: StringOperand): boolean {
+  if (!hasBackslash(bytes, start + 1, end - 1)) {
+    if (!part.wellFormed) return false;
+    const utf8 = part.utf8;
+    if (utf8.length === 0) return true;
+    // Bounded search: only the bytes between the quotes, not the rest of the batch.
+    const first = utf8[0];
+    const last = end - 1 - utf8.length;
     for (let i = start + 1; i <= last; i++) {
-      if (text.charCodeAt(i) === first && text.startsWith(part, i)) return true;
+      if (bytes[i] === first && bytesEqualAt(bytes, i, utf8)) return true;
     }
     return false;
   }
-  return decodeString(text, start, end).includes(part);
+  return decodeString(bytes, start, end).includes(part.text);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -137,7 +175,7 @@ export function exactNumber(value: unknown): ExactNumber | null {
     }
   } else if (typeof value === 'string') {
     const text = value.trim();
-    if (text.length === 0 || skipNumberText(text) !== text.length) return null;
+    if (!isJsonNumber(text)) return null;
     if (/^-?\d+$/.test(text)) integer = BigInt(text);
     else return exactNumber(Number(text));
   } else {
@@ -152,36 +190,35 @@ export function exactNumber(value: unknown): ExactNumber | null {
   };
 }
 
-function skipNumberText(text: string): number {
-  // Reuse the scanner's grammar check via skipValue (a bare number is a valid JSON value).
-  const c = text.charCodeAt(0);
-  if (c !== MINUS && !(c >= DIGIT_0 && c <= DIGIT_9)) return -1;
-  return skipValue(text, 0, text.length);
+/** True when `text` is exactly one JSON number (the scanner's grammar, run on its bytes). */
+function isJsonNumber(text: string): boolean {
+  const bytes = utf8Bytes(text);
+  return bytes.length > 0 && skipNumber(bytes, 0, bytes.length) === bytes.length;
 }
 
 /**
  * Compares the raw JSON number [start, end) with `n`: negative, 0 or positive, like a sort
  * comparator. Integers (the common case) are compared digit by digit with no allocation.
  */
-export function compareRawNumber(text: string, start: number, end: number, n: ExactNumber): number {
+export function compareRawNumber(bytes: Uint8Array, start: number, end: number, n: ExactNumber): number {
   let i = start;
-  const negative = text.charCodeAt(i) === MINUS;
+  const negative = bytes[i] === MINUS;
   if (negative) i++;
   const digitsStart = i;
   let c = 0;
-  while (i < end && (c = text.charCodeAt(i)) >= DIGIT_0 && c <= DIGIT_9) i++;
+  while (i < end && (c = bytes[i]!) >= DIGIT_0 && c <= DIGIT_9) i++;
   const isInteger = i === end;
   const length = i - digitsStart;
 
   if (isInteger && n.integer !== null) {
     // JSON forbids leading zeros, so the longer digit string is the larger magnitude.
-    const isZero = length === 1 && text.charCodeAt(digitsStart) === DIGIT_0;
+    const isZero = length === 1 && bytes[digitsStart] === DIGIT_0;
     const rawNegative = negative && !isZero;
     if (rawNegative !== n.negative) return rawNegative ? -1 : 1;
     let magnitude = length - n.digits.length;
     if (magnitude === 0) {
       for (let k = 0; k < length; k++) {
-        const d = text.charCodeAt(digitsStart + k) - n.digits.charCodeAt(k);
+        const d = bytes[digitsStart + k]! - n.digits.charCodeAt(k);
         if (d !== 0) {
           magnitude = d;
           break;
@@ -193,12 +230,12 @@ export function compareRawNumber(text: string, start: number, end: number, n: Ex
   if (isInteger && length <= 15) {
     // Fits a double exactly; compare with the (non-integer) threshold as doubles.
     let v = 0;
-    for (let k = digitsStart; k < end; k++) v = v * 10 + (text.charCodeAt(k) - DIGIT_0);
+    for (let k = digitsStart; k < end; k++) v = v * 10 + (bytes[k]! - DIGIT_0);
     return sign(negative ? -v : v, n.approx);
   }
   // Rare: a big integer against a fractional threshold, or a raw number with a fraction or
-  // exponent. JS compares a bigint and a number exactly.
-  const raw = text.slice(start, end);
+  // exponent. JS compares a bigint and a number exactly. A number is ASCII, so latin1 is exact.
+  const raw = latin1Of(bytes, start, end);
   if (isInteger) return sign(BigInt(raw), n.approx);
   return sign(Number(raw), n.integer ?? n.approx);
 }
@@ -208,9 +245,9 @@ function sign(a: number | bigint, b: number | bigint): number {
 }
 
 /** True when the raw number [start, end) has no fraction or exponent. */
-export function isRawInteger(text: string, start: number, end: number): boolean {
+export function isRawInteger(bytes: Uint8Array, start: number, end: number): boolean {
   for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
+    const c = bytes[i];
     if (c === DOT || c === LOWER_E || c === UPPER_E) return false;
   }
   return true;
@@ -218,23 +255,23 @@ export function isRawInteger(text: string, start: number, end: number): boolean 
 
 // ---------------------------------------------------------------------------------------------
 // Arrays: iterate elements in place.
-//   for (let p = firstElement(t, s, e); p >= 0; p = nextElement(t, q, e)) { const q = valueEnd(t, p, e); … }
+//   for (let p = firstElement(b, s, e); p >= 0; p = nextElement(b, q, e)) { const q = valueEnd(b, p, e); … }
 
 /** Start of the first element of the raw array [start, end), or -1 when it is empty. */
-export function firstElement(text: string, start: number, end: number): number {
-  const pos = skipWhitespace(text, start + 1, end);
-  return pos >= end || text.charCodeAt(pos) === CLOSE_BRACKET ? -1 : pos;
+export function firstElement(bytes: Uint8Array, start: number, end: number): number {
+  const pos = skipWhitespace(bytes, start + 1, end);
+  return pos >= end || bytes[pos] === CLOSE_BRACKET ? -1 : pos;
 }
 
 /** End (exclusive) of the valid JSON value starting at `pos`. */
-export function valueEnd(text: string, pos: number, end: number): number {
-  return skipValue(text, pos, end);
+export function valueEnd(bytes: Uint8Array, pos: number, end: number): number {
+  return skipValue(bytes, pos, end);
 }
 
 /** Given the end of an element, the start of the next element, or -1 after the last one. */
-export function nextElement(text: string, elementEnd: number, end: number): number {
+export function nextElement(bytes: Uint8Array, elementEnd: number, end: number): number {
   if (elementEnd < 0) return -1;
-  const pos = skipWhitespace(text, elementEnd, end);
-  if (pos >= end || text.charCodeAt(pos) !== COMMA) return -1;
-  return skipWhitespace(text, pos + 1, end);
+  const pos = skipWhitespace(bytes, elementEnd, end);
+  if (pos >= end || bytes[pos] !== COMMA) return -1;
+  return skipWhitespace(bytes, pos + 1, end);
 }

@@ -4,8 +4,8 @@
 // reused byte buffer; when it reaches `chunkBytes` it is compressed as an independent chunk
 // (concatenated chunks are one valid file).
 //
-// The batch is decoded into one string (decode-batch.ts; normally a latin1 byte copy, see
-// text-mode.ts), and every record is scanned in place in it: no per-record string is made.
+// The batch is never decoded: every record is scanned, filtered and copied out in place in the
+// batch's UTF-8 bytes (batch-bytes.ts, scanned-record.ts): no per-record copy or string.
 //
 // Bad records never throw: invalid JSON and wrong-typed filter fields are counted and sampled
 // into dropSamples; an exception while handling one record (which would be a bug) drops that
@@ -17,22 +17,21 @@ import { Piscina } from 'piscina';
 import type { BatchResult, BatchTask, DropReason, DroppedRecord } from '../src/core/batch-task.ts';
 import { CodecError } from './codecs/codec.ts';
 import { CompiledJobCache, type CompiledJob } from './compile-job.ts';
-import { decodeBatch } from './decode-batch.ts';
-import { BytesModeWriter, Utf16ModeWriter, utf8 } from './encoders/byte-writer.ts';
+import { batchBytes } from './batch-bytes.ts';
+import { utf8Of } from './byte-text.ts';
+import { ByteWriter, utf8 } from './encoders/byte-writer.ts';
 import { createEventTimeRange } from './event-time-range.ts';
 import { FilterVerdict } from './filter.ts';
-import { fromBytesText } from './text-mode.ts';
 
 const MAX_DROP_SAMPLES = 5;
 const MAX_DROP_SAMPLE_CHARS = 200;
-const SNIPPET_CHARS = 80;
+const SNIPPET_BYTES = 80;
 /** An output buffer larger than this is not kept between batches (bounded worker memory). */
 const MAX_KEPT_BUFFER_BYTES = 64 * 1024 * 1024;
 
 const cache = new CompiledJobCache(256);
-// One output buffer per text mode, reused by every batch this worker runs.
-const bytesWriter = new BytesModeWriter();
-const utf16Writer = new Utf16ModeWriter();
+// One output buffer, reused by every batch this worker runs.
+const writer = new ByteWriter();
 
 /** Piscina entry. Chunks' ArrayBuffers are moved (transferred) back, not copied. */
 export default async function pipelineWorker(task: BatchTask): Promise<BatchResult> {
@@ -60,15 +59,14 @@ export function processBatch(job: CompiledJob, task: BatchTask): BatchResult {
   const eventTimes = createEventTimeRange(job.eventTimeSlot);
   const startByte = task.startByte ?? 0;
   const framed = task.framed ?? true;
-  const { text, charEnds: ends } = decodeBatch(task.data, task.ends, task.count, job.textMode, startByte);
+  const { bytes, recordEnds: ends } = batchBytes(task.data, task.ends, task.count, startByte);
   const count = ends.length;
-  const out = job.textMode === 'bytes' ? bytesWriter : utf16Writer;
-  out.reset(new Uint8Array(task.data, startByte));
+  const out = writer;
+  out.reset();
   const chunkLimit = task.chunkBytes > 0 ? task.chunkBytes : Infinity;
   const { recordDelimiter } = encoder;
   const batchPrefix = framed ? encoder.batchPrefix : EMPTY_FRAGMENT;
   const batchSuffix = framed ? encoder.batchSuffix : EMPTY_FRAGMENT;
-  const showText = job.textMode === 'bytes' ? fromBytesText : (t: string): string => t;
 
   const chunks: Uint8Array[] = [];
   const dropSamples: string[] = [];
@@ -93,8 +91,8 @@ export function processBatch(job: CompiledJob, task: BatchTask): BatchResult {
   const sampleDrop = (reason: DropReason, index: number, start: number, end: number): void => {
     droppedRecords?.push({ index, reason, message: DROP_MESSAGES[reason] });
     if (dropSamples.length >= MAX_DROP_SAMPLES) return;
-    const snippet = JSON.stringify(showText(text.slice(start, Math.min(end, start + SNIPPET_CHARS))));
-    dropSamples.push(`${reason}: record ${index} (${end - start} chars): ${snippet}`.slice(0, MAX_DROP_SAMPLE_CHARS));
+    const snippet = JSON.stringify(utf8Of(bytes, start, Math.min(end, start + SNIPPET_BYTES)));
+    dropSamples.push(`${reason}: record ${index} (${end - start} bytes): ${snippet}`.slice(0, MAX_DROP_SAMPLE_CHARS));
   };
 
   let start = 0;
@@ -104,7 +102,7 @@ export function processBatch(job: CompiledJob, task: BatchTask): BatchResult {
     start = to;
     const rollback = out.pos;
     try {
-      if (!scanner.scan(text, from, to, record)) {
+      if (!scanner.scan(bytes, from, to, record)) {
         invalidJson++;
         sampleDrop('invalid_json', i, from, to);
         continue;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CompiledJobCache, compileJob } from '../../workers/compile-job.ts';
+import { utf8Bytes } from '../../workers/byte-text.ts';
 import { createScannedRecord } from '../../workers/scan.ts';
 import { job } from './helpers/batch.ts';
 
@@ -18,7 +19,7 @@ describe('compileJob', () => {
   it('a job without a filter keeps every record, whatever it holds', () => {
     const compiled = compileJob(job());
     const record = createScannedRecord(compiled.scanner.slotCount);
-    assert.ok(compiled.scanner.scan('{"x":1}', 0, 7, record));
+    assert.ok(compiled.scanner.scan(utf8Bytes('{"x":1}'), 0, 7, record));
     assert.equal(compiled.filter.test(record), 1);
   });
 
@@ -27,14 +28,6 @@ describe('compileJob', () => {
     assert.equal(audit.scanner.fields.includes('When'), true);
     const workers = compileJob(job({ field_names: ['Event'] }, { dataset: 'workers_trace_events' }));
     assert.equal(workers.eventTimeSlot, -1);
-  });
-
-  it('picks bytes text mode unless a filter compares with non-ASCII text', () => {
-    assert.equal(compileJob(job()).textMode, 'bytes');
-    const ascii = { where: { key: 'ClientCity', operator: 'eq' as const, value: 'Paris' } };
-    assert.equal(compileJob(job({}, { filter: ascii })).textMode, 'bytes');
-    const nonAscii = { where: { or: [ascii.where, { key: 'ClientCity', operator: 'in' as const, value: ['Zürich'] }] } };
-    assert.equal(compileJob(job({}, { filter: nonAscii })).textMode, 'utf16');
   });
 
   it('fails with ERR_JOB_COMPILE for an unknown dataset or a bad template', () => {

@@ -1,32 +1,34 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { OutputOptions } from '../../src/jobs/types.ts';
+import { utf8Bytes } from '../../workers/byte-text.ts';
 import { compileEncoder, encoderFields } from '../../workers/encode.ts';
 import { JobCompileError } from '../../workers/job-compile-error.ts';
 import { createFieldScanner, createScannedRecord } from '../../workers/scan.ts';
-import type { TextMode } from '../../workers/text-mode.ts';
-import { BytesModeWriter, Utf16ModeWriter } from '../../workers/encoders/byte-writer.ts';
-import { LOGPUSH_RECORD, options } from './helpers/batch.ts';
+import { ByteWriter } from '../../workers/encoders/byte-writer.ts';
+import { LOGPUSH_RECORD, concat, options } from './helpers/batch.ts';
 
 const TIMESTAMPS = ['EdgeEndTimestamp', 'EdgeStartTimestamp'];
 
 /**
- * Encodes records the way the worker joins them (batch prefix, delimiter between, batch
- * suffix) and returns the output bytes as text. 'bytes' mode scans the latin1 view of the
- * UTF-8 bytes, as the worker does; 'utf16' scans the decoded text.
+ * Encodes records the way the worker does: the records' UTF-8 bytes back to back in one batch,
+ * each scanned in place by byte offsets, joined with batch prefix, delimiter between and batch
+ * suffix. Returns the output bytes decoded as UTF-8.
  */
-function encode(opts: OutputOptions, records: readonly string[], textMode: TextMode = 'bytes'): string {
+function encode(opts: OutputOptions, records: readonly string[]): string {
   const scanner = createFieldScanner(encoderFields(opts));
   const encoder = compileEncoder(opts, (f) => scanner.slotOf(f), TIMESTAMPS);
   const record = createScannedRecord(scanner.slotCount);
-  const out = textMode === 'bytes' ? new BytesModeWriter(16) : new Utf16ModeWriter(16);
-  out.reset(new Uint8Array(0));
+  const out = new ByteWriter(16);
+  const encoded = records.map(utf8Bytes);
+  const batch = new Uint8Array(concat(encoded));
+  out.reset();
   out.fragment(encoder.batchPrefix);
+  let start = 0;
   records.forEach((json, i) => {
-    const bytes = Buffer.from(json, 'utf8');
-    const text = textMode === 'bytes' ? bytes.toString('latin1') : json;
-    out.source = bytes;
-    assert.ok(scanner.scan(text, 0, text.length, record), `fixture is valid JSON: ${json}`);
+    const end = start + encoded[i]!.length;
+    assert.ok(scanner.scan(batch, start, end, record), `fixture is valid JSON: ${json}`);
+    start = end;
     if (i > 0) out.fragment(encoder.recordDelimiter);
     encoder.encodeRecord(record, out);
   });
@@ -112,20 +114,34 @@ describe('encoders: values stay exact', () => {
     assert.ok(out.includes('9223372036854775807'));
   });
 
-  it('non-ASCII fragments and values come out as UTF-8 in both text modes', () => {
+  it('non-ASCII fragments and values come out as the same UTF-8, also through the CVE rewrite', () => {
     const opts = options({ field_names: ['ClientCity', 'RayID'], record_prefix: '«{', record_suffix: '}»\n', 'CVE-2021-44228': true });
     const record = '{"ClientCity":"Zürich ${x} 😀","RayID":"é"}';
-    for (const mode of ['bytes', 'utf16'] as const) {
-      assert.equal(encode(opts, [record], mode), '«{"ClientCity":"Zürich x{x} 😀","RayID":"é"}»\n', mode);
+    assert.equal(encode(opts, [record]), '«{"ClientCity":"Zürich x{x} 😀","RayID":"é"}»\n');
+  });
+
+  it('a timestamp that cannot be read passes through with its non-ASCII bytes intact', () => {
+    const record = '{"EdgeStartTimestamp":"gestern ü 😀 ${x}","RayID":"r"}';
+    for (const format of ['unixnano', 'unix', 'rfc3339'] as const) {
+      const opts = options({ field_names: ['EdgeStartTimestamp', 'RayID'], timestamp_format: format, 'CVE-2021-44228': true });
+      assert.equal(encode(opts, [record]), '{"EdgeStartTimestamp":"gestern ü 😀 x{x}","RayID":"r"}\n', format);
     }
   });
 
-  it('grows its buffer for large records (writers start at 16 bytes here)', () => {
+  it('grows its buffer for large records (the writer starts at 16 bytes here)', () => {
     const big = `{"RayID":"${'r'.repeat(100_000)}","ClientIP":"${'1'.repeat(40)}"}`;
-    for (const mode of ['bytes', 'utf16'] as const) {
-      const out = encode(options({ field_names: ['RayID', 'ClientIP'] }), [big, big], mode);
-      const line = `{"RayID":"${'r'.repeat(100_000)}","ClientIP":"${'1'.repeat(40)}"}\n`;
-      assert.equal(out, line + line, mode);
+    const out = encode(options({ field_names: ['RayID', 'ClientIP'] }), [big, big]);
+    const line = `{"RayID":"${'r'.repeat(100_000)}","ClientIP":"${'1'.repeat(40)}"}\n`;
+    assert.equal(out, line + line);
+  });
+
+  it('a value in the last bytes of the batch is copied whole (no word read past the end)', () => {
+    // The record ends right after the value (no closing brace spacing), for every value length
+    // 1..9, so the tail of the copy falls in the final 3 bytes of the batch.
+    for (let n = 1; n <= 9; n++) {
+      const value = '7'.repeat(n);
+      const out = encode(options({ field_names: ['RayID', 'OriginResponseTime'] }), [`{"RayID":"ü","OriginResponseTime":${value}}`]);
+      assert.equal(out, `{"RayID":"ü","OriginResponseTime":${value}}\n`, `length ${n}`);
     }
   });
 });

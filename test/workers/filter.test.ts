@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { FilterNode, FilterOperator, FilterValue } from '../../src/jobs/types.ts';
 import { compileFilter, filterFields, FilterVerdict } from '../../workers/filter.ts';
 import { createFieldScanner, createScannedRecord } from '../../workers/scan.ts';
+import { utf8Bytes } from '../../workers/byte-text.ts';
 
 const { REJECT, KEEP, WRONG_TYPE } = FilterVerdict;
 
@@ -12,8 +13,9 @@ function verdict(where: FilterNode, json: string): number {
   const filter = compileFilter(where, (field) => scanner.slotOf(field));
   const record = createScannedRecord(scanner.slotCount);
   const prefix = '{"before":1}\n';
-  const text = `${prefix}${json}\n{"after":"x"}`;
-  assert.equal(scanner.scan(text, prefix.length, prefix.length + json.length, record), true, `valid JSON: ${json}`);
+  const bytes = utf8Bytes(`${prefix}${json}\n{"after":"x"}`);
+  const start = utf8Bytes(prefix).length;
+  assert.equal(scanner.scan(bytes, start, start + utf8Bytes(json).length, record), true, `valid JSON: ${json}`);
   return filter.test(record);
 }
 
@@ -120,6 +122,24 @@ describe('compileFilter leaves', () => {
     ]);
     check('in', [true], [['{"f":true}', KEEP], ['{"f":false}', REJECT], ['{"f":"true"}', REJECT]]);
     check('in', ['1', 1, false], [['{"f":"1"}', KEEP], ['{"f":1}', KEEP], ['{"f":false}', KEEP], ['{"f":true}', REJECT]]);
+  });
+
+  it('string operators on non-ASCII values, raw UTF-8 or \\u escapes in the record', () => {
+    check('eq', 'Zürich', [
+      ['{"f":"Zürich"}', KEEP], ['{"f":"Z\\u00fcrich"}', KEEP], ['{"f":"Zurich"}', REJECT], ['{"f":"Zärich"}', REJECT],
+      ['{"f":"Zürich "}', REJECT], ['{"f":["Zürich"]}', REJECT], ['{}', REJECT],
+    ]);
+    check('eq', '東京', [['{"f":"東京"}', KEEP], ['{"f":"\\u6771\\u4eac"}', KEEP], ['{"f":"京都"}', REJECT]]);
+    check('startsWith', 'Zür', [['{"f":"Zürich"}', KEEP], ['{"f":"Z\\u00fcrich"}', KEEP], ['{"f":"Zurich"}', REJECT], ['{"f":"Zü"}', REJECT]]);
+    check('endsWith', 'ève', [['{"f":"Genève"}', KEEP], ['{"f":"Gen\\u00e8ve"}', KEEP], ['{"f":"Geneve"}', REJECT]]);
+    check('contains', 'ürich', [
+      ['{"f":"in Zürich today"}', KEEP], ['{"f":"in Z\\u00fcrich today"}', KEEP], ['{"f":"in Zurich today"}', REJECT],
+      ['{"f":["Bern","ürich"]}', KEEP], ['{"f":["Bern","\\u00fcrich"]}', KEEP], ['{"f":["Zürich"]}', REJECT],
+    ]);
+    check('in', ['Zürich', 'Genève', 'Bern'], [
+      ['{"f":"Zürich"}', KEEP], ['{"f":"Z\\u00fcrich"}', KEEP], ['{"f":"Gen\\u00e8ve"}', KEEP], ['{"f":"Bern"}', KEEP],
+      ['{"f":"Zurich"}', REJECT], ['{"f":"Zärich"}', REJECT], ['{"f":["Basel","Genève"]}', KEEP], ['{"f":["Basel"]}', REJECT],
+    ]);
   });
 });
 

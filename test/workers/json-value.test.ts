@@ -13,15 +13,24 @@ import {
   rawStringEquals,
   rawStringIncludes,
   rawStringStartsWith,
+  stringOperand,
   valueEnd,
   ValueKind,
 } from '../../workers/json-value.ts';
+import { utf8Bytes, utf8Of } from '../../workers/byte-text.ts';
 
-/** Puts a raw value inside surrounding text (as in a batch) and returns [text, start, end]. */
-function place(raw: string): [string, number, number] {
+/** Puts a raw value inside surrounding text (as in a batch) and returns [bytes, start, end] (byte offsets). */
+function place(raw: string): [Uint8Array, number, number] {
   const before = '{"x":';
-  return [`${before}${raw},"after":"tail\\"xyz"}`, before.length, before.length + raw.length];
+  const start = utf8Bytes(before).length;
+  return [utf8Bytes(`${before}${raw},"after":"tail\\"xyz"}`), start, start + utf8Bytes(raw).length];
 }
+
+// The string operators on a raw value placed in a batch, with the operand prepared as the filter does.
+const equals = (raw: string, value: string): boolean => rawStringEquals(...place(raw), stringOperand(value));
+const startsWith = (raw: string, value: string): boolean => rawStringStartsWith(...place(raw), stringOperand(value));
+const endsWith = (raw: string, value: string): boolean => rawStringEndsWith(...place(raw), stringOperand(value));
+const includes = (raw: string, value: string): boolean => rawStringIncludes(...place(raw), stringOperand(value));
 
 describe('kindAt', () => {
   it('tells the kind from the first character', () => {
@@ -29,9 +38,9 @@ describe('kindAt', () => {
       ['"s"', ValueKind.STRING], ['-1', ValueKind.NUMBER], ['0.5', ValueKind.NUMBER], ['true', ValueKind.BOOL],
       ['false', ValueKind.BOOL], ['null', ValueKind.NULL], ['[1]', ValueKind.ARRAY], ['{}', ValueKind.OBJECT],
     ];
-    for (const [raw, kind] of cases) assert.equal(kindAt(...place(raw).slice(0, 2) as [string, number]), kind, raw);
-    assert.equal(rawBool(...place('true').slice(0, 2) as [string, number]), true);
-    assert.equal(rawBool(...place('false').slice(0, 2) as [string, number]), false);
+    for (const [raw, kind] of cases) assert.equal(kindAt(...place(raw).slice(0, 2) as [Uint8Array, number]), kind, raw);
+    assert.equal(rawBool(...place('true').slice(0, 2) as [Uint8Array, number]), true);
+    assert.equal(rawBool(...place('false').slice(0, 2) as [Uint8Array, number]), false);
   });
 });
 
@@ -40,37 +49,75 @@ describe('raw strings', () => {
     assert.equal(decodeString(...place('"plain text"')), 'plain text');
     assert.equal(decodeString(...place('"a\\"b\\\\c\\u0041\\n"')), 'a"b\\cA\n');
     assert.equal(decodeString(...place('""')), '');
+    assert.equal(decodeString(...place('"Zürich 日本 😀"')), 'Zürich 日本 😀');
+    assert.equal(decodeString(...place('"Z\\u00fcrich \\ud83d\\ude00"')), 'Zürich 😀');
   });
 
   it('compares equal in place or through decoding', () => {
-    assert.equal(rawStringEquals(...place('"GET"'), 'GET'), true);
-    assert.equal(rawStringEquals(...place('"GET"'), 'GE'), false);
-    assert.equal(rawStringEquals(...place('"GET"'), 'GETS'), false);
-    assert.equal(rawStringEquals(...place('"get"'), 'GET'), false); // case-sensitive
-    assert.equal(rawStringEquals(...place('"\\u0047ET"'), 'GET'), true);
-    assert.equal(rawStringEquals(...place('"a\\nb"'), 'a\nb'), true);
+    assert.equal(equals('"GET"', 'GET'), true);
+    assert.equal(equals('"GET"', 'GE'), false);
+    assert.equal(equals('"GET"', 'GETS'), false);
+    assert.equal(equals('"get"', 'GET'), false); // case-sensitive
+    assert.equal(equals('"\\u0047ET"', 'GET'), true);
+    assert.equal(equals('"a\\nb"', 'a\nb'), true);
     // A value with a backslash in it: the raw text "a\\nb" must not match the 4 characters a\nb literally.
-    assert.equal(rawStringEquals(...place('"a\\nb"'), 'a\\nb'), false);
-    assert.equal(rawStringEquals(...place('"a\\\\nb"'), 'a\\nb'), true);
-    assert.equal(rawStringEquals(...place('""'), ''), true);
+    assert.equal(equals('"a\\nb"', 'a\\nb'), false);
+    assert.equal(equals('"a\\\\nb"', 'a\\nb'), true);
+    assert.equal(equals('""', ''), true);
   });
 
   it('tests prefixes, suffixes and substrings within the value only', () => {
-    assert.equal(rawStringStartsWith(...place('"/api/v1"'), '/api'), true);
-    assert.equal(rawStringStartsWith(...place('"/ap"'), '/api'), false);
-    assert.equal(rawStringStartsWith(...place('"\\/api"'), '/api'), true);
-    assert.equal(rawStringEndsWith(...place('"image.png"'), '.png'), true);
-    assert.equal(rawStringEndsWith(...place('"png"'), '.png'), false);
-    assert.equal(rawStringEndsWith(...place('"a.pn\\u0067"'), '.png'), true);
-    assert.equal(rawStringIncludes(...place('"Mozilla bot/1"'), 'bot'), true);
-    assert.equal(rawStringIncludes(...place('"Mozilla"'), 'zil'), true);
-    assert.equal(rawStringIncludes(...place('"Mozilla"'), 'Mozillas'), false);
+    assert.equal(startsWith('"/api/v1"', '/api'), true);
+    assert.equal(startsWith('"/ap"', '/api'), false);
+    assert.equal(startsWith('"\\/api"', '/api'), true);
+    assert.equal(endsWith('"image.png"', '.png'), true);
+    assert.equal(endsWith('"png"', '.png'), false);
+    assert.equal(endsWith('"a.pn\\u0067"', '.png'), true);
+    assert.equal(includes('"Mozilla bot/1"', 'bot'), true);
+    assert.equal(includes('"Mozilla"', 'zil'), true);
+    assert.equal(includes('"Mozilla"', 'Mozillas'), false);
     // "tail" and "xyz" exist in the surrounding text but not in the value.
-    assert.equal(rawStringIncludes(...place('"abc"'), 'tail'), false);
-    assert.equal(rawStringIncludes(...place('"ab"'), 'b,'), false);
-    assert.equal(rawStringEndsWith(...place('"ab"'), 'b"'), false);
-    assert.equal(rawStringIncludes(...place('"a\\"b"'), '"'), true);
-    assert.equal(rawStringIncludes(...place('"abc"'), ''), true);
+    assert.equal(includes('"abc"', 'tail'), false);
+    assert.equal(includes('"ab"', 'b,'), false);
+    assert.equal(endsWith('"ab"', 'b"'), false);
+    assert.equal(includes('"a\\"b"', '"'), true);
+    assert.equal(includes('"abc"', ''), true);
+  });
+
+  it('compares non-ASCII text as UTF-8, raw or escaped', () => {
+    assert.equal(equals('"Zürich"', 'Zürich'), true);
+    assert.equal(equals('"Z\\u00fcrich"', 'Zürich'), true);
+    assert.equal(equals('"Z\\u00FCrich"', 'Zürich'), true);
+    assert.equal(equals('"Zurich"', 'Zürich'), false);
+    assert.equal(equals('"Zürichs"', 'Zürich'), false);
+    assert.equal(equals('"Zürich"', 'Zurich'), false);
+    assert.equal(equals('"Zärich"', 'Zürich'), false); // same length: ä is C3 A4, ü is C3 BC
+    assert.equal(equals('"Zu\u0308rich"', 'Zürich'), false); // u + combining diaeresis: not normalised
+    assert.equal(equals('"日本"', '日本'), true);
+    assert.equal(equals('"\\u65e5\\u672c"', '日本'), true);
+    assert.equal(equals('"😀"', '😀'), true);
+    assert.equal(equals('"\\ud83d\\ude00"', '😀'), true);
+    assert.equal(startsWith('"Zürich-West"', 'Zür'), true);
+    assert.equal(startsWith('"Z\\u00fcrich-West"', 'Zür'), true);
+    assert.equal(startsWith('"Zurich"', 'Zür'), false);
+    assert.equal(endsWith('"Genève"', 'ève'), true);
+    assert.equal(endsWith('"Gen\\u00e8ve"', 'ève'), true);
+    assert.equal(endsWith('"Geneve"', 'ève'), false);
+    assert.equal(includes('"in Zürich today"', 'ürich'), true);
+    assert.equal(includes('"in Z\\u00fcrich today"', 'ürich'), true);
+    assert.equal(includes('"in Zurich today"', 'ürich'), false);
+    assert.equal(includes('"日本語"', '本'), true);
+    assert.equal(includes('"日本語"', '中'), false);
+  });
+
+  it('matches a lone surrogate only through an escape', () => {
+    // No valid UTF-8 encodes U+D800; its UTF-8 stand-in (U+FFFD) in a record must not match it.
+    assert.equal(equals('"\\ud800"', '\ud800'), true);
+    assert.equal(equals('"\ufffd"', '\ud800'), false);
+    assert.equal(startsWith('"\ufffdx"', '\ud800'), false);
+    assert.equal(endsWith('"x\ufffd"', '\ud800'), false);
+    assert.equal(includes('"x\ufffdx"', '\ud800'), false);
+    assert.equal(includes('"x\\ud800x"', '\ud800'), true);
   });
 });
 
@@ -136,12 +183,12 @@ describe('raw numbers', () => {
 
 describe('array elements', () => {
   const elements = (raw: string): string[] => {
-    const [text, start, end] = place(raw);
+    const [bytes, start, end] = place(raw);
     const found: string[] = [];
-    for (let p = firstElement(text, start, end); p >= 0;) {
-      const q = valueEnd(text, p, end);
-      found.push(text.slice(p, q));
-      p = nextElement(text, q, end);
+    for (let p = firstElement(bytes, start, end); p >= 0;) {
+      const q = valueEnd(bytes, p, end);
+      found.push(utf8Of(bytes, p, q));
+      p = nextElement(bytes, q, end);
     }
     return found;
   };
@@ -151,5 +198,6 @@ describe('array elements', () => {
     assert.deepEqual(elements('[ ]'), []);
     assert.deepEqual(elements('[1]'), ['1']);
     assert.deepEqual(elements('[ "a,b" , [1,2] , {"k":"]"}, null ]'), ['"a,b"', '[1,2]', '{"k":"]"}', 'null']);
+    assert.deepEqual(elements('["Zürich","日本"]'), ['"Zürich"', '"日本"']);
   });
 });

@@ -1,18 +1,31 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createFieldScanner, createScannedRecord, skipValue } from '../../workers/scan.ts';
+import { utf8Bytes, utf8Of } from '../../workers/byte-text.ts';
+import { createFieldScanner, createScannedRecord, skipValue, type FieldScanner } from '../../workers/scan.ts';
+import type { ScannedRecord } from '../../workers/scanned-record.ts';
+
+const byteLength = (text: string): number => Buffer.byteLength(text, 'utf8');
+
+/** Scans text[start, end) (character indices) as the worker does: as the UTF-8 bytes of the whole text. */
+function scanText(scanner: FieldScanner, text: string, start: number, end: number, out: ScannedRecord): boolean {
+  const bytes = utf8Bytes(text);
+  const byteStart = byteLength(text.slice(0, start));
+  return scanner.scan(bytes, byteStart, byteStart + byteLength(text.slice(start, end)), out);
+}
+
+/** The raw text of a slot after a scan (undefined when absent). */
+function rawOf(out: ScannedRecord, slot: number): string | undefined {
+  return out.starts[slot]! < 0 ? undefined : utf8Of(out.bytes, out.starts[slot]!, out.ends[slot]!);
+}
 
 /** Scans `json` and returns the raw text of each tracked field (undefined when absent), or null if rejected. */
 function scanFields(fields: string[], json: string, prefix = '', suffix = ''): Record<string, string | undefined> | null {
   const scanner = createFieldScanner(fields);
   const out = createScannedRecord(scanner.slotCount);
   const text = prefix + json + suffix;
-  if (!scanner.scan(text, prefix.length, prefix.length + json.length, out)) return null;
+  if (!scanText(scanner, text, prefix.length, prefix.length + json.length, out)) return null;
   const result: Record<string, string | undefined> = {};
-  for (const field of scanner.fields) {
-    const slot = scanner.slotOf(field);
-    result[field] = out.starts[slot]! < 0 ? undefined : text.slice(out.starts[slot], out.ends[slot]);
-  }
+  for (const field of scanner.fields) result[field] = rawOf(out, scanner.slotOf(field));
   return result;
 }
 
@@ -73,9 +86,9 @@ describe('createFieldScanner', () => {
   it('resets slots between records', () => {
     const scanner = createFieldScanner(['a']);
     const out = createScannedRecord(1);
-    assert.equal(scanner.scan('{"a":1}', 0, 7, out), true);
+    assert.equal(scanner.scan(utf8Bytes('{"a":1}'), 0, 7, out), true);
     assert.equal(out.starts[0], 5);
-    assert.equal(scanner.scan('{"b":1}', 0, 7, out), true);
+    assert.equal(scanner.scan(utf8Bytes('{"b":1}'), 0, 7, out), true);
     assert.equal(out.starts[0], -1);
   });
 
@@ -121,7 +134,7 @@ describe('createFieldScanner', () => {
     assert.deepEqual(scanFields(['b'], deep), { b: '1' });
     const unbalanced = '{"a":' + '['.repeat(200_000) + '}';
     assert.equal(scanFields(['a'], unbalanced), null);
-    assert.equal(skipValue('[{"a":[', 0, 7), -1);
+    assert.equal(skipValue(utf8Bytes('[{"a":['), 0, 7), -1);
   });
 
   it('agrees with JSON.parse on random valid and mutated records (fuzz)', () => {
@@ -135,12 +148,14 @@ describe('createFieldScanner', () => {
     for (let i = 0; i < 20_000; i++) {
       let json = writeJson(randomRecord(random), random);
       if (random() < 0.7) json = mutate(json, random);
+      // Records arrive as UTF-8 bytes: a lone surrogate the generator made cannot be in them.
+      json = Buffer.from(json, 'utf8').toString('utf8');
       const expected = parseExact(json);
       // Put the record inside other text to check that the scanner respects its bounds.
       const prefix = random() < 0.5 ? '' : '{"id":"outside",';
       const suffix = random() < 0.5 ? '' : pick(random, ['"}', ']}', '0}', 'e5', '"id":1}', '\\"', ' ']);
       const text = prefix + json + suffix;
-      const ok = scanner.scan(text, prefix.length, prefix.length + json.length, out);
+      const ok = scanText(scanner, text, prefix.length, prefix.length + json.length, out);
       // The contract (workers/scan.ts): whatever JSON.parse accepts is accepted; a record
       // accepted although JSON.parse rejects it (a defect inside an untracked string) must
       // still yield only valid JSON values.
@@ -151,8 +166,8 @@ describe('createFieldScanner', () => {
         looseAccepts++;
         for (const field of tracked) {
           const slot = scanner.slotOf(field);
-          if (out.starts[slot]! < 0) continue;
-          const raw = text.slice(out.starts[slot], out.ends[slot]);
+          const raw = rawOf(out, slot);
+          if (raw === undefined) continue;
           assert.notEqual(parseExact(raw, true), undefined, `${field} = ${raw} in ${JSON.stringify(json)}`);
         }
         continue;
@@ -165,27 +180,26 @@ describe('createFieldScanner', () => {
           assert.equal(start, -1, `${field} absent in ${json}`);
           continue;
         }
-        assert.ok(start >= prefix.length && out.ends[slot]! <= prefix.length + json.length);
+        assert.ok(start >= byteLength(prefix) && out.ends[slot]! <= byteLength(prefix + json));
         // Numbers are compared by their source text, so 19-digit integers must be exact.
-        assert.deepEqual(parseExact(text.slice(start, out.ends[slot]), true), expected[field], `${field} in ${json}`);
+        assert.deepEqual(parseExact(rawOf(out, slot)!, true), expected[field], `${field} in ${json}`);
       }
     }
     // Many records in one text (the worker's batch path), scanned forwards then backwards, must
-    // give the same answers as each record alone: the scanner's per-text search caches must not leak.
+    // give the same answers as each record alone: nothing may leak between records.
     const batch = Array.from({ length: 400 }, () => (random() < 0.5 ? mutate(writeJson(randomRecord(random), random), random) : writeJson(randomRecord(random), random)));
-    const text = batch.join('');
+    const bytes = utf8Bytes(batch.join(''));
     const alone = batch.map((json) => scanFields(tracked, json));
-    const offsets = batch.map((_, i) => batch.slice(0, i).join('').length);
+    const offsets = batch.map((_, i) => byteLength(batch.slice(0, i).join('')));
     for (const order of [batch.map((_, i) => i), batch.map((_, i) => batch.length - 1 - i)]) {
       for (const i of order) {
         const start = offsets[i]!;
-        const ok = scanner.scan(text, start, start + batch[i]!.length, out);
+        const ok = scanner.scan(bytes, start, start + byteLength(batch[i]!), out);
         assert.equal(ok, alone[i] !== null, `batch verdict for ${JSON.stringify(batch[i])}`);
         if (!ok) continue;
         for (const field of tracked) {
           const slot = scanner.slotOf(field);
-          const raw = out.starts[slot]! < 0 ? undefined : text.slice(out.starts[slot], out.ends[slot]);
-          assert.equal(raw, alone[i]![field]);
+          assert.equal(rawOf(out, slot), alone[i]![field]);
         }
       }
     }

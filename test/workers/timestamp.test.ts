@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { utf8Bytes } from '../../workers/byte-text.ts';
+import { createEventTimeRange } from '../../workers/event-time-range.ts';
+import type { ScannedRecord } from '../../workers/scanned-record.ts';
 import { compareNs, createTimestampFormatter, eventTimeNs } from '../../workers/timestamp.ts';
 
 describe('timestamp formats', () => {
@@ -80,5 +83,49 @@ describe('event time', () => {
     assert.ok(compareNs(b, a) > 0);
     assert.equal(compareNs(a, a), 0);
     assert.ok(compareNs('999', '1000') < 0);
+  });
+});
+
+describe('event time range', () => {
+  /** Observes each raw value as slot 0 of a record, all values back to back in one batch. */
+  function range(values: readonly (string | null)[]): { min: string | null; max: string | null } {
+    const bytes = utf8Bytes(values.map((v) => v ?? '').join(' '));
+    const record: ScannedRecord = { bytes, starts: new Int32Array(1), ends: new Int32Array(1) };
+    const times = createEventTimeRange(0);
+    let pos = 0;
+    for (const value of values) {
+      const length = utf8Bytes(value ?? '').length;
+      record.starts[0] = value === null ? -1 : pos;
+      record.ends[0] = value === null ? -1 : pos + length;
+      times.observe(record);
+      pos += length + 1;
+    }
+    return { min: times.min, max: times.max };
+  }
+
+  it('keeps the exact least and greatest 19-digit values, in any order', () => {
+    const values = ['1506702504433000201', '1506702504433000200', '1506702504433000202', '1506702504433000201'];
+    assert.deepEqual(range(values), { min: '1506702504433000200', max: '1506702504433000202' });
+    assert.deepEqual(range([...values].reverse()), { min: '1506702504433000200', max: '1506702504433000202' });
+  });
+
+  it('compares by length first (999 < 1000), in place and through timestamp.ts alike', () => {
+    assert.deepEqual(range(['1000', '999', '10000', '5']), { min: '5', max: '10000' });
+  });
+
+  it('reads non-canonical values (leading zeros, RFC 3339 and integer strings) as timestamp.ts does', () => {
+    const values = ['1506702504433000200', '"2017-09-29T16:28:25Z"', '"1506702504433000100"', '0001506702504433000300'];
+    assert.deepEqual(range(values), { min: '1506702504433000100', max: '1506702505000000000' });
+  });
+
+  it('ignores missing and unreadable values, including non-ASCII text', () => {
+    assert.deepEqual(range([null, '"gestern ü"', '-5', '1.5', '"😀"', '42', null]), { min: '42', max: '42' });
+    assert.deepEqual(range([null, '"ü"']), { min: null, max: null });
+  });
+
+  it('is empty without an event-time slot', () => {
+    const times = createEventTimeRange(-1);
+    times.observe({ bytes: utf8Bytes('1'), starts: Int32Array.of(0), ends: Int32Array.of(1) });
+    assert.deepEqual([times.min, times.max], [null, null]);
   });
 });

@@ -20,7 +20,7 @@ export function createCsvRecordEncoder(
   const delimiter = utf8(fieldDelimiter);
 
   return (record, out) => {
-    const text = record.text;
+    const bytes = record.bytes;
     const starts = record.starts;
     const ends = record.ends;
     out.fragment(prefix);
@@ -31,8 +31,8 @@ export function createCsvRecordEncoder(
       if (start < 0) continue;
       const map = maps[i]!;
       const end = ends[slot]!;
-      const mapped = map === null ? null : map(text, start, end);
-      if (mapped === null) out.value(text, start, end);
+      const mapped = map === null ? null : map(bytes, start, end);
+      if (mapped === null) out.value(bytes, start, end);
       else out.text(mapped);
     }
     out.fragment(suffix);

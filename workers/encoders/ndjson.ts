@@ -27,7 +27,7 @@ export function createNdjsonRecordEncoder(
   const suffix = utf8(recordSuffix);
 
   return (record, out) => {
-    const text = record.text;
+    const bytes = record.bytes;
     const starts = record.starts;
     const ends = record.ends;
     out.fragment(prefix);
@@ -40,8 +40,8 @@ export function createNdjsonRecordEncoder(
       keys = laterKey;
       const map = maps[i]!;
       const end = ends[slot]!;
-      const mapped = map === null ? null : map(text, start, end);
-      if (mapped === null) out.value(text, start, end);
+      const mapped = map === null ? null : map(bytes, start, end);
+      if (mapped === null) out.value(bytes, start, end);
       else out.text(mapped);
     }
     out.fragment(suffix);

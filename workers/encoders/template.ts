@@ -20,7 +20,7 @@ export function createTemplateRecordEncoder(
   const head = literals[0]!;
 
   return (record, out) => {
-    const text = record.text;
+    const bytes = record.bytes;
     const starts = record.starts;
     const ends = record.ends;
     out.fragment(head);
@@ -32,8 +32,8 @@ export function createTemplateRecordEncoder(
         out.fragment(NULL);
       } else {
         const end = ends[slot]!;
-        const mapped = map === null ? null : map(text, start, end);
-        if (mapped === null) out.value(text, start, end);
+        const mapped = map === null ? null : map(bytes, start, end);
+        if (mapped === null) out.value(bytes, start, end);
         else out.text(mapped);
       }
       out.fragment(literals[i + 1]!);
