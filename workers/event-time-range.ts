@@ -2,14 +2,15 @@
 // (`<start>_<end>_<id>.log.gz`). Times are canonical decimal nanosecond strings compared by
 // length then digit by digit — exact for 19-digit values, where a double would round.
 //
-// This runs for every output record, so the common case (a canonical integer, not a new
-// minimum or maximum) is compared in place on the batch bytes: no slice, no allocation. A
-// string is made (latin1Of, one char per byte) only for a value that is kept as the new minimum
-// or maximum, or that is not a canonical integer and so needs timestamp.ts to read it.
+// This runs for every output record, and in a typical batch event times rise, so nearly every
+// record is a new maximum. The current minimum and maximum are therefore kept as bytes in two
+// small reused buffers, and a canonical integer is compared and copied in place: no string per
+// record. Strings are made only when the range is read (once per batch), and for a value that
+// is not a canonical integer and so needs timestamp.ts to read it (rare).
 
-import { latin1Of } from './byte-text.ts';
+import { latin1Of, utf8Bytes } from './byte-text.ts';
 import type { ScannedRecord } from './scanned-record.ts';
-import { compareNs, eventTimeNs } from './timestamp.ts';
+import { eventTimeNs } from './timestamp.ts';
 
 export interface EventTimeRange {
   observe(record: ScannedRecord): void;
@@ -23,13 +24,12 @@ const CHAR_0 = 48, CHAR_1 = 49, CHAR_9 = 57;
 /** A fresh range for one batch; `slot` is the event-time field's scanner slot, -1 for none. */
 export function createEventTimeRange(slot: number): EventTimeRange {
   if (slot < 0) return NO_EVENT_TIME;
-  let min: string | null = null;
-  let max: string | null = null;
+  const min = new NsBytes();
+  const max = new NsBytes();
 
-  const observeText = (ns: string | null): void => {
-    if (ns === null) return;
-    if (min === null || compareNs(ns, min) < 0) min = ns;
-    if (max === null || compareNs(ns, max) > 0) max = ns;
+  const observeRange = (bytes: Uint8Array, start: number, end: number): void => {
+    if (min.isEmpty() || min.compareTo(bytes, start, end) > 0) min.set(bytes, start, end);
+    if (max.isEmpty() || max.compareTo(bytes, start, end) < 0) max.set(bytes, start, end);
   };
 
   return {
@@ -38,16 +38,52 @@ export function createEventTimeRange(slot: number): EventTimeRange {
       if (start < 0) return;
       const end = record.ends[slot]!;
       const bytes = record.bytes;
-      if (min === null || max === null || !isCanonicalInteger(bytes, start, end)) {
-        observeText(eventTimeNs(latin1Of(bytes, start, end)));
+      if (isCanonicalInteger(bytes, start, end)) {
+        observeRange(bytes, start, end);
         return;
       }
-      if (compareInPlace(bytes, start, end, min) < 0) min = latin1Of(bytes, start, end);
-      else if (compareInPlace(bytes, start, end, max) > 0) max = latin1Of(bytes, start, end);
+      const ns = eventTimeNs(latin1Of(bytes, start, end));
+      if (ns === null) return;
+      const canonical = utf8Bytes(ns);
+      observeRange(canonical, 0, canonical.length);
     },
-    get min() { return min; },
-    get max() { return max; },
+    get min() { return min.text(); },
+    get max() { return max.text(); },
   };
+}
+
+/** A canonical nanosecond time as its decimal digits, in a buffer reused for every update. */
+class NsBytes {
+  #digits = new Uint8Array(24);
+  #length = 0;
+
+  isEmpty(): boolean {
+    return this.#length === 0;
+  }
+
+  set(bytes: Uint8Array, start: number, end: number): void {
+    const length = end - start;
+    if (length > this.#digits.length) this.#digits = new Uint8Array(length);
+    const digits = this.#digits;
+    for (let i = 0; i < length; i++) digits[i] = bytes[start + i]!;
+    this.#length = length;
+  }
+
+  /** Sign of (this − the canonical integer bytes[start, end)): longer is larger, then digit by digit. */
+  compareTo(bytes: Uint8Array, start: number, end: number): number {
+    const length = this.#length;
+    if (length !== end - start) return length - (end - start);
+    const digits = this.#digits;
+    for (let i = 0; i < length; i++) {
+      const d = digits[i]! - bytes[start + i]!;
+      if (d !== 0) return d;
+    }
+    return 0;
+  }
+
+  text(): string | null {
+    return this.#length === 0 ? null : latin1Of(this.#digits, 0, this.#length);
+  }
 }
 
 /** Digits only, no leading zero: already the canonical form eventTimeNs would return. */
@@ -59,15 +95,4 @@ function isCanonicalInteger(bytes: Uint8Array, start: number, end: number): bool
     if (c < CHAR_0 || c > CHAR_9) return false;
   }
   return true;
-}
-
-/** compareNs(latin1Of(bytes, start, end), ref) without making the string. */
-function compareInPlace(bytes: Uint8Array, start: number, end: number, ref: string): number {
-  const length = end - start;
-  if (length !== ref.length) return length - ref.length;
-  for (let i = 0; i < length; i++) {
-    const d = bytes[start + i]! - ref.charCodeAt(i);
-    if (d !== 0) return d;
-  }
-  return 0;
 }

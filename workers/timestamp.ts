@@ -146,9 +146,3 @@ export function eventTimeNs(raw: string): string | null {
   const ns = nsFromString(raw);
   return ns === null || ns.charCodeAt(0) === CHAR_MINUS ? null : ns;
 }
-
-/** Compares two canonical non-negative decimal strings numerically: <0, 0 or >0. */
-export function compareNs(a: string, b: string): number {
-  if (a.length !== b.length) return a.length - b.length;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
