@@ -14,7 +14,7 @@
 // Numbers are compared exactly: 19-digit unixnano integers (EdgeStartTimestamp) do not fit a
 // double, so integers are compared digit by digit against an ExactNumber prepared once.
 
-import { latin1Of, utf8Bytes, utf8Of } from './byte-text.ts';
+import { utf8Bytes, utf8Of } from './byte-text.ts';
 import { skipNumber, skipValue, skipWhitespace } from './scan.ts';
 
 export const ValueKind = {
@@ -27,7 +27,7 @@ export const ValueKind = {
 } as const;
 export type ValueKind = (typeof ValueKind)[keyof typeof ValueKind];
 
-const QUOTE = 34, COMMA = 44, MINUS = 45, DOT = 46, DIGIT_0 = 48, DIGIT_9 = 57, UPPER_E = 69,
+const QUOTE = 34, PLUS = 43, COMMA = 44, MINUS = 45, DOT = 46, DIGIT_0 = 48, DIGIT_9 = 57, UPPER_E = 69,
   OPEN_BRACKET = 91, BACKSLASH = 92, CLOSE_BRACKET = 93, LOWER_E = 101, LOWER_F = 102,
   LOWER_N = 110, LOWER_T = 116, OPEN_BRACE = 123;
 
@@ -140,54 +140,49 @@ export function rawStringIncludes(bytes: Uint8Array, start: number, end: number,
 // ---------------------------------------------------------------------------------------------
 // Numbers.
 
+/**
+ * A number as an exact decimal: ±0.d₁d₂…dₙ × 10^exponent with d₁ ≠ 0 and no trailing zeros
+ * (zero has no digits). Comparing two of these needs no floating point, so 19-digit integers,
+ * fractions and exponents all compare exactly.
+ */
+export interface Decimal {
+  readonly negative: boolean;
+  readonly digits: string;
+  readonly exponent: number;
+}
+
 /** A number prepared once (from a filter value) for exact comparison with raw JSON numbers. */
 export interface ExactNumber {
-  /** The value exactly, when it is an integer; null otherwise. */
-  readonly integer: bigint | null;
-  /** For integers: |value| in decimal, no leading zeros (compared digit by digit). */
-  readonly digits: string;
+  /** For integers: |value| in decimal, no leading zeros (the allocation-free fast path); null otherwise. */
+  readonly integerDigits: string | null;
   readonly negative: boolean;
-  /** The value as a double (used when it is not an integer; NaN never compares). */
-  readonly approx: number;
+  /** The value exactly, for every other comparison. */
+  readonly decimal: Decimal;
 }
 
 /**
  * Prepares a filter value for comparisons. Accepts a number, a bigint, or a string holding a
  * JSON number (a way to pass a 19-digit integer exactly). Returns null for anything else.
  *
- * A double above 2^53 has already lost digits when the job JSON was parsed; its shortest decimal
- * form (String(v)) is the best guess of what was written (1506702504433000200 stays ...200
- * rather than becoming the double's exact ...192).
+ * A number is taken as its shortest decimal form (String(v)): a double above 2^53 has already
+ * lost digits when the job JSON was parsed, and what the user wrote is the best guess of what
+ * was meant (1506702504433000200 stays …200 rather than becoming the double's exact …192;
+ * 1e23 stays 10^23).
  */
 export function exactNumber(value: unknown): ExactNumber | null {
-  let integer: bigint | null = null;
-  if (typeof value === 'bigint') {
-    integer = value;
-  } else if (typeof value === 'number') {
-    if (Number.isInteger(value)) {
-      const abs = Math.abs(value);
-      integer = BigInt(abs < 1e21 ? String(abs) : abs);
-      if (value < 0) integer = -integer;
-    } else if (Number.isNaN(value)) {
-      return null;
-    } else {
-      return { integer: null, digits: '', negative: value < 0, approx: value };
-    }
-  } else if (typeof value === 'string') {
-    const text = value.trim();
+  let text: string;
+  if (typeof value === 'bigint') text = value.toString();
+  else if (typeof value === 'number') text = Number.isFinite(value) ? String(value) : '';
+  else if (typeof value === 'string') {
+    text = value.trim();
     if (!isJsonNumber(text)) return null;
-    if (/^-?\d+$/.test(text)) integer = BigInt(text);
-    else return exactNumber(Number(text));
-  } else {
-    return null;
-  }
-  const negative = integer < 0n;
-  return {
-    integer,
-    digits: (negative ? -integer : integer).toString(),
-    negative,
-    approx: Number(integer),
-  };
+  } else return null;
+  const decimal = parseDecimal(text);
+  if (decimal === null) return null;
+  // An integer: the digits of 0.d₁…dₙ × 10^exponent, padded with zeros to `exponent` places.
+  const isInteger = decimal.digits.length <= decimal.exponent || decimal.digits === '';
+  const integerDigits = !isInteger ? null : decimal.digits === '' ? '0' : decimal.digits.padEnd(decimal.exponent, '0');
+  return { integerDigits, negative: decimal.negative, decimal };
 }
 
 /** True when `text` is exactly one JSON number (the scanner's grammar, run on its bytes). */
@@ -196,9 +191,33 @@ function isJsonNumber(text: string): boolean {
   return bytes.length > 0 && skipNumber(bytes, 0, bytes.length) === bytes.length;
 }
 
+const DECIMAL_TEXT = /^(-)?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
+
+/** A JSON number (or a JS number's String form, e.g. `1e+23`) as a Decimal; null if it is not one. */
+export function parseDecimal(text: string): Decimal | null {
+  const m = DECIMAL_TEXT.exec(text);
+  if (m === null) return null;
+  const whole = m[2]!;
+  const fraction = m[3] ?? '';
+  const all = whole + fraction;
+  let first = 0;
+  while (first < all.length && all.charCodeAt(first) === DIGIT_0) first++;
+  if (first === all.length) return { negative: false, digits: '', exponent: 0 }; // -0 is 0
+  let last = all.length;
+  while (all.charCodeAt(last - 1) === DIGIT_0) last--;
+  const exponent = clampExponent(whole.length - first + Number(m[4] ?? '0'));
+  return { negative: m[1] !== undefined, digits: all.slice(first, last), exponent };
+}
+
+/** Exponents beyond ±10^9 are clamped: nothing this far apart can compare equal. */
+function clampExponent(e: number): number {
+  return Math.max(-1e9, Math.min(1e9, e));
+}
+
 /**
  * Compares the raw JSON number [start, end) with `n`: negative, 0 or positive, like a sort
- * comparator. Integers (the common case) are compared digit by digit with no allocation.
+ * comparator. Integers against an integer (the common case) are compared digit by digit;
+ * everything else as exact decimals. Neither allocates.
  */
 export function compareRawNumber(bytes: Uint8Array, start: number, end: number, n: ExactNumber): number {
   let i = start;
@@ -207,18 +226,18 @@ export function compareRawNumber(bytes: Uint8Array, start: number, end: number, 
   const digitsStart = i;
   let c = 0;
   while (i < end && (c = bytes[i]!) >= DIGIT_0 && c <= DIGIT_9) i++;
-  const isInteger = i === end;
   const length = i - digitsStart;
 
-  if (isInteger && n.integer !== null) {
+  const integerDigits = n.integerDigits;
+  if (i === end && integerDigits !== null) {
     // JSON forbids leading zeros, so the longer digit string is the larger magnitude.
     const isZero = length === 1 && bytes[digitsStart] === DIGIT_0;
     const rawNegative = negative && !isZero;
     if (rawNegative !== n.negative) return rawNegative ? -1 : 1;
-    let magnitude = length - n.digits.length;
+    let magnitude = length - integerDigits.length;
     if (magnitude === 0) {
       for (let k = 0; k < length; k++) {
-        const d = bytes[digitsStart + k]! - n.digits.charCodeAt(k);
+        const d = bytes[digitsStart + k]! - integerDigits.charCodeAt(k);
         if (d !== 0) {
           magnitude = d;
           break;
@@ -227,21 +246,67 @@ export function compareRawNumber(bytes: Uint8Array, start: number, end: number, 
     }
     return rawNegative ? -magnitude : magnitude;
   }
-  if (isInteger && length <= 15) {
-    // Fits a double exactly; compare with the (non-integer) threshold as doubles.
-    let v = 0;
-    for (let k = digitsStart; k < end; k++) v = v * 10 + (bytes[k]! - DIGIT_0);
-    return sign(negative ? -v : v, n.approx);
-  }
-  // Rare: a big integer against a fractional threshold, or a raw number with a fraction or
-  // exponent. JS compares a bigint and a number exactly. A number is ASCII, so latin1 is exact.
-  const raw = latin1Of(bytes, start, end);
-  if (isInteger) return sign(BigInt(raw), n.approx);
-  return sign(Number(raw), n.integer ?? n.approx);
+  return compareRawDecimal(bytes, negative, digitsStart, i, end, n.decimal);
 }
 
-function sign(a: number | bigint, b: number | bigint): number {
-  return a < b ? -1 : a > b ? 1 : a == b ? 0 : NaN;
+/**
+ * The raw number whose integer digits are [intStart, intEnd), followed by an optional fraction
+ * and exponent up to `end`, against `d`, as exact decimals. Its digits are read in place: the
+ * integer and fraction digits form one sequence, indexed through digitAt.
+ */
+function compareRawDecimal(bytes: Uint8Array, negative: boolean, intStart: number, intEnd: number, end: number, d: Decimal): number {
+  let i = intEnd;
+  let fracStart = i;
+  let fracEnd = i;
+  if (i < end && bytes[i] === DOT) {
+    fracStart = ++i;
+    let c: number;
+    while (i < end && (c = bytes[i]!) >= DIGIT_0 && c <= DIGIT_9) i++;
+    fracEnd = i;
+  }
+  let exp = 0;
+  if (i < end) {
+    i++; // e or E
+    let expNegative = false;
+    if (bytes[i] === PLUS) i++;
+    else if (bytes[i] === MINUS) {
+      expNegative = true;
+      i++;
+    }
+    for (; i < end; i++) if (exp < 1e9) exp = exp * 10 + (bytes[i]! - DIGIT_0);
+    if (expNegative) exp = -exp;
+  }
+  const intLength = intEnd - intStart;
+  const total = intLength + fracEnd - fracStart;
+  let first = 0;
+  while (first < total && digitAt(bytes, intStart, intLength, fracStart, first) === DIGIT_0) first++;
+  const rawIsZero = first === total;
+  const otherIsZero = d.digits === '';
+  if (rawIsZero || otherIsZero) {
+    if (rawIsZero && otherIsZero) return 0;
+    if (rawIsZero) return d.negative ? 1 : -1;
+    return negative ? -1 : 1;
+  }
+  if (negative !== d.negative) return negative ? -1 : 1;
+  let magnitude = clampExponent(intLength - first + exp) - d.exponent;
+  if (magnitude === 0) {
+    const rawCount = total - first;
+    const count = Math.max(rawCount, d.digits.length);
+    for (let k = 0; k < count; k++) {
+      const a = k < rawCount ? digitAt(bytes, intStart, intLength, fracStart, first + k) : DIGIT_0;
+      const b = k < d.digits.length ? d.digits.charCodeAt(k) : DIGIT_0;
+      if (a !== b) {
+        magnitude = a - b;
+        break;
+      }
+    }
+  }
+  return negative ? -magnitude : magnitude;
+}
+
+/** Digit j of the raw number's integer digits followed by its fraction digits. */
+function digitAt(bytes: Uint8Array, intStart: number, intLength: number, fracStart: number, j: number): number {
+  return j < intLength ? bytes[intStart + j]! : bytes[fracStart + j - intLength]!;
 }
 
 /** True when the raw number [start, end) has no fraction or exponent. */

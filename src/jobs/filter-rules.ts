@@ -64,6 +64,14 @@ function elementType(type: FieldType): FieldType | null {
   return null;
 }
 
+/** Which part of a leaf value is a string that is not well-formed UTF-16 ("the value", "value[2]"), or null. */
+function loneSurrogateIn(value: unknown): string | null {
+  if (typeof value === 'string') return value.isWellFormed() ? null : 'the value';
+  if (!Array.isArray(value)) return null;
+  const index = value.findIndex((item) => typeof item === 'string' && !item.isWellFormed());
+  return index < 0 ? null : `value[${index}]`;
+}
+
 const NUMERIC: ReadonlySet<FieldType> = new Set<FieldType>(['int', 'float', 'int or string']);
 
 /**
@@ -72,6 +80,10 @@ const NUMERIC: ReadonlySet<FieldType> = new Set<FieldType>(['int', 'float', 'int
  */
 export function leafValueProblem(operator: FilterOperator, field: string, type: FieldType, value: unknown): string | null {
   const got = `got ${describeValue(value)}`;
+  const broken = loneSurrogateIn(value);
+  if (broken !== null) {
+    return `${operator} on ${field}: ${broken} holds a lone surrogate (a \\ud800–\\udfff escape without its pair); log records are UTF-8, which cannot hold one, so it could never match: write the whole character`;
+  }
   switch (operator) {
     case 'eq':
     case '!eq': {

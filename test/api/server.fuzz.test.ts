@@ -5,16 +5,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fileJob, startHarness, ZONE_A, zoneJobs } from './helpers.ts';
+import { createPrng, unit } from '../../src/generator/prng.ts';
 
+/** Uniform floats in [0, 1), the same sequence for the same seed (mulberry32, as the generator uses). */
 function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = createPrng(seed);
+  return () => unit(rng);
 }
 
 const KEYS = ['name', 'enabled', 'dataset', 'destination_conf', 'filter', 'output_options', 'logpull_options', 'max_upload_bytes',

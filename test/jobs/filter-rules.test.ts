@@ -13,7 +13,7 @@ const ACCEPTED: Case[] = [
   ['lt', 'int', 5], ['leq', 'float', 0.5], ['gt', 'int or string', 1], ['geq', 'int', -1.5],
   ['startsWith', 'string', '/api'], ['!startsWith', 'string', ''], ['endsWith', 'string', '.js'], ['!endsWith', 'string', 'x'],
   ['contains', 'string', 'bot'], ['!contains', 'string', 'x'], ['contains', 'array[string]', 'tag'], ['contains', 'array[int]', 3],
-  ['in', 'string', ['us', 'ca']], ['!in', 'int', [200, 304]], ['in', 'bool', [true]], ['in', 'float', [1.5, 2]],
+  ['in', 'string', ['us', 'ca']], ['contains', 'string', '😀'], ['eq', 'string', 'Zürich'], ['!in', 'int', [200, 304]], ['in', 'bool', [true]], ['in', 'float', [1.5, 2]],
 ];
 
 const REFUSED: Array<[...Case, string]> = [
@@ -40,6 +40,9 @@ const REFUSED: Array<[...Case, string]> = [
   ['in', 'int', [200, '304'], 'value[1] must be an integer'],
   ['in', 'string', [['x']], 'value[0] must be a string, number or boolean'],
   ['in', 'array[string]', ['x'], 'needs a scalar field'],
+  ['startsWith', 'string', '\ud83d', 'the value holds a lone surrogate'],
+  ['eq', 'string', 'x\ude00', 'the value holds a lone surrogate'],
+  ['in', 'string', ['ok', '\ud800'], 'value[1] holds a lone surrogate'],
 ];
 
 test('values that fit the operator and the field type are accepted', () => {

@@ -6,17 +6,12 @@ import { test } from 'node:test';
 import type { Problem } from '../../src/jobs/types.ts';
 import { validateJob } from '../../src/jobs/validate.ts';
 import { goodJob, limits } from './helpers.ts';
+import { createPrng, unit } from '../../src/generator/prng.ts';
 
-/** mulberry32: a tiny seeded PRNG so a failure can be replayed from its seed. */
+/** Uniform floats in [0, 1), the same sequence for the same seed (mulberry32, as the generator uses). */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = createPrng(seed);
+  return () => unit(rng);
 }
 
 const INTERESTING_STRINGS = [

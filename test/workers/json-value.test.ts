@@ -165,13 +165,38 @@ describe('raw numbers', () => {
     assert.equal(cmp('5', '2.5e0'), 1);
   });
 
+  it('compares fractions and exponents exactly, whatever their size', () => {
+    // A double would round each raw value here to the filter value (or away from it).
+    assert.equal(cmp('1506702504433000200.0', 1506702504433000200), 0);
+    assert.equal(cmp('1506702504433000201.0', 1506702504433000200), 1);
+    assert.equal(cmp('1.506702504433000199e18', '1506702504433000200'), -1);
+    assert.equal(cmp('9007199254740993.0', 9007199254740992), 1);
+    assert.equal(cmp('2.99999999999999999999', 3), -1);
+    assert.equal(cmp('3', 2.9999999999999999), 0, 'the filter value is the double the job JSON parsed to: 3');
+    assert.equal(cmp('0.10000000000000000001', 0.1), 1);
+    // A filter value is taken as its shortest decimal (what the user wrote), not the double's binary value.
+    assert.equal(cmp('100000000000000000000000', 1e23), 0);
+    assert.equal(cmp('99999999999999991611392', 1e23), -1);
+    assert.equal(cmp('1e23', 1e23), 0);
+    assert.equal(cmp('-0.0', 0), 0);
+    assert.equal(cmp('0e-5', -0), 0);
+    assert.equal(cmp('-1e-400', 0), -1);
+    assert.equal(cmp('1e-400', 0), 1);
+    assert.equal(cmp('12.50', 12.5), 0);
+    assert.equal(cmp('125e-1', '12.5'), 0);
+    assert.equal(cmp('-12.51', -12.5), -1);
+    assert.equal(cmp('1e999999999999', 1e308), 1);
+  });
+
   it('prepares only numeric filter values', () => {
     assert.equal(exactNumber('abc'), null);
     assert.equal(exactNumber('12a'), null);
     assert.equal(exactNumber(NaN), null);
     assert.equal(exactNumber(true), null);
     assert.equal(exactNumber(null), null);
-    assert.equal(exactNumber(' 42 ')?.integer, 42n);
+    assert.equal(exactNumber(' 42 ')?.integerDigits, '42');
+    assert.equal(exactNumber('007'), null, 'a string must be a JSON number');
+    assert.equal(exactNumber(Infinity), null);
   });
 
   it('tells integers from other numbers', () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { utf8Bytes, utf8Of } from '../../workers/byte-text.ts';
 import { createFieldScanner, createScannedRecord, skipValue, type FieldScanner } from '../../workers/scan.ts';
 import type { ScannedRecord } from '../../workers/scanned-record.ts';
+import { createPrng, unit } from '../../src/generator/prng.ts';
 
 const byteLength = (text: string): number => Buffer.byteLength(text, 'utf8');
 
@@ -228,15 +229,10 @@ function parseExact(json: string, anyValue = false): Record<string, unknown> | u
 
 type Json = null | boolean | { num: string } | string | Json[] | { obj: Array<[string, Json]> };
 
+/** Uniform floats in [0, 1), the same sequence for the same seed (mulberry32, as the generator uses). */
 function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = createPrng(seed);
+  return () => unit(rng);
 }
 
 function pick<T>(random: () => number, items: readonly T[]): T {
