@@ -113,12 +113,19 @@ function nsFromString(raw: string): string | null {
   return ns;
 }
 
+/** Days in `month` (1–12) of `year` (proleptic Gregorian): 2021-02-31 is not a date. */
+function daysIn(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
 function nsFromRfc3339(text: string): string | null {
   const m = RFC3339.exec(text);
   if (m === null) return null;
   const [, y, mo, d, h, mi, s, frac, zulu, sign, oh, om] = m;
   const month = Number(mo), day = Number(d), hour = Number(h), minute = Number(mi), second = Number(s);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return null;
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(Number(y), month) || hour > 23 || minute > 59 || second > 60) return null;
+  if (zulu === undefined && (Number(oh) > 23 || Number(om) > 59)) return null; // as Go's time.Parse
   let ms = Date.UTC(Number(y), month - 1, day, hour, minute, second);
   // Date.UTC maps years 0–99 to 1900–1999; RFC 3339 years are literal.
   if (Number(y) < 100) {
@@ -140,7 +147,8 @@ function nsFromRfc3339(text: string): string | null {
  */
 export function eventTimeNs(raw: string): string | null {
   if (isIntegerText(raw)) {
-    if (raw.charCodeAt(0) === CHAR_MINUS) return null;
+    // BigInt makes -0 (and leading zeros) canonical; any other negative time is unreadable.
+    if (raw.charCodeAt(0) === CHAR_MINUS) return BigInt(raw) === 0n ? '0' : null;
     return raw.charCodeAt(0) === CHAR_0 && raw.length > 1 ? BigInt(raw).toString() : raw;
   }
   const ns = nsFromString(raw);

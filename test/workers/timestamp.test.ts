@@ -70,6 +70,12 @@ describe('event time', () => {
     assert.equal(eventTimeNs('"1506702504433000200"'), '1506702504433000200');
     assert.equal(eventTimeNs('007'), '7');
     assert.equal(eventTimeNs('-5'), null);
+    assert.equal(eventTimeNs('-0'), '0', 'zero, written with a sign');
+    assert.equal(eventTimeNs('"2021-02-28T00:00:00Z"'), '1614470400000000000');
+    assert.equal(eventTimeNs('"2021-02-31T00:00:00Z"'), null, 'not a date (Go rejects it too)');
+    assert.equal(eventTimeNs('"2024-02-29T00:00:00Z"'), '1709164800000000000', 'a leap day');
+    assert.equal(eventTimeNs('"2100-02-29T00:00:00Z"'), null, '2100 is not a leap year');
+    assert.equal(eventTimeNs('"2021-01-01T00:00:00+99:99"'), null, 'offset out of range');
     assert.equal(eventTimeNs('1.5'), null);
     assert.equal(eventTimeNs('"soon"'), null);
     assert.equal(eventTimeNs('null'), null);
