@@ -4,12 +4,13 @@
 
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
-import type { Config } from './config/schema.ts';
+import { DIGEST_SIGNING_KEY_FILE, type Config } from './config/schema.ts';
 import { Pipeline } from './core/pipeline.ts';
 import type { BackoffPolicy } from './core/backoff.ts';
 import type { JobRuntime } from './core/job-runtime.ts';
 import { quarantine } from './core/quarantine.ts';
 import { createDestination } from './destinations/create.ts';
+import { AuditDigests } from './audit/digesting-destination.ts';
 import { WorkerPool } from './pool/worker-pool.ts';
 import { ownedRegistry, writeDeadLetters } from './sources/partition-owners.ts';
 import type { PartitionHandle, PoisonRecord, Source } from './sources/source.ts';
@@ -104,12 +105,25 @@ async function runPipeline(options: ServiceOptions, telemetry: ServiceTelemetry 
     },
   });
   const quarantineRoot = resolve(config.data_dir, 'quarantine');
+  const digests = new AuditDigests({
+    enabled: config.audit_digests.enabled,
+    intervalSeconds: config.audit_digests.interval_seconds,
+    signingKeyFile: resolve(config.data_dir, config.audit_digests.signing_key_file ?? DIGEST_SIGNING_KEY_FILE),
+    log,
+  });
+  try {
+    await digests.prepare(admin ? admin.jobs : config.jobs);
+  } catch (error) {
+    await admin?.close();
+    await pool.destroy();
+    throw error;
+  }
   /** Which source opened each partition, so a poison record goes to its own source's dead letters. */
   const owners = new Map<PartitionHandle, Source>();
   const pipeline: Pipeline = new Pipeline({
     jobs: admin ? admin.jobs : config.jobs,
     pool,
-    createDestination: (job) => createDestination(job.destination_conf),
+    createDestination: (job) => digests.wrap(job, createDestination(job.destination_conf)),
     log,
     inFlightBytes: config.pipeline.in_flight_bytes,
     maxRecordBytes: config.limits.max_record_bytes,

@@ -10,13 +10,17 @@ import { NdjsonSource } from '../sources/ndjson.ts';
 import { log } from '../telemetry/log.ts';
 import { embeddedConfig } from './embedded-config.ts';
 import { readStdin, runJobsCommand } from './jobs.ts';
+import { runKeygenCommand } from './keygen.ts';
 import { asUserError, UsageError } from './user-error.ts';
+import { runVerifyCommand } from './verify.ts';
 
 const USAGE = `usage: sluice run [--config FILE] [--seconds N] [--input FILE|- --dataset NAME --tenant ID]
 
   sluice run                      run the embedded default: built-in generator → sample jobs → files under ./data
   sluice run --config FILE        run the sources and jobs of a JSON or YAML config file
   sluice jobs …                   manage jobs through the admin API (sluice jobs --help)
+  sluice verify …                 check a destination against a job's signed audit digests (sluice verify --help)
+  sluice keygen --out FILE.pem    create the Ed25519 key that signs audit digests
   --seconds N                     stop gracefully after N seconds (flushes open batches)
   --input FILE|-                  read NDJSON events from FILE or stdin instead of the config's
                                   sources, exit once all of them are delivered
@@ -27,6 +31,8 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'jobs') {
     return runJobsCommand(argv.slice(1), { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t), readStdin, env: process.env });
   }
+  if (argv[0] === 'verify') return runVerifyCommand(argv.slice(1), { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) });
+  if (argv[0] === 'keygen') return runKeygenCommand(argv.slice(1), { stdout: (t) => process.stdout.write(t) });
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -25,6 +25,7 @@ const USER_ERROR_EXIT: Record<string, number> = {
   ERR_KAFKA_UNREACHABLE: 1,
   ERR_KAFKA_TOPIC: 2,
   ERR_KAFKA_AUTH: 2,
+  ERR_SIGNING_KEY: 2,
 };
 
 export function asUserError(error: unknown): { exitCode: number; lines: string[] } | null {

@@ -194,6 +194,16 @@ export const AuditConfigSchema = z.strictObject({
   account_id: TenantIdSchema.describe('The operator account: the record key (tenant) and OwnerID of every event, so an audit_logs job of this account delivers them.'),
 }).describe('Audit events for every job change made through the admin API.');
 
+export const DIGEST_SIGNING_KEY_FILE = 'digest-signing-key.pem';
+
+export const AuditDigestsConfigSchema = z.strictObject({
+  enabled: z.boolean().default(true).describe('Write signed digests for audit_logs jobs to file:// and object storage destinations; default true.'),
+  interval_seconds: z.int().min(1).max(86_400).default(3600).describe('How often a digest lists the objects delivered since the last one; default 3600 (hourly, as CloudTrail).'),
+  signing_key_file: z.string().min(1).optional()
+    .describe(`Ed25519 private key (PKCS#8 PEM) that signs digests; default <data_dir>/${DIGEST_SIGNING_KEY_FILE}, created with its .pub.pem on first use (or make one with \`sluice keygen\`).`),
+}).describe('Integrity evidence for audit logs: a signed digest per job and interval lists every delivered object with its SHA-256 and chains to the previous one; `sluice verify` checks a destination against them.');
+export type AuditDigestsConfig = z.output<typeof AuditDigestsConfigSchema>;
+
 /** Add new source kinds here (and a case in src/sources/create.ts). */
 export const SOURCE_SCHEMAS = [GeneratorSourceSchema, NdjsonSourceSchema, KafkaSourceSchema] as const;
 export const SourceSchema = z.discriminatedUnion('type', SOURCE_SCHEMAS);
@@ -208,6 +218,7 @@ export const ConfigSchema = z.strictObject({
   api: ApiConfigSchema.optional(),
   job_store: JobStoreConfigSchema.optional(),
   audit: AuditConfigSchema.optional(),
+  audit_digests: AuditDigestsConfigSchema.prefault({}),
   telemetry: TelemetryConfigSchema.optional(),
 }).describe('sluice configuration file.');
 
@@ -247,4 +258,6 @@ export interface Config {
   audit?: AuditConfig;
   /** Present when the config has a `telemetry:` section: the ops listener is opened. */
   telemetry?: TelemetryConfig;
+  /** Digests for audit_logs jobs (defaults when the section is absent). */
+  audit_digests: AuditDigestsConfig;
 }

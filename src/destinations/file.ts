@@ -7,7 +7,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { DeliveryError, type Destination, type DeliveryObject, type DeliveryReceipt } from './destination.ts';
 import { parseDestinationConf, redactDestinationConf } from './destination-conf.ts';
 import { expandDate, objectName } from './object-name.ts';
@@ -28,37 +28,45 @@ export class FileDestination implements Destination {
   }
 
   async deliver(object: DeliveryObject): Promise<DeliveryReceipt> {
-    const dir = expandDate(this.#pathTemplate, object.startNs);
-    const name = objectName(object);
-    const finalPath = join(dir, name);
-    // Unique per attempt, so two concurrent deliveries of the same batch cannot share a temp file.
-    const tempPath = join(dir, `${TEMP_PREFIX}${name}.${process.pid}.${randomBytes(4).toString('hex')}`);
-    let stage = 'create directory';
-    let handle: FileHandle | null = null;
-    try {
-      await mkdir(dir, { recursive: true });
-      stage = 'create temporary file';
-      handle = await open(tempPath, 'wx');
-      stage = 'write';
-      await writeAll(handle, object.chunks);
-      stage = 'fsync';
-      await handle.sync();
-      await handle.close();
-      handle = null;
-      stage = 'rename into place';
-      await rename(tempPath, finalPath);
-      stage = 'fsync directory';
-      await syncDirectory(dir);
-    } catch (error) {
-      if (handle) await handle.close().catch(() => {});
-      // The temp file must not outlive a failed attempt (a retry writes a new one).
-      if (stage !== 'fsync directory') await rm(tempPath, { force: true }).catch(() => {});
-      throw fileDeliveryError(error, stage, stage === 'create directory' ? dir : finalPath, this.#redactedConf);
-    }
+    const finalPath = join(expandDate(this.#pathTemplate, object.startNs), objectName(object));
+    await writeFileAtomically(finalPath, (handle) => writeAll(handle, object.chunks), this.#redactedConf);
     return { location: finalPath };
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * Writes `finalPath` atomically and durably (see the header): `write` fills a temporary file in
+ * the same directory, which is fsynced and renamed into place, then the directory is fsynced.
+ * Failures are DeliveryErrors naming the stage; the temporary file never outlives a failure.
+ */
+export async function writeFileAtomically(finalPath: string, write: (handle: FileHandle) => Promise<void>, redactedConf: string): Promise<void> {
+  const dir = dirname(finalPath);
+  // Unique per attempt, so two concurrent writes of the same name cannot share a temp file.
+  const tempPath = join(dir, `${TEMP_PREFIX}${basename(finalPath)}.${process.pid}.${randomBytes(4).toString('hex')}`);
+  let stage = 'create directory';
+  let handle: FileHandle | null = null;
+  try {
+    await mkdir(dir, { recursive: true });
+    stage = 'create temporary file';
+    handle = await open(tempPath, 'wx');
+    stage = 'write';
+    await write(handle);
+    stage = 'fsync';
+    await handle.sync();
+    await handle.close();
+    handle = null;
+    stage = 'rename into place';
+    await rename(tempPath, finalPath);
+    stage = 'fsync directory';
+    await syncDirectory(dir);
+  } catch (error) {
+    if (handle) await handle.close().catch(() => {});
+    // The temp file must not outlive a failed attempt (a retry writes a new one).
+    if (stage !== 'fsync directory') await rm(tempPath, { force: true }).catch(() => {});
+    throw fileDeliveryError(error, stage, stage === 'create directory' ? dir : finalPath, redactedConf);
+  }
 }
 
 async function writeAll(handle: FileHandle, chunks: AsyncIterable<Uint8Array>): Promise<void> {
@@ -84,7 +92,8 @@ function dropWritten(group: Uint8Array[], written: number): Uint8Array[] {
   return remaining;
 }
 
-async function syncDirectory(dir: string): Promise<void> {
+/** fsyncs a directory, so that a rename or create inside it survives a crash. */
+export async function syncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {
     await handle.sync();

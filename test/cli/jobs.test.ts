@@ -3,7 +3,6 @@
 // one line for an unreachable API.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
@@ -14,23 +13,15 @@ import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { killAllSluice, SluiceProcess } from '../integration/support/sluice-process.ts';
 import { waitUntil } from '../integration/support/wait.ts';
+import { runSluice, type SluiceRun } from './run-sluice.ts';
 
-const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const ZONE = 'zone-cli';
-const TOKEN = 'sluice-cli-token-0123456789abcdef';
-
-function jobs(args: string[], stdin = '', env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, 'jobs', ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SLUICE_API_TOKEN: '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
+/** `sluice jobs <args>`, with no API token in the environment unless `env` sets one. */
+function jobs(args: string[], stdin = '', env: Record<string, string> = {}): Promise<SluiceRun> {
+  return runSluice(['jobs', ...args], { stdin, env: { SLUICE_API_TOKEN: '', ...env } });
 }
+
+const TOKEN = 'sluice-cli-token-0123456789abcdef';
 
 /** A loopback port nothing listens on (bound once, then released). */
 function closedPort(): Promise<number> {

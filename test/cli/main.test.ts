@@ -1,33 +1,15 @@
 // The sluice command as a user runs it: a child process, real files, exit codes and messages.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { outputLines } from '../e2e/output-reader.ts';
+import { assertNoStackTrace, runSluice } from './run-sluice.ts';
 
-const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const ZONE = '023e105f4ecef8ad9ca31a8372d0c353';
-
-function sluice(args: string[], stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SLUICE_LOG_LEVEL: 'warn' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
-}
-
-function assertNoStackTrace(text: string): void {
-  assert.doesNotMatch(text, /\n\s+at .+:\d+:\d+/, `a user error must not print a stack trace:\n${text}`);
-}
 
 describe('sluice command', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
@@ -62,7 +44,7 @@ describe('sluice command', () => {
   it('delivers an NDJSON file and exits 0 once everything is delivered; bad records are counted, not fatal', async () => {
     const input = join(dir, 'events.ndjson');
     writeFileSync(input, events);
-    const result = await sluice(['run', '--config', jobsConfig('from-file'), '--input', input, '--dataset', 'http_requests', '--tenant', ZONE]);
+    const result = await runSluice(['run', '--config', jobsConfig('from-file'), '--input', input, '--dataset', 'http_requests', '--tenant', ZONE]);
     assert.equal(result.code, 0, result.stderr);
     const { lines } = outputLines(join(dir, 'from-file'));
     assert.deepEqual(lines.sort(), [
@@ -74,7 +56,7 @@ describe('sluice command', () => {
   });
 
   it('reads NDJSON from stdin with --input -', async () => {
-    const result = await sluice(['run', '--config', jobsConfig('from-stdin'), '--input', '-', '--dataset', 'http_requests', '--tenant', ZONE], events);
+    const result = await runSluice(['run', '--config', jobsConfig('from-stdin'), '--input', '-', '--dataset', 'http_requests', '--tenant', ZONE], { stdin: events });
     assert.equal(result.code, 0, result.stderr);
     assert.equal(outputLines(join(dir, 'from-stdin')).lines.length, 3);
   });
@@ -82,7 +64,7 @@ describe('sluice command', () => {
   it('rejects a config with mistakes: exit 2, every problem with its path, no stack trace', async () => {
     const path = join(dir, 'bad.yaml');
     writeFileSync(path, ['sources: [{ type: generator, rate: -5 }]', 'jobs:', `  - { zone_id: "${ZONE}", dataset: http_requests, destination_conf: "file:///tmp/x", output_options: { field_names: [ClientIp] } }`].join('\n'));
-    const result = await sluice(['run', '--config', path]);
+    const result = await runSluice(['run', '--config', path]);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /^sluice: .*bad\.yaml.*2 problems/m);
     assert.match(result.stderr, /\$\.sources\[0\]\.rate/);
@@ -91,20 +73,20 @@ describe('sluice command', () => {
   });
 
   it('says clearly when the config file does not exist or is not valid YAML', async () => {
-    const missing = await sluice(['run', '--config', join(dir, 'nope.yaml')]);
+    const missing = await runSluice(['run', '--config', join(dir, 'nope.yaml')]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /nope\.yaml/);
     assertNoStackTrace(missing.stderr);
     const path = join(dir, 'broken.yaml');
     writeFileSync(path, 'jobs: [\n  {id: 1\n');
-    const broken = await sluice(['run', '--config', path]);
+    const broken = await runSluice(['run', '--config', path]);
     assert.equal(broken.code, 2);
     assert.match(broken.stderr, /line \d+/);
     assertNoStackTrace(broken.stderr);
   });
 
   it('says clearly when the input file does not exist', async () => {
-    const result = await sluice(['run', '--config', jobsConfig('missing-input'), '--input', join(dir, 'absent.ndjson'), '--dataset', 'http_requests', '--tenant', ZONE]);
+    const result = await runSluice(['run', '--config', jobsConfig('missing-input'), '--input', join(dir, 'absent.ndjson'), '--dataset', 'http_requests', '--tenant', ZONE]);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /absent\.ndjson/);
     assertNoStackTrace(result.stderr);
@@ -112,7 +94,7 @@ describe('sluice command', () => {
 
   it('rejects bad usage with exit 2', async () => {
     for (const args of [['frobnicate'], ['run', '--input', '-'], ['run', '--seconds', 'soon'], ['run', '--no-such-flag']]) {
-      const result = await sluice(args);
+      const result = await runSluice(args);
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
       assert.match(result.stderr, /^sluice: /);
       assertNoStackTrace(result.stderr);

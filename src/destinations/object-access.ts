@@ -1,0 +1,55 @@
+// Reading and writing individual objects of a destination by key, for the audit digests: the
+// digest writer puts its digest objects next to the delivered ones, and `sluice verify` lists,
+// reads and hashes what a destination holds. Destination itself only delivers batches, so this
+// is a separate, smaller interface over the same destination_conf.
+//
+// Keys are relative to the destination's ROOT and '/'-separated. The root is the fixed part of
+// the path before `{DATE}`: for object storage the string listingPrefix (s3/keys.ts) gives —
+// the same prefix the multipart sweep lists —, for file:// the directory before the first path
+// segment that holds `{DATE}` (or the whole path). So `file:///var/log/sluice/{DATE}` has root
+// `/var/log/sluice/` and a delivered file's key is `20261127/<object name>`.
+
+import { parseDestinationConf } from './destination-conf.ts';
+import { FileObjectAccess } from './file-object-access.ts';
+import { S3ObjectAccess } from './s3/object-access.ts';
+
+export interface ObjectAccess {
+  /**
+   * Where the keys live, for messages (secrets redacted): `root + key` names an object, e.g.
+   * `/var/log/sluice/` or `s3://bucket/logs/`.
+   */
+  readonly root: string;
+  /** Writes the object; resolves once it is durable. Files are replaced atomically (temp + fsync + rename + directory fsync). */
+  put(key: string, bytes: Uint8Array, contentType: string): Promise<void>;
+  /** The object's bytes, or null when there is no object under that key. */
+  get(key: string): Promise<Uint8Array | null>;
+  /**
+   * Every object key (relative to the root) that starts with `prefix`, at any depth, sorted by
+   * UTF-16 code units (plain `<`). A file destination's temporary `.tmp-` files are not objects.
+   */
+  list(prefix: string): Promise<string[]>;
+  /** The key of a DeliveryReceipt.location this destination produced; null when the location is not under the root. */
+  keyOfLocation(location: string): string | null;
+  /** Releases pooled connections; the instance is not used afterwards. */
+  close(): void;
+}
+
+/**
+ * The object access for a destination_conf: file:// and object storage (s3://, r2://, gs://);
+ * null for destinations that have no objects to read back (HTTP endpoints). A malformed conf
+ * throws the same non-retryable ERR_DESTINATION_CONF DeliveryError as createDestination.
+ * put/get/list reject with DeliveryErrors (same codes and redaction as the destinations').
+ */
+export function objectAccessFor(destinationConf: string): ObjectAccess | null {
+  const parsed = parseDestinationConf(destinationConf);
+  switch (parsed.scheme) {
+    case 'file':
+      return new FileObjectAccess(destinationConf);
+    case 's3':
+    case 'r2':
+    case 'gs':
+      return new S3ObjectAccess(destinationConf);
+    default:
+      return null;
+  }
+}
