@@ -110,6 +110,7 @@ async function runPipeline(options: ServiceOptions, telemetry: ServiceTelemetry 
     intervalSeconds: config.audit_digests.interval_seconds,
     signingKeyFile: resolve(config.data_dir, config.audit_digests.signing_key_file ?? DIGEST_SIGNING_KEY_FILE),
     log,
+    ...(telemetry ? { onDigestAttempt: (outcome: 'written' | 'failed') => telemetry.metrics.auditDigestWritten(outcome) } : {}),
   });
   try {
     await digests.prepare(admin ? admin.jobs : config.jobs);

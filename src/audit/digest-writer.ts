@@ -29,6 +29,8 @@ export interface DigestWriterOptions {
   intervalMs: number;
   log: Logger;
   now?: () => Date;
+  /** Counts each attempt (metrics); absent = not counted. */
+  onAttempt?: (outcome: 'written' | 'failed') => void;
 }
 
 const DIGEST_CONTENT_TYPE = 'application/json';
@@ -113,7 +115,9 @@ export class DigestWriter {
       this.#sequence++;
       this.#periodStart = end;
       this.#pending = this.#pending.slice(entries.length);
+      this.#options.onAttempt?.('written');
     } catch (error) {
+      this.#options.onAttempt?.('failed');
       log.warn({ job_id: jobId, digest: key, objects: entries.length, err: error instanceof Error ? error.message : String(error) }, 'audit digest not written; will retry at the next interval');
       throw error;
     }

@@ -66,6 +66,8 @@ export interface AuditDigestsOptions {
   /** Absolute path of the signing key (created on first use when missing). */
   signingKeyFile: string;
   log: Logger;
+  /** Counts digest writes by outcome (src/telemetry/metrics.ts); absent = not counted. */
+  onDigestAttempt?: (outcome: 'written' | 'failed') => void;
 }
 
 /** Wraps the destinations of audit jobs; loads the signing key once, on first need. */
@@ -95,6 +97,7 @@ export class AuditDigests {
       signer: () => this.#signerOnce(),
       intervalMs: this.#options.intervalSeconds * 1000,
       log: this.#options.log,
+      ...(this.#options.onDigestAttempt ? { onAttempt: this.#options.onDigestAttempt } : {}),
     });
     return new DigestingDestination(destination, access, writer);
   }

@@ -102,6 +102,7 @@ export class SluiceMetrics implements DeliveryMetrics {
   private readonly uploadSeconds: Histogram<'destination_type' | 'outcome'>;
   private readonly retries: Counter<'destination_type' | 'error_code'>;
   private readonly refusals: Counter<'reason'>;
+  private readonly auditDigests: Counter<'outcome'>;
 
   constructor(options: SluiceMetricsOptions = {}) {
     const registers = [this.registry];
@@ -149,6 +150,7 @@ export class SluiceMetrics implements DeliveryMetrics {
     this.uploadSeconds = new Histogram({ name: 'sluice_destination_upload_duration_seconds', help: 'Duration of one upload attempt, by outcome.', labelNames: ['destination_type', 'outcome'], buckets: UPLOAD_SECONDS_BUCKETS, registers });
     this.retries = new Counter({ name: 'sluice_destination_retries_total', help: 'Failed uploads that will be retried, by ERR_* code.', labelNames: ['destination_type', 'error_code'], registers });
     this.refusals = new Counter({ name: 'sluice_job_store_refusals_total', help: 'Job sets the job store refused to load (the last good set kept running).', labelNames: ['reason'], registers });
+    this.auditDigests = new Counter({ name: 'sluice_audit_digests_total', help: 'Audit digest writes by outcome (written, failed: retried at the next interval).', labelNames: ['outcome'], registers });
 
     // Gauges read at scrape time.
     new Gauge({
@@ -239,6 +241,10 @@ export class SluiceMetrics implements DeliveryMetrics {
   /** `reason` is the store's closed RejectionReason (empty | invalid | corrupt). */
   jobStoreRefused(reason: string): void {
     this.refusals.inc({ reason });
+  }
+
+  auditDigestWritten(outcome: 'written' | 'failed'): void {
+    this.auditDigests.inc({ outcome });
   }
 
   /** The Prometheus text exposition of every metric. */
