@@ -34,7 +34,7 @@ class MemoryAccess implements ObjectAccess {
 const keys = generateKeyPairSync('ed25519');
 const entry = (n: number) => ({ key: `20261127/object-${n}.log.gz`, sha256: sha256Hex(new Uint8Array([n])), bytes: n + 1 });
 
-function writer(access: MemoryAccess): DigestWriter {
+function writer(access: MemoryAccess, onAttempt?: (outcome: 'written' | 'failed') => void): DigestWriter {
   let t = Date.parse('2026-11-27T10:00:00Z');
   return new DigestWriter({
     jobId: 7,
@@ -44,6 +44,7 @@ function writer(access: MemoryAccess): DigestWriter {
     intervalMs: 3_600_000,
     log: createLogger('silent'),
     now: () => new Date((t += 1000)),
+    ...(onAttempt ? { onAttempt } : {}),
   });
 }
 
@@ -70,7 +71,8 @@ describe('DigestWriter', () => {
 
   it('keeps entries when a digest cannot be written and writes them, under the same sequence, next time', async () => {
     const access = new MemoryAccess();
-    const w = writer(access);
+    const outcomes: string[] = [];
+    const w = writer(access, (outcome) => outcomes.push(outcome));
     w.add(entry(1));
     access.failPuts = 1;
     await assert.rejects(w.flush(), /the destination is down/);
@@ -80,6 +82,7 @@ describe('DigestWriter', () => {
     assert.equal(w.pendingCount, 0);
     const only = parseDigest(access.objects.get(`_digests/7/${w.chain}/000000.json`)!);
     assert.deepEqual(only.objects, [entry(1), entry(2)]);
+    assert.deepEqual(outcomes, ['failed', 'written'], 'each attempt is counted (sluice_audit_digests_total)');
   });
 
   it('close() writes what is pending and does not throw when it cannot', async () => {
