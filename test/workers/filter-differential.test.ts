@@ -19,6 +19,8 @@ import { compileFilter, filterFields, FilterVerdict } from '../../workers/filter
 import { createFieldScanner, createScannedRecord } from '../../workers/scan.ts';
 import { utf8Bytes } from '../../workers/byte-text.ts';
 import { createPrng, unit } from '../../src/generator/prng.ts';
+import { compareDecimal, decimalOf, isObject, JsonNumber, jsonFuzz, parseExact } from './helpers/json-fuzz.ts';
+import type { Decimal, Json } from './helpers/json-fuzz.ts';
 
 const { REJECT, KEEP, WRONG_TYPE } = FilterVerdict;
 const VERDICT_NAMES = ['REJECT', 'KEEP', 'WRONG_TYPE'] as const;
@@ -34,27 +36,7 @@ const RECORDS_PER_BATCH = 6;
  */
 
 // ---------------------------------------------------------------------------------------------
-// Exact decimals: a JSON number's value is m × 10^e, compared with BigInt (no double rounding).
-
-interface Decimal {
-  m: bigint;
-  e: number;
-}
-
-function decimalOf(text: string): Decimal {
-  const match = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text);
-  if (match === null) throw new Error(`not a number: ${text}`);
-  const [, sign, int = '', frac = '', exp = '0'] = match;
-  const m = BigInt(int + frac);
-  return { m: sign === '-' ? -m : m, e: Number(exp) - frac.length };
-}
-
-function compareDecimal(a: Decimal, b: Decimal): number {
-  const e = Math.min(a.e, b.e);
-  const x = a.m * 10n ** BigInt(a.e - e);
-  const y = b.m * 10n ** BigInt(b.e - e);
-  return x < y ? -1 : x > y ? 1 : 0;
-}
+// Filter numbers as exact decimals (Decimal, decimalOf, compareDecimal: helpers/json-fuzz.ts).
 
 /**
  * A filter's number, as filter values arrive (a double from the job JSON). Its exact value is
@@ -67,29 +49,6 @@ function filterDecimal(value: number): Decimal {
 
 // ---------------------------------------------------------------------------------------------
 // The reference evaluator, on parsed values.
-
-/** A JSON number from a record, kept as its source text. */
-class JsonNumber {
-  readonly text: string;
-  constructor(text: string) {
-    this.text = text;
-  }
-}
-
-type Json = string | boolean | null | JsonNumber | Json[] | { [key: string]: Json };
-
-function parseExact(text: string): Record<string, Json> {
-  const reviver = (_key: string, value: unknown, context?: { source?: string }): unknown => {
-    if (typeof value !== 'number') return value;
-    if (context?.source === undefined) throw new Error('JSON.parse reviver context.source is unavailable');
-    return new JsonNumber(context.source);
-  };
-  return JSON.parse(text, reviver) as Record<string, Json>;
-}
-
-function isObject(v: Json): v is { [key: string]: Json } {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof JsonNumber);
-}
 
 /** `eq` on a present value (an element of an array included): typed equality. */
 function equals(v: Json, fv: unknown): boolean {
@@ -184,9 +143,8 @@ function createRandom(seed: number): () => number {
 }
 
 const random = createRandom(SEED);
-const chance = (p: number): boolean => random() < p;
-const int = (lo: number, hi: number): number => lo + Math.floor(random() * (hi - lo + 1));
-const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+/** Values in their many JSON spellings (helpers/json-fuzz.ts), drawn from the same sequence. */
+const { chance, int, pick, encodeString, renderNumber } = jsonFuzz(random);
 
 /** Keys the filters read; records use them too, plus keys no filter reads. */
 const FILTER_KEYS = ['a', 'b', 'c', 'Zürich', 'k"q\\'];
@@ -214,61 +172,6 @@ const NUMBERS = [
 ];
 /** Filter numbers are doubles (the job is JSON): a 19-digit one has already been rounded. */
 const FILTER_NUMBERS = NUMBERS.map(Number);
-
-const STRING_ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\t': '\\t', '\r': '\\r', '\b': '\\b', '\f': '\\f' };
-
-function unicodeEscape(ch: string): string {
-  let out = '';
-  for (let i = 0; i < ch.length; i++) {
-    const hex = ch.charCodeAt(i).toString(16).padStart(4, '0');
-    out += `\\u${chance(0.5) ? hex : hex.toUpperCase()}`;
-  }
-  return out;
-}
-
-/** A JSON string literal for `text`, with some characters written as escapes. */
-function encodeString(text: string): string {
-  const escapeRate = chance(0.6) ? 0 : 0.35;
-  let out = '"';
-  for (const ch of text) {
-    const cp = ch.codePointAt(0)!;
-    if (ch === '"' || ch === '\\' || cp < 0x20) out += chance(0.2) ? unicodeEscape(ch) : STRING_ESCAPES[ch] ?? unicodeEscape(ch);
-    else if (cp >= 0xd800 && cp <= 0xdfff) out += unicodeEscape(ch); // a lone surrogate has no UTF-8
-    else if (ch === '/' && chance(0.3)) out += '\\/';
-    else out += chance(escapeRate) ? unicodeEscape(ch) : ch;
-  }
-  return `${out}"`;
-}
-
-function plainNumber(digits: string, e: number): string {
-  if (e >= 0) return digits === '0' ? '0' : digits + '0'.repeat(e);
-  const padded = digits.padStart(-e + 1, '0');
-  const point = padded.length + e;
-  return `${padded.slice(0, point).replace(/^0+(?=\d)/, '')}.${padded.slice(point)}`;
-}
-
-/** One of the many JSON spellings of the value `d` (404, 404.0, 4.04e2, 40400E-2, 0.404e+3 …). */
-function renderNumber(d: Decimal): string {
-  const negative = d.m < 0n;
-  const digits = (negative ? -d.m : d.m).toString();
-  const sign = negative || (d.m === 0n && chance(0.2)) ? '-' : '';
-  const style = random();
-  if (style < 0.45) {
-    return sign + plainNumber(digits, d.e);
-  }
-  const z = int(1, 2);
-  if (style < 0.6) return sign + plainNumber(digits + '0'.repeat(z), d.e - z);
-  const exponent = (x: number): string => `${chance(0.5) ? 'e' : 'E'}${x < 0 ? '-' : chance(0.5) ? '+' : ''}${Math.abs(x)}`;
-  if (style < 0.9 || d.m === 0n) {
-    const ds = digits + '0'.repeat(int(0, 2));
-    const ex = d.e - (ds.length - digits.length);
-    const point = d.m === 0n ? 1 : int(1, ds.length);
-    const mantissa = point < ds.length ? `${ds.slice(0, point)}.${ds.slice(point)}` : ds;
-    return sign + mantissa + exponent(ex + ds.length - point);
-  }
-  const k = int(0, 2);
-  return `${sign}0.${'0'.repeat(k)}${digits}${exponent(d.e + digits.length + k)}`;
-}
 
 function recordNumber(): string {
   const r = random();
@@ -455,7 +358,9 @@ describe('compiled filter vs reference evaluator (seeded differential fuzz)', ()
         const end = start + utf8Bytes(text).length;
         assert.equal(scanner.scan(batch, start, end, scanned), true, `scanner rejected ${text}`);
         const actual = filter.test(scanned);
-        const expected = evaluate(where, parseExact(text), tracked, leafStats);
+        const parsed = parseExact(text);
+        assert.ok(isObject(parsed), `generator: not an object: ${text}`);
+        const expected = evaluate(where, parsed, tracked, leafStats);
         totals[expected]!++;
         if (actual !== expected) mismatches.push({ record: text, filter: JSON.stringify(where), untracked, expected, actual });
       });
