@@ -22,7 +22,8 @@ export const VERIFY_USAGE = `usage: sluice verify --destination CONF --job ID --
 
   checks the audit digests (_digests/ID/…) at a destination: every digest signed by the key and
   chained without gaps, every object they list present and unchanged
-  --destination CONF   the job's destination_conf (file://…, s3://…, r2://…, gs://…)
+  --destination CONF   the job's destination_conf (file://…, s3://…, r2://…, gs://…); with
+                       credentials in it, set SLUICE_VERIFY_DESTINATION instead (not shown in ps)
   --job ID             the job id
   --public-key FILE    the digest signing key's public key (PEM; a private key PEM works too)
   exit 0: no problem; 1: problems found (or the destination could not be read); 2: usage`;
@@ -282,6 +283,8 @@ export interface VerifyCommandIo {
 }
 
 const JOB_ID = /^[1-9][0-9]{0,14}$/;
+/** Where verify reads the destination from when --destination is not given. */
+export const DESTINATION_ENV = 'SLUICE_VERIFY_DESTINATION';
 
 /** Runs `sluice verify`; returns the exit code. Throws UsageError (or a user error from the conf) for bad arguments. */
 export async function runVerifyCommand(argv: string[], io: VerifyCommandIo): Promise<number> {
@@ -300,9 +303,15 @@ export async function runVerifyCommand(argv: string[], io: VerifyCommandIo): Pro
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"\n${VERIFY_USAGE}`);
-  const missing = (['destination', 'job', 'public-key'] as const).filter((name) => values[name] === undefined);
-  if (missing.length > 0) throw new UsageError(`sluice verify needs ${missing.map((name) => `--${name}`).join(', ')}\n${VERIFY_USAGE}`);
-  const conf = values.destination!;
+  // A destination with credentials on the command line is visible in `ps` and shell history:
+  // the environment variable is the way to pass one.
+  const fromEnv = process.env[DESTINATION_ENV];
+  const conf = values.destination ?? (fromEnv === undefined || fromEnv === '' ? undefined : fromEnv);
+  const missing = [
+    ...(conf === undefined ? [`--destination (or ${DESTINATION_ENV})`] : []),
+    ...(['job', 'public-key'] as const).filter((name) => values[name] === undefined).map((name) => `--${name}`),
+  ];
+  if (conf === undefined || missing.length > 0) throw new UsageError(`sluice verify needs ${missing.join(', ')}\n${VERIFY_USAGE}`);
   if (!JOB_ID.test(values.job!)) throw new UsageError(`--job must be a job id (a positive integer), got "${values.job!.slice(0, 40)}"`);
   const jobId = Number(values.job);
 

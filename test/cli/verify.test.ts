@@ -102,6 +102,16 @@ describe('sluice verify', { timeout: 60_000 }, () => {
     assert.equal(result.stderr, '');
   });
 
+  it('takes the destination from SLUICE_VERIFY_DESTINATION, so credentials stay out of ps', async () => {
+    const f = fixture();
+    const result = await runSluice(['verify', '--job', String(JOB), '--public-key', publicKeyPath(keyFile)], { env: { SLUICE_VERIFY_DESTINATION: f.conf } });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /4 objects verified/);
+    const none = await runSluice(['verify', '--job', String(JOB), '--public-key', publicKeyPath(keyFile)], { env: { SLUICE_VERIFY_DESTINATION: '' } });
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /needs --destination \(or SLUICE_VERIFY_DESTINATION\)/);
+  });
+
   it('names an object whose bytes changed as altered', async () => {
     const f = fixture();
     const bytes = readFileSync(f.path('20261127/b.log.gz'));
