@@ -92,6 +92,24 @@ describe('sluice command', () => {
     assertNoStackTrace(result.stderr);
   });
 
+  it('refuses to start with an unusable audit digest signing key: exit 2, one line naming the file', async () => {
+    const key = join(dir, 'not-a-key.pem');
+    writeFileSync(key, 'garbage');
+    const path = join(dir, 'audit-bad-key.yaml');
+    writeFileSync(path, [
+      'pipeline: { workers: 1 }',
+      'sources: [{ type: generator }]',
+      `audit_digests: { signing_key_file: ${JSON.stringify(key)} }`,
+      'jobs:',
+      `  - { id: 1, account_id: "${ZONE}", dataset: audit_logs, destination_conf: "${pathToFileURL(join(dir, 'audit-out')).href}", output_options: { field_names: [ID] } }`,
+    ].join('\n'));
+    const result = await runSluice(['run', '--config', path, '--seconds', '1']);
+    assert.equal(result.code, 2, result.stdout + result.stderr);
+    assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+    assert.match(result.stderr, /^sluice: signing key .*not-a-key\.pem is not a PEM private key/);
+    assertNoStackTrace(result.stderr);
+  });
+
   it('rejects bad usage with exit 2', async () => {
     for (const args of [['frobnicate'], ['run', '--input', '-'], ['run', '--seconds', 'soon'], ['run', '--no-such-flag']]) {
       const result = await runSluice(args);
