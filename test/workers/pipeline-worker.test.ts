@@ -127,6 +127,16 @@ describe('pipeline worker: one batch end to end', () => {
     assert.equal(decode('none', concat(r.chunks)), '{"RayID":"a","ClientCity":"Zürich"}\n{"RayID":"d","ClientCity":"Z\\u00fcrich"}\n');
   });
 
+  it('cuts a chunk as soon as it reaches chunkBytes, not one record later', () => {
+    const records = ['{"RayID":"aaaa"}', '{"RayID":"bbbb"}', '{"RayID":"cccc"}'];
+    const j = job({ field_names: ['RayID'] });
+    const line = '{"RayID":"aaaa"}\n';
+    const exact = run(j, records, { chunkBytes: Buffer.byteLength(line) });
+    assert.deepEqual(exact.chunks.map((c) => decode('none', c)), records.map((r) => `${r}\n`), 'one record per chunk');
+    const larger = run(j, records, { chunkBytes: Buffer.byteLength(line) + 1 });
+    assert.deepEqual(larger.chunks.map((c) => decode('none', c)), [`${records[0]}\n${records[1]}\n`, `${records[2]}\n`]);
+  });
+
   it('wraps the whole batch in batch_prefix/suffix and delimits records, across chunks', () => {
     const records = Array.from({ length: 50 }, (_, i) => rec(i, 500));
     const j = job({ field_names: ['RayID'], batch_prefix: '[', batch_suffix: ']', record_suffix: '}', record_delimiter: ',' });

@@ -20,6 +20,8 @@ describe('timestamp formats', () => {
     assert.equal(f('1506702504999999999'), '1506702504');
     assert.equal(f('9223372036854775807'), '9223372036');
     assert.equal(f('999999999'), '0');
+    assert.equal(f('1000000000'), '1', 'the first whole second (10 digits)');
+    assert.equal(f('100000000'), '0');
     assert.equal(f('0'), '0');
     // Go's time.Unix() floors: 1 ns before the epoch is second -1.
     assert.equal(f('-1'), '-1');
