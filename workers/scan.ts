@@ -33,6 +33,9 @@
 // is >= 0x80, so it can never be mistaken for a quote, brace, backslash or control character.
 // Untracked strings are skipped by a loop that stops only at a quote or a backslash (an escape
 // skips the byte after it), which is both the fastest form here and exact about escaped quotes.
+// Top-level keys are mostly not scanned at all: the key the previous record had at this place
+// is checked with a few 4-byte comparisons (key-order.ts), which took the scan of the bench
+// records from ~18 to ~15 ms per 10k (keys are 61% of their bytes).
 //
 // It never throws and always terminates: every loop moves `pos` forward and every read is
 // bounded by `end`, which matters because `bytes` may be a whole batch with other records after
@@ -44,6 +47,7 @@
 // decoded to a string before lookup.
 
 import { utf8Bytes, utf8Of } from './byte-text.ts';
+import { KeyOrder } from './key-order.ts';
 import type { ScannedRecord } from './scanned-record.ts';
 
 export interface FieldScanner {
@@ -126,6 +130,12 @@ export function createFieldScanner(fields: readonly string[]): FieldScanner {
     return slotByName.get(name) ?? -1;
   }
 
+  // The order keys came in last time, to check the next key instead of scanning it (key-order.ts),
+  // and a DataView of the batch for its 4-byte comparisons (made once per batch).
+  const order = new KeyOrder();
+  let viewOf: Uint8Array | null = null;
+  let view: DataView = new DataView(new ArrayBuffer(0));
+
   function scan(bytes: Uint8Array, start: number, end: number, out: ScannedRecord): boolean {
     const starts = out.starts;
     const ends = out.ends;
@@ -154,27 +164,41 @@ export function createFieldScanner(fields: readonly string[]): FieldScanner {
     // JSON (the norm) then never calls skipWhitespace. Reads past `end` (bytes[end] may be the
     // next record, or undefined at the end of the batch) are harmless: every such read is
     // followed by a `pos >= end` check before it matters.
+    if (bytes !== viewOf) {
+      viewOf = bytes;
+      view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
+    order.reset();
     for (;;) {
       // A member: "key" : value. `c` is bytes[pos].
       if (c !== QUOTE) return false;
       const keyStart = pos + 1;
-      let keyEnd = keyStart;
-      while (keyEnd < end && (c = bytes[keyEnd]!) !== QUOTE && c !== BACKSLASH) keyEnd++;
-      if (keyEnd >= end) return false;
       let slot: number;
-      if (c === BACKSLASH) {
-        keyEnd = skipStringRelaxed(bytes, keyStart, end) - 1;
-        if (keyEnd < 0) return false;
-        slot = matchEscapedKey(bytes, keyStart, keyEnd);
+      const afterColon = order.predict(bytes, view, keyStart, end);
+      if (afterColon >= 0) {
+        // The key the previous record had here, followed by `":` (key-order.ts).
+        slot = order.slot;
+        pos = afterColon;
       } else {
-        slot = matchKey(bytes, keyStart, keyEnd);
+        let keyEnd = keyStart;
+        while (keyEnd < end && (c = bytes[keyEnd]!) !== QUOTE && c !== BACKSLASH) keyEnd++;
+        if (keyEnd >= end) return false;
+        if (c === BACKSLASH) {
+          keyEnd = skipStringRelaxed(bytes, keyStart, end) - 1;
+          if (keyEnd < 0) return false;
+          slot = matchEscapedKey(bytes, keyStart, keyEnd);
+          order.forget();
+        } else {
+          slot = matchKey(bytes, keyStart, keyEnd);
+          order.learn(bytes, keyStart, keyEnd, slot);
+        }
+        pos = keyEnd + 1;
+        if (bytes[pos] !== COLON) {
+          pos = skipWhitespace(bytes, pos, end);
+          if (pos >= end || bytes[pos] !== COLON) return false;
+        }
+        pos++;
       }
-      pos = keyEnd + 1;
-      if (bytes[pos] !== COLON) {
-        pos = skipWhitespace(bytes, pos, end);
-        if (pos >= end || bytes[pos] !== COLON) return false;
-      }
-      pos++;
       c = bytes[pos]!;
       if (isWhitespace(c)) {
         pos = skipWhitespace(bytes, pos, end);
