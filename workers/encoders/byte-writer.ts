@@ -90,10 +90,6 @@ export class ByteWriter {
     this.pos = pos + n;
   }
 
-  /** Makes room for `extra` more bytes after `pos` (plus the word-copy slack). */
-  ensure(extra: number): void {
-    if (this.pos + extra + SLACK > this.buffer.length) this.grow(extra);
-  }
 
   /** The bytes written so far (a view; valid until the next write or reset). */
   view(): Uint8Array {

@@ -5,7 +5,7 @@
 
 import type { ScannedRecord } from '../scanned-record.ts';
 import { utf8, type ByteWriter } from './byte-writer.ts';
-import type { FieldPlan } from './field-values.ts';
+import { writeFieldValue, type FieldPlan } from './field-values.ts';
 
 export function createCsvRecordEncoder(
   plan: FieldPlan,
@@ -29,11 +29,7 @@ export function createCsvRecordEncoder(
       const slot = slots[i]!;
       const start = starts[slot]!;
       if (start < 0) continue;
-      const map = maps[i]!;
-      const end = ends[slot]!;
-      const mapped = map === null ? null : map(bytes, start, end);
-      if (mapped === null) out.value(bytes, start, end);
-      else out.text(mapped);
+      writeFieldValue(out, maps[i]!, bytes, start, ends[slot]!);
     }
     out.fragment(suffix);
   };

@@ -18,6 +18,7 @@
 import type { TimestampFormat } from '../../src/jobs/types.ts';
 import { latin1Of } from '../byte-text.ts';
 import type { TimestampFormatter } from '../timestamp.ts';
+import type { ByteWriter } from './byte-writer.ts';
 
 /**
  * The raw JSON value bytes[start, end) → output text (latin1: one char per output byte), or null
@@ -97,4 +98,11 @@ export function planFields(
     slots[i] = slot;
   });
   return { slots, maps: fields.map((field) => valueMapFor(field, options)) };
+}
+
+/** Writes a present field's value: what its map makes of it, or the raw bytes when it makes nothing. */
+export function writeFieldValue(out: ByteWriter, map: ValueMap, bytes: Uint8Array, start: number, end: number): void {
+  const mapped = map === null ? null : map(bytes, start, end);
+  if (mapped === null) out.value(bytes, start, end);
+  else out.text(mapped);
 }

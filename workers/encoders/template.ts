@@ -5,7 +5,7 @@
 
 import type { ScannedRecord } from '../scanned-record.ts';
 import { utf8, type ByteWriter } from './byte-writer.ts';
-import type { FieldPlan } from './field-values.ts';
+import { writeFieldValue, type FieldPlan } from './field-values.ts';
 import type { ParsedTemplate } from './template-parse.ts';
 
 const NULL = utf8('null');
@@ -27,15 +27,8 @@ export function createTemplateRecordEncoder(
     for (let i = 0; i < count; i++) {
       const slot = slots[i]!;
       const start = starts[slot]!;
-      const map = maps[i]!;
-      if (start < 0) {
-        out.fragment(NULL);
-      } else {
-        const end = ends[slot]!;
-        const mapped = map === null ? null : map(bytes, start, end);
-        if (mapped === null) out.value(bytes, start, end);
-        else out.text(mapped);
-      }
+      if (start < 0) out.fragment(NULL);
+      else writeFieldValue(out, maps[i]!, bytes, start, ends[slot]!);
       out.fragment(literals[i + 1]!);
     }
   };
