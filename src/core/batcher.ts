@@ -75,10 +75,4 @@ export class Batcher {
     for (const runtime of this.runtimes) if (best === null || runtime.batch!.bytes > best.batch!.bytes) best = runtime;
     return best;
   }
-
-  openBytes(): number {
-    let total = 0;
-    for (const runtime of this.runtimes) total += runtime.batch!.bytes;
-    return total;
-  }
 }

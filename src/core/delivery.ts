@@ -56,7 +56,6 @@ export async function deliverBatch(ctx: DeliveryContext, runtime: JobRuntime, ba
     chunkBytes: ctx.chunkBytes,
     partBytes: ctx.partBytes,
     reportDrops: ctx.deadLetter !== null,
-    openedAt: batch.openedAt,
     sealedAt,
   });
   let crash: BatchCrashError | null = null;
@@ -169,10 +168,6 @@ function asDeliveryError(error: unknown): DeliveryError {
   if (error instanceof DeliveryError) return error;
   const message = error instanceof Error ? error.message : String(error);
   return new DeliveryError('ERR_DELIVERY', message, true, { cause: error });
-}
-
-function msToNs(ms: number): string {
-  return `${ms}000000`;
 }
 
 /** A stable 32-bit seed from the batch id, so a rebuilt batch samples the same records. */

@@ -10,7 +10,7 @@
 // would have written.
 
 import type { Job } from '../jobs/types.ts';
-import { BatchCrashError, type WorkerPool } from '../pool/worker-pool.ts';
+import type { WorkerPool } from '../pool/worker-pool.ts';
 import { getCodec } from '../../workers/codecs/registry.ts';
 import { batchFraming } from '../../workers/encode.ts';
 import type { BatchResult, BatchTask, DroppedRecord } from './batch-task.ts';
@@ -48,8 +48,7 @@ export interface EncodeOptions {
   chunkBytes: number;
   partBytes: number;
   reportDrops: boolean;
-  /** Fallback times (ms) for the object name when the end parts hold no event time. */
-  openedAt: number;
+  /** Fallback times (ms) for the object name when the end parts hold no event time: batch.openedAt and this. */
   sealedAt: number;
 }
 
@@ -78,7 +77,7 @@ export function encodeBatch(options: EncodeOptions): EncodedBatch {
   for (const run of runs) run.catch(() => {}); // observed below; never an unhandled rejection
 
   const stream = new ChunkStream();
-  const fallback = { start: `${options.openedAt}000000`, end: `${options.sealedAt}000000` };
+  const fallback = { start: `${batch.openedAt}000000`, end: `${options.sealedAt}000000` };
   const timeRange = Promise.all([runs[0]!, runs[runs.length - 1]!]).then(async ([first, last]) => {
     if (first.recordsOut > 0 || last.recordsOut > 0 || single) {
       if (first.recordsOut + last.recordsOut === 0) return null;
@@ -146,5 +145,3 @@ function framingChunks(job: Job): Framing {
   }
   return framing;
 }
-
-export { BatchCrashError };

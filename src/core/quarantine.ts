@@ -14,12 +14,7 @@ import type { OpenBatch } from './open-batch.ts';
 export async function quarantine(root: string, runtime: JobRuntime, batch: OpenBatch, batchId: string, reason: string, log: Logger): Promise<void> {
   const lines: Uint8Array[] = [];
   const newline = new Uint8Array([0x0a]);
-  let start = 0;
-  for (let i = 0; i < batch.count; i++) {
-    const end = batch.ends[i]!;
-    lines.push(batch.data.subarray(start, end), newline);
-    start = end;
-  }
+  for (let i = 0; i < batch.count; i++) lines.push(batch.recordBytes(i), newline);
   const destination = new FileDestination(`${pathToFileURL(resolve(root, `job-${runtime.job.id}`)).href}`);
   const ns = `${batch.openedAt}000000`;
   const receipt = await destination.deliver({

@@ -21,11 +21,6 @@ export class Router {
     }
   }
 
-  /** The tenant map of one dataset; sources look this up once per partition, not per record. */
-  forDataset(dataset: string): ReadonlyMap<string, readonly JobRuntime[]> {
-    return this.routes.get(dataset) ?? new Map();
-  }
-
   jobsFor(dataset: string, tenant: string): readonly JobRuntime[] {
     return this.routes.get(dataset)?.get(tenant) ?? NO_JOBS;
   }

@@ -228,7 +228,6 @@ function buildResource(rng: Prng, template: ResourceTemplate, zoneName: string):
     ',"ClientRequestURI":' + JSON.stringify(template.uri) +
     ',"EdgeResponseContentType":' + JSON.stringify(template.contentType) +
     ',"EdgeResponseCompressionRatio":' + template.compressionRatio;
-;
   const pieces = fragment.split('{n}');
   if (pieces.length > 3 || (pieces.length > 1 && !template.ids)) throw new Error(`resource ${template.uri}: bad {n} placeholder`);
   const [idLow, idHigh] = template.ids ?? [0, 0];

@@ -14,6 +14,7 @@ import { createHttpRequestsGenerator, type HttpRequestsGenerator } from '../gene
 import { DeliveryWatch } from './delivery-watch.ts';
 import { SourceError } from './source-error.ts';
 import type { PartitionHandle, PartitionRegistry, RecordSink, Source } from './source.ts';
+import { StopSignal } from './stop-signal.ts';
 
 export interface GeneratorSourceOptions {
   /** Only 'http_requests' has a generator so far. */
@@ -58,9 +59,8 @@ export class GeneratorSource implements Source {
   readonly #generator: HttpRequestsGenerator;
   readonly #now: () => number;
   readonly #watch = new DeliveryWatch();
-  #stopped = false;
   /** Wakes the run loop from a drain wait or a tick sleep when stop() is called. */
-  #wake: (() => void) | null = null;
+  readonly #stop = new StopSignal();
 
   constructor(options: GeneratorSourceOptions) {
     if (options.dataset !== 'http_requests') {
@@ -98,10 +98,10 @@ export class GeneratorSource implements Source {
     let scratch = Buffer.allocUnsafe(64 * 1024);
     const startedAt = this.#now();
     let sent = 0;
-    while (!this.#stopped && sent < limit) {
+    while (!this.#stop.stopped && sent < limit) {
       const n = sliceSize(this.#now() - startedAt, sent, rate, limit);
       if (n === 0) {
-        await this.#sleep(TICK_MS);
+        await this.#stop.sleep(TICK_MS);
         continue;
       }
       for (let i = 0; i < n; i++) {
@@ -112,7 +112,7 @@ export class GeneratorSource implements Source {
         sent++;
         this.#watch.setPushed(sent);
         if (!more) {
-          await this.#waitForDrain(sink);
+          await this.#stop.drain(sink);
           break;
         }
       }
@@ -130,30 +130,6 @@ export class GeneratorSource implements Source {
   }
 
   stop(): void {
-    this.#stopped = true;
-    this.#wake?.();
-  }
-
-  #waitForDrain(sink: RecordSink): Promise<void> {
-    if (this.#stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.#wake = resolve;
-      sink.onDrain(() => {
-        this.#wake = null;
-        resolve();
-      });
-    });
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.#wake = null;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#wake = done;
-    });
+    this.#stop.stop();
   }
 }

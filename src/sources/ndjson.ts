@@ -15,6 +15,7 @@ import type { Readable } from 'node:stream';
 import { DeliveryWatch } from './delivery-watch.ts';
 import { SourceError } from './source-error.ts';
 import type { PartitionHandle, PartitionRegistry, RecordSink, Source } from './source.ts';
+import { StopSignal } from './stop-signal.ts';
 
 export interface NdjsonSourceOptions {
   /** File of NDJSON events, or '-' for standard input. */
@@ -45,8 +46,7 @@ export class NdjsonSource implements Source {
   readonly #options: NdjsonSourceOptions;
   readonly #maxLineBytes: number;
   readonly #watch = new DeliveryWatch();
-  #stopped = false;
-  #wake: (() => void) | null = null;
+  readonly #stop = new StopSignal();
   #stream: { destroy(): void } | null = null;
   #pushed = 0;
   #oversized = 0;
@@ -74,7 +74,7 @@ export class NdjsonSource implements Source {
       await this.#readLines(input, sink, partition);
     } catch (error) {
       // A read error after stop() is the destroyed stream's premature close: not a failure.
-      if (this.#stopped && isReadError(error)) return;
+      if (this.#stop.stopped && isReadError(error)) return;
       const failure = isReadError(error) ? this.#asInputError(error) : error;
       this.#watch.fail(failure);
       throw failure;
@@ -96,9 +96,8 @@ export class NdjsonSource implements Source {
   }
 
   stop(): void {
-    this.#stopped = true;
+    this.#stop.stop();
     this.#stream?.destroy();
-    this.#wake?.();
   }
 
   async #openInput(): Promise<AsyncIterable<Uint8Array>> {
@@ -149,10 +148,10 @@ export class NdjsonSource implements Source {
     };
 
     for await (const data of input) {
-      if (this.#stopped) break;
+      if (this.#stop.stopped) break;
       const chunk = typeof data === 'string' ? Buffer.from(data) : data;
       let pos = 0;
-      while (!this.#stopped) {
+      while (!this.#stop.stopped) {
         const newline = chunk.indexOf(LF, pos);
         if (newline < 0) {
           if (pos < chunk.length && !skippingOversized) {
@@ -185,24 +184,13 @@ export class NdjsonSource implements Source {
           this.#oversized++;
           continue;
         }
-        if (!pushLine(line)) await this.#waitForDrain(sink);
+        if (!pushLine(line)) await this.#stop.drain(sink);
       }
     }
     // The last line may have no newline.
-    if (this.#stopped) return;
+    if (this.#stop.stopped) return;
     if (skippingOversized) this.#oversized++;
     else if (pending.length > 0) pushLine(Buffer.concat(pending, pendingBytes));
-  }
-
-  #waitForDrain(sink: RecordSink): Promise<void> {
-    if (this.#stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.#wake = resolve;
-      sink.onDrain(() => {
-        this.#wake = null;
-        resolve();
-      });
-    });
   }
 
   #asInputError(error: unknown): SourceError {

@@ -43,7 +43,7 @@ function batchOf(records: number): OpenBatch {
 }
 
 async function encodedText(j: Job, batch: OpenBatch, partBytes: number, name: string): Promise<{ text: string; parts: number; startNs: string | undefined }> {
-  const encoded = encodeBatch({ job: j, batch, pool, sampleSeed: 7, chunkBytes: 50_000, partBytes, reportDrops: false, openedAt: 1, sealedAt: 2 });
+  const encoded = encodeBatch({ job: j, batch, pool, sampleSeed: 7, chunkBytes: 50_000, partBytes, reportDrops: false, sealedAt: 2 });
   const range = await encoded.timeRange;
   const chunks: Buffer[] = [];
   for await (const chunk of encoded.stream) chunks.push(Buffer.from(chunk));

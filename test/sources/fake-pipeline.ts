@@ -1,6 +1,7 @@
 // Test doubles for the source contract: a recording sink with scriptable backpressure, a
 // partition registry, and a deadline-bounded wait for conditions (no fixed sleeps).
 
+import assert from 'node:assert/strict';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { PartitionHandle, PartitionRegistry, RecordSink } from '../../src/sources/source.ts';
 
@@ -71,4 +72,25 @@ export async function isSettled(promise: Promise<unknown>): Promise<boolean> {
   promise.then(() => { settled = true; }, () => { settled = true; });
   await idleTurns(5);
   return settled;
+}
+
+/**
+ * Awaits a source's `run` while acting as the pipeline under backpressure: each time the source
+ * waits for drain, checks that it pushed nothing while saturated, then drains. Returns the
+ * number of pauses.
+ */
+export async function drainUntilDone(run: Promise<void>, sink: RecordingSink): Promise<number> {
+  let finished = false;
+  const running = run.then(() => { finished = true; });
+  let pauses = 0;
+  while (!finished) {
+    await waitFor(() => sink.drainCallback !== null || finished, 'a drain wait or the end');
+    if (finished) break;
+    await idleTurns();
+    assert.equal(sink.pushesWhileSaturated, 0);
+    pauses++;
+    sink.drain();
+  }
+  await running;
+  return pauses;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_TENANTS } from '../../src/generator/http-requests.ts';
 import { GeneratorSource, MAX_SLICE, recordsDue, sliceSize, TICK_MS } from '../../src/sources/generator.ts';
-import { FakeRegistry, idleTurns, isSettled, RecordingSink, waitFor } from './fake-pipeline.ts';
+import { drainUntilDone, FakeRegistry, idleTurns, isSettled, RecordingSink, waitFor } from './fake-pipeline.ts';
 
 const clock = () => 1_700_000_000_000_000_000n;
 
@@ -59,18 +59,7 @@ describe('GeneratorSource', () => {
     const source = new GeneratorSource({ dataset: 'http_requests', rate: 0, seed: 2, records: 1000, clock });
     const sink = new RecordingSink();
     sink.accept = (r) => r.offset % 97 !== 0;
-    let finished = false;
-    const running = source.run(sink, new FakeRegistry()).then(() => { finished = true; });
-    let pauses = 0;
-    while (!finished) {
-      await waitFor(() => sink.drainCallback !== null || finished, 'a drain wait or the end');
-      if (finished) break;
-      await idleTurns();
-      assert.equal(sink.pushesWhileSaturated, 0);
-      pauses++;
-      sink.drain();
-    }
-    await running;
+    const pauses = await drainUntilDone(source.run(sink, new FakeRegistry()), sink);
     assert.equal(sink.pushesWhileSaturated, 0);
     assert.equal(sink.records.length, 1000);
     assert.ok(pauses >= 10, `${pauses} pauses`);

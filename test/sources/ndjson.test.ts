@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { NdjsonSource } from '../../src/sources/ndjson.ts';
-import { FakeRegistry, idleTurns, isSettled, RecordingSink, waitFor } from './fake-pipeline.ts';
+import { drainUntilDone, FakeRegistry, isSettled, RecordingSink, waitFor } from './fake-pipeline.ts';
 
 const TENANT = '023e105f4ecef8ad9ca31a8372d0c353';
 const dir = mkdtempSync(join(tmpdir(), 'sluice-ndjson-'));
@@ -63,18 +63,7 @@ describe('NdjsonSource', () => {
     const src = source({ path });
     const sink = new RecordingSink();
     sink.accept = (r) => r.offset % 50 !== 7;
-    let finished = false;
-    const running = src.run(sink, new FakeRegistry()).then(() => { finished = true; });
-    let pauses = 0;
-    while (!finished) {
-      await waitFor(() => sink.drainCallback !== null || finished, 'a drain wait or the end');
-      if (finished) break;
-      await idleTurns();
-      assert.equal(sink.pushesWhileSaturated, 0);
-      pauses++;
-      sink.drain();
-    }
-    await running;
+    const pauses = await drainUntilDone(src.run(sink, new FakeRegistry()), sink);
     assert.equal(pauses, 10);
     assert.deepEqual(pushedTexts(sink), lines);
   });

@@ -23,12 +23,6 @@ export class PausedPartitions {
     set.add(partition);
   }
 
-  get size(): number {
-    let n = 0;
-    for (const set of this.#byTopic.values()) n += set.size;
-    return n;
-  }
-
   /** Everything paused, in kafkajs's resume() shape; empties the set. */
   takeAll(): TopicPartitions[] {
     const out = [...this.#byTopic].map(([topic, set]) => ({ topic, partitions: [...set].sort((a, b) => a - b) }));

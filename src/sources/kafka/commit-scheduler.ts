@@ -40,10 +40,6 @@ export class CommitScheduler {
     this.#entries.delete(handle);
   }
 
-  has(handle: PartitionHandle): boolean {
-    return this.#entries.has(handle);
-  }
-
   /** From the pipeline. Positions of partitions we do not own (other sources, closed ones) are ignored. */
   report(handle: PartitionHandle, offset: number): void {
     const entry = this.#entries.get(handle);

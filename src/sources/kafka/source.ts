@@ -233,7 +233,7 @@ export class KafkaSource implements Source {
     }
     const route = this.#routes.get(topic);
     if (route === undefined) return; // kafkajs only assigns subscribed topics
-    let state = this.#open.get(key);
+    let state = known;
     let lastTaken: string | null = null;
     for (let i = 0; i < messages.length; i++) {
       const message = messages[i]!;
