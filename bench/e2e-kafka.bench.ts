@@ -16,13 +16,11 @@
 //    self time by category per thread (bench/e2e/cpu-profile-summary.ts).
 // Writes bench/results/e2e-kafka-<ISO time>.json and prints a table.
 
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import kafkajs from 'kafkajs';
-import { ensureKafka } from '../test/helpers/kafka.ts';
+import { deleteTopic, ensureKafka } from '../test/helpers/kafka.ts';
 import type { BaselineReport } from './e2e/baseline-consumer.ts';
 import { spawnMeasured } from './e2e/child.ts';
 import { brokerCpuSeconds } from './e2e/broker-cpu.ts';
@@ -32,6 +30,7 @@ import { topicEnds, type TopicEnds } from './e2e/group-progress.ts';
 import { dropKafkajsNegativeTimeoutWarning as dropTimeoutNegativeWarnings } from '../src/sources/kafka/kafka-client.ts';
 import { preloadTopic, PRODUCER_CODECS, type PreloadResult, type ProducerCodec } from './e2e/preload.ts';
 import { runSluice, type SluiceRunResult } from './e2e/sluice-run.ts';
+import { gitCommit, machine, round, writeResultFile } from './result-file.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
 /** The issue's goal: the Kafka source must not be the bottleneck below this rate on 2 cores. */
@@ -183,29 +182,6 @@ CPU seconds by thread (spawn → end):`);
   console.log(`  broker JVM: preload ${b('preload')}, baseline ${b('baseline')}, sluice ${b('sluice')}`);
 }
 
-async function deleteTopic(brokers: string[], topic: string): Promise<void> {
-  const admin = new kafkajs.Kafka({ clientId: 'sluice-bench-cleanup', brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    await admin.deleteTopics({ topics: [topic] });
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-function gitCommit(): string {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
-}
-
-function round(value: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
-}
-
 async function main(): Promise<void> {
   const params = flags();
   dropTimeoutNegativeWarnings();
@@ -250,14 +226,7 @@ async function main(): Promise<void> {
     const report = {
       benchmark: 'e2e-kafka',
       date: startedAt.toISOString(),
-      machine: {
-        cpu: os.cpus()[0]?.model ?? 'unknown',
-        cores: os.cpus().length,
-        memoryGB: round(os.totalmem() / 1e9, 1),
-        platform: `${os.platform()} ${os.release()}`,
-        loadAverageBefore: loadBefore.map((l) => round(l, 2)),
-        loadAverageAfter: loadAfter.map((l) => round(l, 2)),
-      },
+      machine: machine(loadBefore, loadAfter),
       node: process.version,
       commit: gitCommit(),
       parameters: {
@@ -282,15 +251,11 @@ async function main(): Promise<void> {
       for (const t of profile.threads) printProfileSummary({ ...t.summary, topFunctions: t.summary.topFunctions.slice(0, t.thread === 'main thread' ? 20 : 8) }, t.thread);
     }
     console.log(`\nload average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`);
-    const dir = join(import.meta.dirname, 'results');
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, `e2e-kafka-${report.date.replaceAll(':', '-')}.json`);
-    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-    console.log(`wrote ${file}`);
+    console.log(`wrote ${writeResultFile(join(import.meta.dirname, 'results'), report.benchmark, report.date, report)}`);
   } finally {
     if (!params.keep) {
       rmSync(scratch, { recursive: true, force: true });
-      await deleteTopic(brokers, topic).catch((error: unknown) => console.error(`could not delete topic ${topic}: ${(error as Error).message}`));
+      await deleteTopic(topic).catch((error: unknown) => console.error(`could not delete topic ${topic}: ${(error as Error).message}`));
     } else {
       console.log(`kept topic ${topic} and ${scratch}`);
     }

@@ -6,6 +6,7 @@
 import type { BatchTask } from '../src/core/batch-task.ts';
 import type { Compression, Job, OutputOptions } from '../src/jobs/types.ts';
 import { createHttpRequestsGenerator } from '../src/generator/http-requests.ts';
+import { DEFAULT_OUTPUT_TYPE, outputDefaults } from '../src/jobs/output-defaults.ts';
 
 /** The 10 fields a typical Logpush job selects (the scan benchmark uses the same set). */
 export const TEN_FIELDS = [
@@ -45,24 +46,10 @@ export function packBatch(records: readonly string[]): PackedBatch {
   return { data: data.buffer as SharedArrayBuffer, ends };
 }
 
-/** Output options as validation resolves them for `output_type`. */
+/** Output options as validation resolves them for `output_type` (src/jobs/output-defaults.ts). */
 export function outputOptions(overrides: Partial<OutputOptions> = {}): OutputOptions {
-  const csv = overrides.output_type === 'csv';
-  return {
-    field_names: TEN_FIELDS,
-    output_type: 'ndjson',
-    timestamp_format: 'unixnano',
-    sample_rate: 1,
-    batch_prefix: '',
-    batch_suffix: '',
-    record_prefix: csv ? '' : '{',
-    record_suffix: csv ? '\n' : '}\n',
-    record_delimiter: '',
-    field_delimiter: ',',
-    record_template: null,
-    'CVE-2021-44228': false,
-    ...overrides,
-  };
+  const outputType = overrides.output_type ?? DEFAULT_OUTPUT_TYPE;
+  return { field_names: TEN_FIELDS, output_type: outputType, ...outputDefaults(outputType), ...overrides };
 }
 
 let nextJobId = 1;

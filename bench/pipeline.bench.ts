@@ -9,7 +9,6 @@
 // interleaved (round r runs each once), so JIT state and machine noise affect them alike; the
 // median round is reported. Writes bench/results/pipeline-<ISO time>.json.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,6 +17,7 @@ import { getCodec } from '../workers/codecs/registry.ts';
 import { compileJob, type CompiledJob } from '../workers/compile-job.ts';
 import { processBatch } from '../workers/pipeline-worker.ts';
 import { batchTask, benchJob, generateRecords, packBatch, TEN_FIELDS } from './fixtures.ts';
+import { writeResultFile } from './result-file.ts';
 
 interface Contender {
   name: string;
@@ -174,9 +174,5 @@ if (import.meta.main) {
     results,
   };
   printTable(results);
-  const dir = join(import.meta.dirname, 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `pipeline-${report.date.replaceAll(':', '-')}.json`);
-  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`\nwrote ${file}`);
+  console.log(`\nwrote ${writeResultFile(join(import.meta.dirname, 'results'), report.benchmark, report.date, report)}`);
 }

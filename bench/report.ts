@@ -206,7 +206,7 @@ export function renderReport(runs: readonly BenchRun[], threshold = 0.1): string
     lines.push('');
   }
   if (regressions.length > 0) lines.push(...regressions.map(formatRegression), '');
-  else lines.push('No regressions: every contender\'s latest run is within 10% of its previous run.', '');
+  else lines.push(`No regressions: every contender's latest run is within ${Math.round(threshold * 1000) / 10}% of its previous run.`, '');
   return lines.join('\n');
 }
 

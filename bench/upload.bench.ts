@@ -6,15 +6,14 @@
 //
 //   node bench/upload.bench.ts [--mib 96] [--rounds 3]
 
-import { execFileSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ChunkStream } from '../src/core/chunk-stream.ts';
 import { S3Destination } from '../src/destinations/s3/s3-destination.ts';
 import { createBucket, ensureS3, uniqueBucket } from '../test/helpers/s3.ts';
+import { gitCommit, writeResultFile } from './result-file.ts';
 
 const { values } = parseArgs({ options: { mib: { type: 'string', default: '96' }, rounds: { type: 'string', default: '3' } } });
 const totalMiB = Number(values.mib);
@@ -51,19 +50,12 @@ console.log(`upload of ${totalMiB} MiB objects (8 MiB parts) to versitygw on 127
 console.log('parts in flight   MiB/s');
 for (const r of results) console.log(`${String(r.partsInFlight).padStart(15)}   ${r.mibPerSecond.toFixed(1).padStart(5)}`);
 
-let commit = 'unknown';
-try {
-  commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-} catch {}
-const dir = join(import.meta.dirname, 'results');
-mkdirSync(dir, { recursive: true });
-const file = join(dir, `upload-${new Date().toISOString().replaceAll(':', '-')}.json`);
-writeFileSync(file, `${JSON.stringify({
+const file = writeResultFile(join(import.meta.dirname, 'results'), 'upload', new Date().toISOString(), {
   bench: 'upload',
   machine: { cpus: os.cpus()[0]?.model, cores: os.cpus().length, memoryBytes: os.totalmem(), loadavg: os.loadavg() },
   node: process.version,
-  commit,
+  commit: gitCommit(),
   params: { objectMiB: totalMiB, partBytes: CHUNK, rounds, server: 'versitygw 1.8.0 (local disk)' },
   results,
-}, null, 1)}\n`);
+});
 console.log(`wrote ${file}`);

@@ -7,15 +7,14 @@
 // Prints a table and writes bench/results/loadgen-<ISO time>.json. Exit code 1 if any produced
 // record was not delivered within the grace period (or a send failed), 2 on bad flags.
 
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_TENANTS } from '../src/generator/http-requests.ts';
 import { dropKafkajsNegativeTimeoutWarning } from '../src/sources/kafka/kafka-client.ts';
 import type { Compression } from '../src/jobs/types.ts';
-import { PRODUCER_CODECS, type ProducerCodec } from './open-loop-producer.ts';
+import { PRODUCER_CODECS, type ProducerCodec } from '../bench/e2e/preload.ts';
+import { gitCommit, machine, writeResultFile } from '../bench/result-file.ts';
 import { runLoadgen, type LoadgenOptions, type LoadgenResult } from './run.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
@@ -91,14 +90,6 @@ export function formatResultTable(result: LoadgenResult): string {
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
 }
 
-function gitCommit(): string {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return 'unknown';
-  }
-}
-
 async function main(): Promise<void> {
   let options;
   try {
@@ -113,18 +104,10 @@ async function main(): Promise<void> {
   const loadBefore = os.loadavg();
   const { resultsDir, ...run } = options;
   const result = await runLoadgen({ ...run, log: (line) => process.stderr.write(`loadgen: ${line}\n`) });
-  const round2 = (v: number) => Math.round(v * 100) / 100;
   const report = {
     benchmark: 'loadgen',
     date: startedAt.toISOString(),
-    machine: {
-      cpu: os.cpus()[0]?.model ?? 'unknown',
-      cores: os.cpus().length,
-      memoryGB: Math.round(os.totalmem() / 1e8) / 10,
-      platform: `${os.platform()} ${os.release()}`,
-      loadAverageBefore: loadBefore.map(round2),
-      loadAverageAfter: os.loadavg().map(round2),
-    },
+    machine: machine(loadBefore, os.loadavg()),
     node: process.version,
     commit: gitCommit(),
     parameters: {
@@ -139,10 +122,7 @@ async function main(): Promise<void> {
     results: result,
   };
   console.log(formatResultTable(result));
-  mkdirSync(resultsDir, { recursive: true });
-  const file = join(resultsDir, `loadgen-${report.date.replaceAll(':', '-')}.json`);
-  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`wrote ${file}`);
+  console.log(`wrote ${writeResultFile(resultsDir, report.benchmark, report.date, report)}`);
   if (result.delivery.missing > 0) {
     process.stderr.write(`loadgen: ${result.delivery.missing} produced records were not delivered within the grace period (first indexes: ${result.delivery.missingSample.join(', ')})\n`);
     process.exitCode = 1;

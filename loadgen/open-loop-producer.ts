@@ -10,20 +10,13 @@
 
 import kafkajs from 'kafkajs';
 import type { Message, Producer } from 'kafkajs';
+import { PRODUCER_CODECS, RECORDS_PER_PARTITION_PER_SEND, type ProducerCodec } from '../bench/e2e/preload.ts';
+import { round } from '../bench/result-file.ts';
 import { createHttpRequestsGenerator } from '../src/generator/http-requests.ts';
 import { registerKafkaCodecs } from '../src/sources/kafka/codecs.ts';
 import type { DeliveryTracker } from './delivery-tracker.ts';
 import { rayIdFor, withRayId } from './record-identity.ts';
 import { intendedOffsetNs, nextBatch, type OpenLoopSchedule } from './schedule.ts';
-
-export type ProducerCodec = 'none' | 'gzip' | 'snappy' | 'zstd';
-
-export const PRODUCER_CODECS: Record<ProducerCodec, number> = {
-  none: kafkajs.CompressionTypes.None,
-  gzip: kafkajs.CompressionTypes.GZIP,
-  snappy: kafkajs.CompressionTypes.Snappy,
-  zstd: kafkajs.CompressionTypes.ZSTD,
-};
 
 export interface OpenLoopProducerOptions {
   brokers: string[];
@@ -60,8 +53,6 @@ export interface ProducerResult {
   maxSendLagMs: number;
   valueBytes: number;
 }
-
-const RECORDS_PER_PARTITION_PER_SEND = 500;
 
 export async function runOpenLoopProducer(options: OpenLoopProducerOptions): Promise<ProducerResult> {
   registerKafkaCodecs();
@@ -157,9 +148,4 @@ export async function runOpenLoopProducer(options: OpenLoopProducerOptions): Pro
 
 function sendOnce(producer: Producer, topic: string, messages: Message[], compression: number): Promise<void> {
   return producer.send({ topic, messages, acks: 1, compression }).then(() => undefined);
-}
-
-function round(value: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
 }

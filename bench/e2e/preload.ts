@@ -13,6 +13,7 @@ import kafkajs from 'kafkajs';
 import type { Message } from 'kafkajs';
 import { createHttpRequestsGenerator } from '../../src/generator/http-requests.ts';
 import { registerKafkaCodecs } from '../../src/sources/kafka/codecs.ts';
+import { round } from '../result-file.ts';
 
 export type ProducerCodec = 'none' | 'gzip' | 'snappy' | 'zstd';
 
@@ -47,7 +48,8 @@ export interface PreloadResult {
   valueMBPerSecond: number;
 }
 
-const RECORDS_PER_PARTITION_PER_SEND = 500;
+/** Records per partition in one send: one uncompressed batch stays under message.max.bytes (1 MiB). */
+export const RECORDS_PER_PARTITION_PER_SEND = 500;
 
 export async function preloadTopic(options: PreloadOptions): Promise<PreloadResult> {
   registerKafkaCodecs();
@@ -109,9 +111,4 @@ export async function preloadTopic(options: PreloadOptions): Promise<PreloadResu
     recordsPerSecond: Math.round(options.records / seconds),
     valueMBPerSecond: round(valueBytes / 1e6 / seconds, 1),
   };
-}
-
-function round(value: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
 }

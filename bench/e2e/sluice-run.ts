@@ -12,6 +12,7 @@ import { TEN_FIELDS } from '../fixtures.ts';
 import { spawnMeasured, stopChild } from './child.ts';
 import { sampleThreadCpu, type ThreadCpu } from './proc-stats.ts';
 import { steadyRate, watchGroup, type ProgressSample, type TopicEnds } from './group-progress.ts';
+import { round } from '../result-file.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const MAIN_TENANT = DEFAULT_TENANTS[0]!;
@@ -194,9 +195,4 @@ function directoryBytes(dir: string): number {
   }
   for (const e of entries) if (e.isFile()) sum += statSync(join(e.parentPath, e.name)).size;
   return sum;
-}
-
-function round(value: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
 }

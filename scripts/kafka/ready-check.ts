@@ -1,12 +1,10 @@
 // Is a Kafka broker usable — not merely listening? The TCP port must accept a connection AND
 // the broker must answer a metadata request (kafkajs admin.describeCluster) listing at least
-// one broker. Shared by scripts/kafka/wait-ready.ts (for kafka.sh) and test/helpers/kafka.ts.
+// one broker. Shared by scripts/services/wait-ready.ts (for kafka.sh) and test/helpers/kafka.ts.
 
 import { Kafka, logLevel } from 'kafkajs';
-import { portOpen, waitForService } from '../services/wait-for-service.ts';
+import { portOpen } from '../services/wait-for-service.ts';
 import type { ReadyResult } from '../services/wait-for-service.ts';
-
-export type { ReadyResult } from '../services/wait-for-service.ts';
 
 async function liveBrokerCount(broker: string): Promise<number> {
   // retries: 0 — the caller's loop is the retry policy; kafkajs's own backoff would overrun
@@ -36,10 +34,3 @@ export async function checkKafkaOnce(broker: string): Promise<ReadyResult> {
   }
 }
 
-/**
- * Polls until the broker is ready or the deadline passes; gives up at once when `pid` is gone
- * (see waitForService). Polls every 200 ms, twice the S3/Toxiproxy interval, as it always has.
- */
-export async function waitForKafka(broker: string, options: { timeoutMs: number; pid?: number }): Promise<ReadyResult> {
-  return waitForService(checkKafkaOnce, broker, { ...options, pollIntervalMs: 200, processNoun: 'broker' });
-}

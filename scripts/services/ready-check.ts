@@ -8,10 +8,6 @@ import { S3_TEST_ACCESS_KEY_ID, S3_TEST_REGION, S3_TEST_SECRET_ACCESS_KEY } from
 import { portOpen } from './wait-for-service.ts';
 import type { ServiceCheck } from './wait-for-service.ts';
 
-// The wait loop is shared with Kafka's check; re-exported so that callers keep one import.
-export { waitForService } from './wait-for-service.ts';
-export type { ReadyResult, ServiceCheck } from './wait-for-service.ts';
-
 function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;

@@ -13,7 +13,6 @@
 # and defines these functions:
 #   is_our_server PID   true if that live process is this checkout's server for this port
 #   require_node        dies unless the readiness check can run
-#   wait_ready MS [PID] the readiness check (exit 0 once ready), unless the default below fits
 #   start_server        install, launch (launch_detached, await_launched_server), report
 #
 # Every message, exit status and path here is part of the scripts' contract: tests
@@ -38,12 +37,12 @@ running_pid() {
   echo "$pid"
 }
 
-# The readiness check (exit 0 once ready): scripts/services/wait-ready.ts knows S3 and
-# Toxiproxy by $SERVICE; kafka.sh redefines this to use its own check.
+# The readiness check (exit 0 once ready): scripts/services/wait-ready.ts knows each service by
+# $SERVICE. kafkajs 2.2.4 sets negative timeouts, which Node 24 warns about once per client.
 wait_ready() { # timeout_ms [pid]
   local args=("$SERVICE" "127.0.0.1:$PORT" --timeout-ms "$1")
   [[ -n ${2:-} ]] && args+=(--pid "$2")
-  "$NODE" "$ROOT/scripts/services/wait-ready.ts" "${args[@]}"
+  "$NODE" --disable-warning=TimeoutNegativeWarning "$ROOT/scripts/services/wait-ready.ts" "${args[@]}"
 }
 
 # Whatever holds the port, ours or not (a bash /dev/tcp connect needs no extra tool).

@@ -6,11 +6,10 @@
 // Every helper opens and closes its own kafkajs connection: a connection cached at module
 // level would keep the test file's process alive after its last test.
 
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, CompressionTypes } from 'kafkajs';
 import type { Message } from 'kafkajs';
 import { checkKafkaOnce } from '../../scripts/kafka/ready-check.ts';
+import { ServiceStarter } from './service-script.ts';
 
 export { CompressionTypes };
 
@@ -18,39 +17,19 @@ export { CompressionTypes };
 export const KAFKA_PORT = Number(process.env['SLUICE_KAFKA_PORT'] ?? 39092);
 export const KAFKA_BROKERS: string[] = [`127.0.0.1:${KAFKA_PORT}`];
 
-const kafkaScript = fileURLToPath(new URL('../../scripts/kafka.sh', import.meta.url));
 // First use installs the jars (~15 s cold) and starts the JVM (~5–10 s on 2 cores).
 const START_TIMEOUT_MS = 300_000;
 
-let ensured: Promise<{ brokers: string[] }> | undefined;
+const broker = new ServiceStarter('kafka.sh', () => checkKafkaOnce(KAFKA_BROKERS[0]!), START_TIMEOUT_MS);
 
 /**
  * Resolves once the broker answers metadata requests, starting it with `scripts/kafka.sh
  * start` if nothing answers on KAFKA_PORT. Memoised per process; kafka.sh serialises starts
  * across processes, so parallel test files may all call this.
  */
-export function ensureKafka(): Promise<{ brokers: string[] }> {
-  if (ensured === undefined) {
-    const attempt = (async () => {
-      const first = await checkKafkaOnce(KAFKA_BROKERS[0]!);
-      if (!first.ready) await runKafkaScript('start');
-      return { brokers: [...KAFKA_BROKERS] };
-    })();
-    attempt.catch(() => {
-      ensured = undefined; // a failed start may be retried by the next caller
-    });
-    ensured = attempt;
-  }
-  return ensured;
-}
-
-function runKafkaScript(command: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('bash', [kafkaScript, command], { timeout: START_TIMEOUT_MS, maxBuffer: 4 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`scripts/kafka.sh ${command} failed: ${error.message}\n${stdout}${stderr}`));
-      else resolve(stdout);
-    });
-  });
+export async function ensureKafka(): Promise<{ brokers: string[] }> {
+  await broker.ensure();
+  return { brokers: [...KAFKA_BROKERS] };
 }
 
 /** A kafkajs client for the test broker with logging off (tests assert; logs are noise). */

@@ -20,7 +20,7 @@ import {
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { checkS3Once } from '../../scripts/services/ready-check.ts';
 import { S3_TEST_ACCESS_KEY_ID, S3_TEST_REGION, S3_TEST_SECRET_ACCESS_KEY } from '../../scripts/services/test-account.ts';
-import { runServiceScript } from './service-script.ts';
+import { runServiceScript, ServiceStarter } from './service-script.ts';
 
 /** S3 API port; scripts/s3.sh reads the same variable. */
 export const S3_PORT = Number(process.env['SLUICE_S3_PORT'] ?? 39000);
@@ -31,26 +31,16 @@ export type S3TestServer = { endpoint: string; accessKeyId: string; secretAccess
 
 const server: S3TestServer = { endpoint: S3_ENDPOINT, accessKeyId: S3_TEST_ACCESS_KEY_ID, secretAccessKey: S3_TEST_SECRET_ACCESS_KEY, region: S3_TEST_REGION };
 
-let ensured: Promise<S3TestServer> | undefined;
+const starter = new ServiceStarter('s3.sh', () => checkS3Once(S3_HOST_PORT));
 
 /**
  * Resolves once the server answers a signed request with the test account, starting it with
  * `scripts/s3.sh start` if not. Memoised per process (stopS3() forgets it); s3.sh serialises
  * starts across processes, so parallel test files may all call this.
  */
-export function ensureS3(): Promise<S3TestServer> {
-  if (ensured === undefined) {
-    const attempt = (async () => {
-      const first = await checkS3Once(S3_HOST_PORT);
-      if (!first.ready) await runServiceScript('s3.sh', 'start');
-      return { ...server };
-    })();
-    attempt.catch(() => {
-      ensured = undefined; // a failed start may be retried by the next caller
-    });
-    ensured = attempt;
-  }
-  return ensured;
+export async function ensureS3(): Promise<S3TestServer> {
+  await starter.ensure();
+  return { ...server };
 }
 
 /**
@@ -60,13 +50,13 @@ export function ensureS3(): Promise<S3TestServer> {
  * scripts/s3.sh started from this checkout is stopped.
  */
 export async function stopS3(mode: 'graceful' | 'kill' = 'graceful'): Promise<void> {
-  ensured = undefined;
+  starter.forget();
   await runServiceScript('s3.sh', mode === 'kill' ? 'kill' : 'stop');
 }
 
 /** Starts the server again (same data dir: buckets, objects and open uploads are still there). */
 export async function startS3(): Promise<void> {
-  ensured = undefined;
+  starter.forget();
   await runServiceScript('s3.sh', 'start');
 }
 

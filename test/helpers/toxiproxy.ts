@@ -7,7 +7,7 @@
 // Proxies listen on loopback only: createProxy refuses any other address.
 
 import { checkToxiproxyOnce } from '../../scripts/services/ready-check.ts';
-import { runServiceScript } from './service-script.ts';
+import { ServiceStarter } from './service-script.ts';
 
 /** API port; scripts/toxiproxy.sh reads the same variable. */
 export const TOXIPROXY_PORT = Number(process.env['SLUICE_TOXIPROXY_PORT'] ?? 38474);
@@ -24,22 +24,12 @@ export class ToxiproxyError extends Error {
   }
 }
 
-let ensured: Promise<{ api: string }> | undefined;
+const starter = new ServiceStarter('toxiproxy.sh', () => checkToxiproxyOnce(API_HOST_PORT));
 
 /** Resolves once the API answers, starting Toxiproxy with scripts/toxiproxy.sh if not. */
-export function ensureToxiproxy(): Promise<{ api: string }> {
-  if (ensured === undefined) {
-    const attempt = (async () => {
-      const first = await checkToxiproxyOnce(API_HOST_PORT);
-      if (!first.ready) await runServiceScript('toxiproxy.sh', 'start');
-      return { api: TOXIPROXY_API };
-    })();
-    attempt.catch(() => {
-      ensured = undefined;
-    });
-    ensured = attempt;
-  }
-  return ensured;
+export async function ensureToxiproxy(): Promise<{ api: string }> {
+  await starter.ensure();
+  return { api: TOXIPROXY_API };
 }
 
 export type ToxiProxy = { name: string; listen: string; upstream: string; enabled: boolean };

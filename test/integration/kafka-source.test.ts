@@ -20,6 +20,7 @@ import type { PartitionHandle } from '../../src/sources/source.ts';
 import { createLogger } from '../../src/telemetry/log.ts';
 import { outputLines } from '../e2e/output-reader.ts';
 import { CompressionTypes, createTopic, ensureKafka, kafkaClient, produce, topicHighWatermarks, uniqueTopic } from '../helpers/kafka.ts';
+import { waitUntil } from './support/wait.ts';
 
 const RECORDS_PER_CODEC = 2500;
 const PARTITIONS = 2;
@@ -45,14 +46,6 @@ class WatchedKafkaSource extends KafkaSource {
   override committable(partition: PartitionHandle, offset: number): void {
     this.positions.set(partition.name, Math.max(offset, this.positions.get(partition.name) ?? 0));
     super.committable(partition, offset);
-  }
-}
-
-async function waitFor(condition: () => boolean, what: string, deadlineMs = DEADLINE_MS): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
@@ -107,7 +100,7 @@ describe('Kafka source on a real broker', { timeout: 300_000 }, () => {
     running.catch(() => {});
     // Every record of every partition delivered (or unrouted) → stop, as a clean shutdown would.
     await Promise.race([
-      waitFor(() => [...high].every(([name, end]) => (source.positions.get(name) ?? 0) >= end), 'every record to be delivered'),
+      waitUntil(() => [...high].every(([name, end]) => (source.positions.get(name) ?? 0) >= end), 'every record to be delivered', { timeoutMs: DEADLINE_MS, intervalMs: 20 }),
       running.then(() => assert.fail('the service ended on its own')),
     ]);
     source.stop();

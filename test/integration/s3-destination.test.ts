@@ -15,6 +15,7 @@ import { s3ConfigFrom } from '../../src/destinations/s3/config.ts';
 import { S3Destination } from '../../src/destinations/s3/s3-destination.ts';
 import { SdkObjectStore } from '../../src/destinations/s3/sdk-store.ts';
 import { validateS3Destination } from '../../src/destinations/s3/validate.ts';
+import { waitUntil } from './support/wait.ts';
 
 const s3 = await import('../helpers/s3.ts');
 const toxiproxy = await import('../helpers/toxiproxy.ts');
@@ -70,12 +71,8 @@ function settle(delivery: Promise<unknown>): Promise<DeliveryError | null> {
   return delivery.then(() => null, (error: unknown) => error as DeliveryError);
 }
 
-async function waitFor(check: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+function waitFor(check: () => boolean, what: string): Promise<void> {
+  return waitUntil(check, what, { timeoutMs: 20_000, intervalMs: 5 });
 }
 
 before(async () => {

@@ -16,6 +16,7 @@ import { runService } from '../../src/service.ts';
 import { NdjsonSource } from '../../src/sources/ndjson.ts';
 import { createLogger } from '../../src/telemetry/log.ts';
 import { createBucket, ensureS3, getObjectBytes, listKeys, listMultipartUploads, startS3, stopS3, uniqueBucket } from '../helpers/s3.ts';
+import { waitUntil } from './support/wait.ts';
 
 const ZONE = '023e105f4ecef8ad9ca31a8372d0c353';
 const RECORDS = 20_000;
@@ -25,12 +26,8 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function waitFor(condition: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+function waitFor(condition: () => boolean, what: string): Promise<void> {
+  return waitUntil(condition, what, { timeoutMs: 60_000, intervalMs: 50 });
 }
 
 it('delivers every record exactly once across an S3 outage, reporting the error meanwhile', { timeout: 240_000 }, async () => {

@@ -1,7 +1,7 @@
 // Resident memory of a process from /proc/<pid>/status (Linux): VmRSS now, VmHWM its peak.
-// Read by the backpressure test for its own process and usable for spawned sluice processes.
+// Read by the backpressure test for its own process; bench/e2e/proc-stats.ts does the reading.
 
-import { readFileSync } from 'node:fs';
+import { sampleProc } from '../../../bench/e2e/proc-stats.ts';
 
 export interface ProcessMemory {
   rssBytes: number;
@@ -9,16 +9,11 @@ export interface ProcessMemory {
   peakRssBytes: number;
 }
 
-function field(status: string, name: string): number {
-  const match = new RegExp(`^${name}:\\s+(\\d+) kB$`, 'm').exec(status);
-  if (!match) throw new Error(`/proc status has no ${name} line`);
-  return Number(match[1]) * 1024;
-}
-
 /** Throws if the process does not exist (or this is not Linux). */
 export function readProcessMemory(pid: number = process.pid): ProcessMemory {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return { rssBytes: field(status, 'VmRSS'), peakRssBytes: field(status, 'VmHWM') };
+  const sample = sampleProc(pid);
+  if (sample === null) throw new Error(`cannot read /proc/${pid}/status`);
+  return { rssBytes: sample.rssBytes, peakRssBytes: sample.peakRssBytes };
 }
 
 export function mib(bytes: number): string {

@@ -1,25 +1,12 @@
-// Test helpers for worker tests: jobs with resolved output options and packed batches.
+// Test helpers for worker tests: jobs with resolved output options and packed batches (packed
+// as bench/fixtures.ts packs the benchmarks' batches).
 
+import { batchTask, outputOptions, packBatch } from '../../../bench/fixtures.ts';
 import type { BatchTask } from '../../../src/core/batch-task.ts';
 import type { Compression, Job, JobFilter, OutputOptions } from '../../../src/jobs/types.ts';
 
 export function options(overrides: Partial<OutputOptions> = {}): OutputOptions {
-  const csv = overrides.output_type === 'csv';
-  return {
-    field_names: ['ClientIP', 'EdgeStartTimestamp', 'RayID'],
-    output_type: 'ndjson',
-    timestamp_format: 'unixnano',
-    sample_rate: 1,
-    batch_prefix: '',
-    batch_suffix: '',
-    record_prefix: csv ? '' : '{',
-    record_suffix: csv ? '\n' : '}\n',
-    record_delimiter: '',
-    field_delimiter: ',',
-    record_template: null,
-    'CVE-2021-44228': false,
-    ...overrides,
-  };
+  return outputOptions({ field_names: ['ClientIP', 'EdgeStartTimestamp', 'RayID'], ...overrides });
 }
 
 let nextId = 1000;
@@ -46,24 +33,7 @@ export function job(
 }
 
 export function task(j: Job, records: readonly string[], more: { chunkBytes?: number; sampleSeed?: number } = {}): BatchTask {
-  const encoded = records.map((r) => Buffer.from(r, 'utf8'));
-  const total = encoded.reduce((sum, b) => sum + b.length, 0);
-  const data = new Uint8Array(new SharedArrayBuffer(total));
-  const ends = new Uint32Array(new SharedArrayBuffer(Math.max(4, records.length * 4)), 0, records.length);
-  let pos = 0;
-  encoded.forEach((b, i) => {
-    data.set(b, pos);
-    pos += b.length;
-    ends[i] = pos;
-  });
-  return {
-    job: j,
-    data: data.buffer as SharedArrayBuffer,
-    ends,
-    count: records.length,
-    sampleSeed: more.sampleSeed ?? 1,
-    chunkBytes: more.chunkBytes ?? 0,
-  };
+  return batchTask(j, packBatch(records), more.chunkBytes ?? 0, more.sampleSeed ?? 1);
 }
 
 /** The Logpush docs' example record, with more fields around the three the examples select. */
@@ -72,6 +42,4 @@ export const LOGPUSH_RECORD =
   '"EdgeEndTimestamp":1506702504461999900,"EdgeStartTimestamp":1506702504433000200,' +
   '"RayID":"3a6050bcbe121a87","RequestHeaders":{"a":"b"},"BotTags":["x","y"]}';
 
-export function concat(chunks: readonly Uint8Array[]): Buffer {
-  return Buffer.concat(chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength)));
-}
+export { concat } from '../codecs/helpers.ts';
