@@ -6,19 +6,20 @@
 
 import { access, constants, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import kafkajs from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { syntaxDestinationValidator } from './api/handlers/destinations.ts';
-import { fileOwnershipWriter, loadOwnershipSecret } from './api/ownership.ts';
+import { fileOwnershipWriter, loadOwnershipSecret, needsOwnershipChallenge } from './api/ownership.ts';
 import { createApiServer, type ApiServer } from './api/server.ts';
 import { TokenStore } from './api/token-store.ts';
 import type { AuditSink, DestinationValidator } from './api/types.ts';
 import { auditFilePath, fileAuditSink } from './audit/file-audit-sink.ts';
 import { kafkaAuditSink } from './audit/kafka-audit-sink.ts';
-import type { Config, ResolvedKafkaJobStoreConfig } from './config/schema.ts';
+import { splitListen, type Config } from './config/schema.ts';
 import type { Pipeline } from './core/pipeline.ts';
 import { parseDestinationConf } from './destinations/destination-conf.ts';
 import { validateHttpDestination } from './destinations/http/validate.ts';
+import { expandDate } from './destinations/object-name.ts';
 import { writeS3OwnershipChallenge } from './destinations/s3/ownership.ts';
 import { validateS3Destination } from './destinations/s3/validate.ts';
 import { FileJobStore, JOBS_FILE_NAME } from './jobs/store/file-job-store.ts';
@@ -45,6 +46,7 @@ export async function openAdminSide(config: Config, log: Logger): Promise<AdminS
   const counts = { max_jobs_per_zone: api.max_jobs_per_zone, max_jobs_per_account: api.max_jobs_per_account };
   let store: JobStore;
   let pristine: () => boolean;
+  let kafka: KafkaConnection | null = null;
   if (storeConfig.type === 'kafka') {
     const kafkaStore = new KafkaJobStore({
       brokers: storeConfig.brokers,
@@ -61,6 +63,7 @@ export async function openAdminSide(config: Config, log: Logger): Promise<AdminS
     });
     store = kafkaStore;
     pristine = () => kafkaStore.pristine;
+    kafka = { client: kafkaStore.kafka, brokers: storeConfig.brokers };
   } else {
     const fileStore = new FileJobStore({ dir: config.data_dir, limits: config.limits, counts });
     const existed = await exists(join(config.data_dir, JOBS_FILE_NAME)) || await exists(join(config.data_dir, `${JOBS_FILE_NAME}.bak`));
@@ -78,7 +81,7 @@ export async function openAdminSide(config: Config, log: Logger): Promise<AdminS
   const jobs = await store.list();
   log.info({ store: storeConfig.type, jobs: jobs.length }, 'job store loaded');
 
-  const audit = await openAuditSink(config, storeConfig.type === 'kafka' ? storeConfig : null);
+  const audit = await openAuditSink(config, kafka);
   let server: ApiServer | null = null;
   let unsubscribe: (() => void) | null = null;
 
@@ -97,7 +100,7 @@ export async function openAdminSide(config: Config, log: Logger): Promise<AdminS
         ownershipSecret: await loadOwnershipSecret(config.data_dir),
         ownershipTtlSeconds: api.ownership_ttl_seconds,
         validateDestination,
-        ownershipWriter: (conf, file) => (/^(s3|r2|gs):/i.test(conf) ? writeS3OwnershipChallenge(conf, file) : fileOwnershipWriter(conf, file)),
+        ownershipWriter: (conf, file) => (needsOwnershipChallenge(conf) ? writeS3OwnershipChallenge(conf, file) : fileOwnershipWriter(conf, file)),
         health: (id) => pipeline.runtimes.find((runtime) => runtime.job.id === id)?.health,
         audit: audit.sink,
         log,
@@ -160,11 +163,6 @@ async function exists(path: string): Promise<boolean> {
   return access(path).then(() => true, () => false);
 }
 
-function splitListen(listen: string): { host: string; port: number } {
-  const cut = listen.lastIndexOf(':');
-  return { host: listen.slice(0, cut).replace(/^\[|\]$/g, ''), port: Number(listen.slice(cut + 1)) };
-}
-
 /** Checks a destination by writing to it the way a batch would (each kind's own validator). */
 const validateDestination: DestinationValidator = async (conf) => {
   const syntax = await syntaxDestinationValidator(conf);
@@ -172,7 +170,7 @@ const validateDestination: DestinationValidator = async (conf) => {
   const parsed = parseDestinationConf(conf);
   switch (parsed.scheme) {
     case 'file': {
-      const dir = parsed.pathTemplate.replaceAll('{DATE}', new Date().toISOString().slice(0, 10).replaceAll('-', ''));
+      const dir = expandDate(parsed.pathTemplate, `${Date.now()}000000`);
       try {
         await mkdir(dir, { recursive: true });
         await access(dir, constants.W_OK);
@@ -197,24 +195,23 @@ interface AuditOutlet {
   close(): Promise<void>;
 }
 
+/** The Kafka job store's client, and its brokers for messages. */
+interface KafkaConnection {
+  client: Kafka;
+  brokers: string[];
+}
+
 /**
  * `audit: { type: kafka }` → the audit_logs topic (must exist: checked now, one clear line if
- * not); `audit: { type: file }` or no audit section → <data_dir>/audit.ndjson.
+ * not), produced to through the job store's client; `audit: { type: file }` or no audit
+ * section → <data_dir>/audit.ndjson.
  */
-async function openAuditSink(config: Config, kafka: ResolvedKafkaJobStoreConfig | null): Promise<AuditOutlet> {
+async function openAuditSink(config: Config, kafka: KafkaConnection | null): Promise<AuditOutlet> {
   const audit = config.audit;
   if (audit === undefined || audit.type === 'file' || kafka === null) {
     return { sink: fileAuditSink(auditFilePath(config.data_dir), audit?.account_id ?? ''), close: async () => {} };
   }
-  const client = new kafkajs.Kafka({
-    brokers: kafka.brokers,
-    clientId: kafka.client_id,
-    ssl: kafka.ssl,
-    ...(kafka.sasl ? { sasl: { ...kafka.sasl } as kafkajs.SASLOptions } : {}),
-    connectionTimeout: 3000,
-    logLevel: kafkajs.logLevel.NOTHING,
-    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 },
-  });
+  const { client } = kafka;
   const admin = client.admin();
   try {
     await admin.connect();

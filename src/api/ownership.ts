@@ -8,6 +8,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDestinationConf, redactDestinationConf } from '../destinations/destination-conf.ts';
+import { expandDate } from '../destinations/object-name.ts';
 import { writeFileAtomic } from '../jobs/store/atomic-file.ts';
 import { tenantKey } from '../jobs/store/job-store.ts';
 import type { Tenant } from '../jobs/types.ts';
@@ -89,8 +90,7 @@ export const fileOwnershipWriter: OwnershipWriter = async (destinationConf, file
   if (conf.scheme !== 'file') {
     throw apiError(400, API_ERROR_CODES.ownershipChallenge, `ownership challenges for ${conf.scheme}: destinations are not available in this build`);
   }
-  const date = new Date().toISOString().slice(0, 10).replaceAll('-', '');
-  const dir = conf.pathTemplate.replaceAll('{DATE}', date);
+  const dir = expandDate(conf.pathTemplate, `${Date.now()}000000`);
   await mkdir(dir, { recursive: true });
   const filename = join(dir, file.name);
   await writeFileAtomic(filename, file.content);

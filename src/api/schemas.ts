@@ -10,15 +10,6 @@ export const ApiErrorItemSchema = z.object({
   message: z.string(),
 });
 
-export function envelopeOf(result: z.ZodType): z.ZodType {
-  return z.object({
-    success: z.boolean(),
-    errors: z.array(ApiErrorItemSchema),
-    messages: z.array(ApiErrorItemSchema),
-    result: result.nullable(),
-  });
-}
-
 export const JobViewSchema = z.object({
   id: z.int().positive(),
   name: z.string().nullable(),

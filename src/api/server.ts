@@ -94,7 +94,6 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     health: options.health ?? (() => undefined),
     audit: options.audit ?? (() => {}),
     log: options.log ?? SILENT_LOG,
-    limits,
     now,
   };
   const routes: readonly RouteSpec[] = ROUTES;
@@ -125,7 +124,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
         return;
       }
       const out = await spec.handler({ params, tenant: null, caller: null, body: async () => undefined, deps });
-      send(res, out.status ?? 200, out.result);
+      send(res, 200, out.result);
       return;
     }
 
@@ -159,7 +158,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       })),
     };
     const out = await spec.handler(ctx);
-    send(res, out.status ?? 200, okEnvelope(out.result, out.messages ?? []));
+    send(res, 200, okEnvelope(out.result, out.messages ?? []));
   }
 
   const server = createServer((req, res) => {

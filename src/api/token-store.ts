@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import type { z } from 'zod';
 import { writeFileAtomic } from '../jobs/store/atomic-file.ts';
 import { pathJoin } from '../jobs/json-path.ts';
+import { SerialQueue } from '../jobs/store/serial-queue.ts';
 import type { Problem } from '../jobs/types.ts';
 import { parseWithProblems } from '../jobs/zod-problems.ts';
 import { TokenScopeSchema } from './schemas.ts';
@@ -72,7 +73,7 @@ export class TokenStore {
   readonly path: string | null;
   private records: TokenRecord[];
   private hashes: Buffer[];
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
 
   private constructor(path: string | null, records: TokenRecord[]) {
     this.path = path;
@@ -118,7 +119,7 @@ export class TokenStore {
 
   /** Creates a token; the secret is returned once and never stored. */
   async create(scopes: TokenScope[], name: string | null, now: Date): Promise<{ secret: string; info: TokenInfo }> {
-    return this.serialize(async () => {
+    return this.queue.run(async () => {
       const secret = `sluice_${randomBytes(32).toString('base64url')}`;
       const record: TokenRecord = { id: `tok_${randomBytes(8).toString('hex')}`, hash: hashToken(secret).toString('hex'), scopes, name, created_at: now.toISOString() };
       await this.save([...this.records, record]);
@@ -127,7 +128,7 @@ export class TokenStore {
   }
 
   async delete(id: string): Promise<boolean> {
-    return this.serialize(async () => {
+    return this.queue.run(async () => {
       const rest = this.records.filter((r) => r.id !== id);
       if (rest.length === this.records.length) return false;
       await this.save(rest);
@@ -142,12 +143,6 @@ export class TokenStore {
     }
     this.records = records;
     this.hashes = records.map((r) => Buffer.from(r.hash, 'hex'));
-  }
-
-  private serialize<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(work, work);
-    this.queue = run.catch(() => {});
-    return run;
   }
 }
 

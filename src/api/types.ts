@@ -66,7 +66,6 @@ export interface ApiDeps {
   health: HealthProvider;
   audit: AuditSink;
   log: ApiLog;
-  limits: ApiLimits;
   now: () => number;
 }
 
@@ -81,7 +80,6 @@ export interface RequestContext {
 }
 
 export interface HandlerResult {
-  status?: number;
   result: unknown;
   messages?: ApiErrorItem[];
 }

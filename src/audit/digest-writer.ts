@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ObjectAccess } from '../destinations/object-access.ts';
+import { SerialQueue } from '../jobs/store/serial-queue.ts';
 import { DIGEST_FORMAT, digestKey, encodeDigest, publicKeyFingerprint, sha256Hex, type DigestBody, type DigestEntry } from './digest.ts';
 
 export interface DigestSigner {
@@ -44,7 +45,7 @@ export class DigestWriter {
   #previous: { key: string; sha256: string } | null = null;
   #periodStart: Date;
   /** Digests are written one at a time, in order. */
-  #writing: Promise<void> = Promise.resolve();
+  readonly #writing = new SerialQueue();
   #timer: NodeJS.Timeout | null = null;
 
   constructor(options: DigestWriterOptions) {
@@ -73,9 +74,7 @@ export class DigestWriter {
 
   /** Writes the pending entries as the next digest (nothing when none are pending). */
   flush(): Promise<void> {
-    const next = this.#writing.then(() => this.#write());
-    this.#writing = next.catch(() => {});
-    return next;
+    return this.#writing.run(() => this.#write());
   }
 
   /** Stops the timer and writes what is pending; failures are logged, not thrown. */

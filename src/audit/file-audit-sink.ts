@@ -5,6 +5,7 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { AuditSink } from '../api/types.ts';
+import { SerialQueue } from '../jobs/store/serial-queue.ts';
 import { auditLogRecord } from './audit-record.ts';
 
 export const AUDIT_FILE_NAME = 'audit.ndjson';
@@ -14,14 +15,12 @@ export function auditFilePath(dataDir: string): string {
 }
 
 export function fileAuditSink(path: string, ownerId: string): AuditSink {
-  let queue: Promise<unknown> = Promise.resolve();
+  const queue = new SerialQueue();
   return (event) => {
     const line = `${JSON.stringify(auditLogRecord(event, ownerId))}\n`;
-    const write = queue.then(async () => {
+    return queue.run(async () => {
       await mkdir(dirname(path), { recursive: true });
       await appendFile(path, line, { mode: 0o600 });
     });
-    queue = write.catch(() => {});
-    return write;
   };
 }

@@ -7,6 +7,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { link, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { syncDirectory } from '../jobs/store/atomic-file.ts';
 
 /** A key file that cannot be used; the message says which file, what is wrong and what to do. */
 export class SigningKeyError extends Error {
@@ -129,15 +130,5 @@ async function writeFileOnce(path: string, text: string | Buffer, mode: number, 
     throw new SigningKeyError(path, `cannot write ${path} (${(error as Error).message}); check that its directory is writable`, { cause: error });
   } finally {
     await rm(temp, { force: true }).catch(() => {});
-  }
-}
-
-/** The new directory entry is durable only once the directory is on disk. */
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync().catch(() => {}); // some filesystems refuse fsync on directories
-  } finally {
-    await handle.close();
   }
 }

@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { listDatasets } from '../datasets/catalog.ts';
-import { JobInputSchema, MAX_UPLOAD_BYTES, MAX_UPLOAD_INTERVAL_SECONDS, MAX_UPLOAD_RECORDS, TenantIdSchema } from '../jobs/schema.ts';
+import { MAX_UPLOAD_BYTES, MAX_UPLOAD_INTERVAL_SECONDS, MAX_UPLOAD_RECORDS, TenantIdSchema } from '../jobs/schema.ts';
 import { LOGPUSH_LIMITS, type Job, type JobLimits } from '../jobs/types.ts';
 
 export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
@@ -128,7 +128,7 @@ export const KafkaSourceSchema = z.strictObject({
   dead_letter_topic: KafkaTopicNameSchema.optional().describe('Topic poison records (not JSON, oversized, wrong field type) are copied to, with the error in headers, before they are acknowledged. Checked at startup like the source topics.'),
 }).describe('Kafka consumer group (kafkajs); at-least-once: offsets are committed only up to delivered records.');
 
-/** host:port of the admin API listener. */
+/** host:port of a listener (the admin API, the telemetry port). */
 const ListenSchema = z.string().check((ctx) => {
   const match = BROKER_PATTERN.exec(ctx.value);
   const port = match ? Number(match[1]) : -1;
@@ -136,6 +136,12 @@ const ListenSchema = z.string().check((ctx) => {
     ctx.issues.push({ code: 'custom', input: ctx.value, message: `must be host:port (e.g. 127.0.0.1:8787), got ${JSON.stringify(ctx.value)}` });
   }
 });
+
+/** A validated listen address split for server.listen: `[::1]:0` → { host: '::1', port: 0 }. */
+export function splitListen(listen: string): { host: string; port: number } {
+  const cut = listen.lastIndexOf(':');
+  return { host: listen.slice(0, cut).replace(/^\[|\]$/g, ''), port: Number(listen.slice(cut + 1)) };
+}
 
 export const DEFAULT_API_LISTEN = '127.0.0.1:8787';
 
@@ -221,11 +227,6 @@ export const ConfigSchema = z.strictObject({
   audit_digests: AuditDigestsConfigSchema.prefault({}),
   telemetry: TelemetryConfigSchema.optional(),
 }).describe('sluice configuration file.');
-
-/** The same config with the job schema inlined, for documentation (JSON Schema / OpenAPI). */
-export const ConfigDocumentSchema = ConfigSchema.extend({
-  jobs: z.array(JobInputSchema).default([]).describe('Logpush job objects; id defaults to position + 1.'),
-});
 
 export type LimitsConfig = JobLimits & { max_record_bytes: number };
 export type PipelineConfig = z.output<typeof PipelineSchema>;

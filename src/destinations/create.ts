@@ -1,16 +1,16 @@
 // Builds the running destination for a job's destination_conf.
 
-import { DeliveryError, type Destination } from './destination.ts';
-import { parseDestinationConf, redactDestinationConf } from './destination-conf.ts';
+import type { Destination } from './destination.ts';
+import { parseDestinationConf } from './destination-conf.ts';
 import { FileDestination } from './file.ts';
 import { S3Destination } from './s3/s3-destination.ts';
 import { HttpDestination } from './http/http-destination.ts';
 
 /**
  * file: → FileDestination; s3:, r2:, gs: → S3Destination; https:, splunk:, datadog: (and http:
- * on loopback, for tests) → HttpDestination. Any other scheme throws a non-retryable
- * DeliveryError ERR_DESTINATION_UNSUPPORTED. A malformed conf
- * (or a bad object storage parameter) throws ERR_DESTINATION_CONF. Messages are redacted.
+ * on loopback, for tests) → HttpDestination. A malformed conf, an unsupported scheme or a bad
+ * destination parameter throws a non-retryable DeliveryError ERR_DESTINATION_CONF. Messages
+ * are redacted.
  */
 export function createDestination(conf: string): Destination {
   const parsed = parseDestinationConf(conf);
@@ -26,11 +26,5 @@ export function createDestination(conf: string): Destination {
     case 'splunk':
     case 'datadog':
       return new HttpDestination(conf);
-    default:
-      throw new DeliveryError(
-        'ERR_DESTINATION_UNSUPPORTED',
-        `destination ${redactDestinationConf(conf)}: ${(parsed as { scheme: string }).scheme}:// destinations are not available in this build yet; use a file:///dir/{DATE} destination for now`,
-        false,
-      );
   }
 }

@@ -13,7 +13,6 @@ import { parseDestinationConf, redactDestinationConf } from './destination-conf.
 import { expandDate, objectName } from './object-name.ts';
 
 export const TEMP_PREFIX = '.tmp-';
-/** Buffers per writev call (IOV_MAX is 1024 on Linux). */
 
 export class FileDestination implements Destination {
   readonly kind = 'file';
@@ -93,7 +92,7 @@ function dropWritten(group: Uint8Array[], written: number): Uint8Array[] {
 }
 
 /** fsyncs a directory, so that a rename or create inside it survives a crash. */
-export async function syncDirectory(dir: string): Promise<void> {
+async function syncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {
     await handle.sync();

@@ -10,11 +10,6 @@ import { DeliveryError, type DeliveryObject } from './destination.ts';
 
 const EXTENSIONS: Readonly<Record<Compression, string>> = { gzip: '.gz', zstd: '.zst', snappy: '.sz', none: '' };
 
-/** File name extension after `.log` for a compression ('' for none). */
-export function extensionFor(compression: Compression): string {
-  return EXTENSIONS[compression];
-}
-
 /** Replaces every `{DATE}` with the UTC date (YYYYMMDD) of `startNs` (ns since the epoch, decimal). */
 export function expandDate(template: string, startNs: string): string {
   if (!template.includes('{DATE}')) return template;

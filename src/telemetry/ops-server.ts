@@ -6,6 +6,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { splitListen } from '../config/schema.ts';
 import { METRICS_CONTENT_TYPE, type SluiceMetrics } from './metrics.ts';
 import type { Readiness } from './readiness.ts';
 
@@ -72,11 +73,6 @@ async function handle(options: OpsServerOptions, request: IncomingMessage, respo
     default:
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found; try /metrics, /healthz or /readyz\n');
   }
-}
-
-function splitListen(listen: string): { host: string; port: number } {
-  const cut = listen.lastIndexOf(':');
-  return { host: listen.slice(0, cut).replace(/^\[|\]$/g, ''), port: Number(listen.slice(cut + 1)) };
 }
 
 function closeServer(server: Server): Promise<void> {

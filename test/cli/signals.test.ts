@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { outputLines } from '../e2e/output-reader.ts';
+import { waitUntil } from '../integration/support/wait.ts';
 
 const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'sluice-signals-'));
@@ -39,13 +40,7 @@ function start(name: string, blocked = false): { child: ChildProcess; output: ()
   return { child, output: () => text, exit };
 }
 
-async function waitFor(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const waitFor = (condition: () => boolean, what: string) => waitUntil(condition, what, { intervalMs: 50 });
 
 describe('signals', () => {
   it('SIGTERM flushes the open batch and exits 0 with a summary', async () => {

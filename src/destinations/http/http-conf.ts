@@ -5,7 +5,7 @@
 // per-scheme rules and names the part that is wrong. No message ever contains a header value.
 
 import { DeliveryError } from '../destination.ts';
-import { isLoopbackHost, parseDestinationConf, redactDestinationConf } from '../destination-conf.ts';
+import { isLoopbackHost, isSecretParam, parseDestinationConf, redactDestinationConf } from '../destination-conf.ts';
 
 export type HttpKind = 'generic' | 'splunk' | 'datadog';
 
@@ -94,7 +94,7 @@ export function resolveHttpTarget(conf: string, options: ResolveOptions = {}): H
     if (findHeader(headers, 'authorization') === undefined) headers.Authorization = `Basic ${Buffer.from(parsed.userinfo).toString('base64')}`;
     addSecret(secrets, headers.Authorization ?? '');
   }
-  for (const [name, value] of Object.entries(query)) if (isSecretQueryName(name)) addSecret(secrets, value);
+  for (const [name, value] of Object.entries(query)) if (isSecretParam(name)) addSecret(secrets, value);
 
   let kind: HttpKind = 'generic';
   let rejectUnauthorized = true;
@@ -151,10 +151,6 @@ function take(query: Record<string, string>, name: string): string | null {
   const value = query[name];
   delete query[name];
   return value === undefined ? null : value;
-}
-
-function isSecretQueryName(name: string): boolean {
-  return /secret|token|passw|pwd|sig|key|auth|credential|session|cookie|private/i.test(name);
 }
 
 /**

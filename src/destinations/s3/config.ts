@@ -132,6 +132,12 @@ export function s3ConfigFrom(conf: string): S3DestinationConfig {
   };
 }
 
+/** The credential values no message may contain (errors.ts scrubs them). */
+export function credentialSecrets(config: S3DestinationConfig): string[] {
+  const credentials = config.credentials;
+  return credentials ? [credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken ?? ''] : [];
+}
+
 function credentialsFrom(scheme: ObjectStorageScheme, params: Record<string, string>, fail: (why: string) => never): S3Credentials | null {
   const accessKeyId = params['access-key-id'];
   const secretAccessKey = params['secret-access-key'];

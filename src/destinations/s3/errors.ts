@@ -6,6 +6,7 @@
 
 import { DeliveryError } from '../destination.ts';
 import { REDACTED } from '../destination-conf.ts';
+import { parseRetryAfter } from '../http/retry-after.ts';
 
 export interface S3ErrorContext {
   /** 'PutObject', 'UploadPart 3', … */
@@ -112,11 +113,7 @@ export function retryAfterOf(e: { $response?: { headers?: Record<string, unknown
   if (!headers) return null;
   let value: unknown;
   for (const [name, v] of Object.entries(headers)) if (name.toLowerCase() === 'retry-after') value = v;
-  if (typeof value !== 'string' || value.trim() === '') return null;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? null : Math.max(0, at - now);
+  return typeof value === 'string' ? parseRetryAfter(value, now) : null;
 }
 
 function scrub(text: string, secrets: readonly string[]): string {

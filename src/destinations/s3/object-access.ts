@@ -10,7 +10,7 @@
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { DeliveryError } from '../destination.ts';
 import type { ObjectAccess } from '../object-access.ts';
-import { s3ConfigFrom, type S3DestinationConfig } from './config.ts';
+import { credentialSecrets, s3ConfigFrom, type S3DestinationConfig } from './config.ts';
 import { s3DeliveryError } from './errors.ts';
 import { listingPrefix } from './keys.ts';
 import { DEFAULT_TIMEOUTS, SdkObjectStore, type SdkStoreTimeouts } from './sdk-store.ts';
@@ -36,8 +36,7 @@ export class S3ObjectAccess implements ObjectAccess {
     this.root = `${this.config.scheme}://${this.config.bucket}/${this.#prefix}`;
     this.#store = new SdkObjectStore(this.config, options.timeouts ?? DEFAULT_TIMEOUTS);
     this.#pageSize = options.pageSize;
-    const credentials = this.config.credentials;
-    this.#secrets = credentials ? [credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken ?? ''] : [];
+    this.#secrets = credentialSecrets(this.config);
   }
 
   async put(key: string, bytes: Uint8Array, contentType: string): Promise<void> {

@@ -3,20 +3,17 @@
 // the job is created only with the token it holds.
 
 import { expandDate } from '../object-name.ts';
-import { s3ConfigFrom } from './config.ts';
+import { credentialSecrets, s3ConfigFrom } from './config.ts';
 import { s3DeliveryError } from './errors.ts';
-import { SdkObjectStore } from './sdk-store.ts';
+import { API_REQUEST_TIMEOUTS, SdkObjectStore } from './sdk-store.ts';
 import type { ObjectStore } from './store.ts';
-
-const TIMEOUTS = { connectionTimeoutMs: 5_000, socketTimeoutMs: 15_000, requestTimeoutMs: 30_000 };
 
 /** Puts `file` under the destination's path (with {DATE} expanded); resolves with its s3://… location. Throws a redacted DeliveryError. */
 export async function writeS3OwnershipChallenge(conf: string, file: { name: string; content: string }, options: { store?: ObjectStore; now?: Date } = {}): Promise<{ filename: string }> {
   const config = s3ConfigFrom(conf);
-  const store = options.store ?? new SdkObjectStore(config, TIMEOUTS);
+  const store = options.store ?? new SdkObjectStore(config, API_REQUEST_TIMEOUTS);
   const prefix = expandDate(config.pathTemplate, `${(options.now ?? new Date()).getTime()}000000`);
   const key = `${prefix === '' ? '' : `${prefix}/`}${file.name}`;
-  const credentials = config.credentials;
   try {
     await store.putObject({ bucket: config.bucket, key }, new TextEncoder().encode(file.content), { contentType: 'text/plain; charset=utf-8', contentEncoding: null, serverSideEncryption: config.sse });
   } catch (error) {
@@ -24,7 +21,7 @@ export async function writeS3OwnershipChallenge(conf: string, file: { name: stri
       endpoint: config.endpointLabel,
       bucket: config.bucket,
       key,
-      secrets: credentials ? [credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken ?? ''] : [],
+      secrets: credentialSecrets(config),
       operation: 'PutObject',
     });
   } finally {

@@ -2,7 +2,7 @@
 // each batch becomes one object at `<path with {DATE}>/<objectName>`.
 
 import { DeliveryError, type DeliveryObject, type DeliveryReceipt, type Destination } from '../destination.ts';
-import { s3ConfigFrom, type S3DestinationConfig } from './config.ts';
+import { credentialSecrets, s3ConfigFrom, type S3DestinationConfig } from './config.ts';
 import { s3DeliveryError } from './errors.ts';
 import { objectHeadersFor } from './headers.ts';
 import { keyMatcher, listingPrefix, objectKey } from './keys.ts';
@@ -31,11 +31,7 @@ export class S3Destination implements Destination {
     this.config = s3ConfigFrom(conf);
     this.#store = options.store ?? new SdkObjectStore(this.config, options.timeouts ?? DEFAULT_TIMEOUTS);
     this.#plan = { partSize: this.config.partSize, partsInFlight: this.config.partsInFlight, partAttempts: options.partAttempts ?? 2 };
-    const credentials = this.config.credentials;
-    this.#scope = {
-      endpoint: this.config.endpointLabel,
-      secrets: credentials ? [credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken ?? ''] : [],
-    };
+    this.#scope = { endpoint: this.config.endpointLabel, secrets: credentialSecrets(this.config) };
   }
 
   async deliver(object: DeliveryObject): Promise<DeliveryReceipt> {

@@ -32,6 +32,8 @@ export interface SdkStoreTimeouts {
 }
 
 export const DEFAULT_TIMEOUTS: SdkStoreTimeouts = { connectionTimeoutMs: 10_000, socketTimeoutMs: 60_000, requestTimeoutMs: 300_000 };
+/** For the one small object an admin API request writes (validation, ownership challenge): a caller is waiting. */
+export const API_REQUEST_TIMEOUTS: SdkStoreTimeouts = { connectionTimeoutMs: 5_000, socketTimeoutMs: 15_000, requestTimeoutMs: 30_000 };
 
 const SILENT_LOGGER = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 

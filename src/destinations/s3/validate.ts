@@ -3,10 +3,10 @@
 
 import { randomBytes } from 'node:crypto';
 import { DeliveryError } from '../destination.ts';
-import { s3ConfigFrom } from './config.ts';
+import { credentialSecrets, s3ConfigFrom } from './config.ts';
 import { s3DeliveryError } from './errors.ts';
 import { expandDate } from '../object-name.ts';
-import { SdkObjectStore, type SdkStoreTimeouts } from './sdk-store.ts';
+import { API_REQUEST_TIMEOUTS, SdkObjectStore } from './sdk-store.ts';
 import type { ObjectStore } from './store.ts';
 
 export interface S3ValidationResult {
@@ -21,8 +21,6 @@ export interface S3ValidationResult {
   warnings: string[];
 }
 
-const VALIDATION_TIMEOUTS: SdkStoreTimeouts = { connectionTimeoutMs: 5_000, socketTimeoutMs: 15_000, requestTimeoutMs: 30_000 };
-
 export async function validateS3Destination(conf: string, options: { store?: ObjectStore; now?: Date } = {}): Promise<S3ValidationResult> {
   let config;
   try {
@@ -31,18 +29,12 @@ export async function validateS3Destination(conf: string, options: { store?: Obj
     const failure = error as DeliveryError;
     return { ok: false, location: null, code: failure.code ?? 'ERR_DESTINATION_CONF', message: failure.message, warnings: [] };
   }
-  const store = options.store ?? new SdkObjectStore(config, VALIDATION_TIMEOUTS);
+  const store = options.store ?? new SdkObjectStore(config, API_REQUEST_TIMEOUTS);
   const nowNs = `${(options.now ?? new Date()).getTime()}000000`;
   const prefix = expandDate(config.pathTemplate, nowNs);
   const key = `${prefix === '' ? '' : prefix + '/'}sluice-validation-${randomBytes(6).toString('hex')}.txt`;
   const location = `${config.scheme}://${config.bucket}/${key}`;
-  const credentials = config.credentials;
-  const scope = {
-    endpoint: config.endpointLabel,
-    bucket: config.bucket,
-    key,
-    secrets: credentials ? [credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken ?? ''] : [],
-  };
+  const scope = { endpoint: config.endpointLabel, bucket: config.bucket, key, secrets: credentialSecrets(config) };
   try {
     try {
       const body = new TextEncoder().encode('sluice destination validation: this object may be deleted\n');

@@ -22,10 +22,15 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     throw error;
   }
   // The rename is durable only once the directory entry is on disk.
-  const dir = await open(dirname(path), 'r');
+  await syncDirectory(dirname(path));
+}
+
+/** fsyncs a directory so a new or renamed entry in it survives a crash. */
+export async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
   try {
-    await dir.sync().catch(() => {}); // some filesystems refuse fsync on directories
+    await handle.sync().catch(() => {}); // some filesystems refuse fsync on directories
   } finally {
-    await dir.close();
+    await handle.close();
   }
 }

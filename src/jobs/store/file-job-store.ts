@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { LOGPUSH_LIMITS, type Job, type JobLimits, type Problem, type Tenant } from '../types.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 import { JobStoreError } from './errors.ts';
+import { SerialQueue } from './serial-queue.ts';
 import { planCreate, planDelete, planUpdate, type ChangeContext, type JobSetState, type PlannedChange } from './job-changes.ts';
 import { judgeLoadedRecords, type LoadDecision } from './job-set-guard.ts';
 import {
@@ -50,7 +51,7 @@ export class FileJobStore implements JobStore {
   private readonly broadcast = new JobSetBroadcast();
   private closed = false;
   /** Changes are applied one at a time: plan against the current set, write, then publish. */
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
 
   constructor(options: FileJobStoreOptions) {
     this.dir = options.dir;
@@ -105,7 +106,7 @@ export class FileJobStore implements JobStore {
    * set and returns the rejection; an accepted one is published to subscribers.
    */
   async reload(): Promise<StoreRejection | null> {
-    return this.serialize(async () => {
+    return this.queue.run(async () => {
       const outcome = await this.read(this.path, this.jobs.size);
       if (outcome.kind === 'missing') {
         if (this.jobs.size === 0) return null;
@@ -136,7 +137,7 @@ export class FileJobStore implements JobStore {
   }
 
   async delete(id: number, tenant: Tenant): Promise<Job> {
-    return this.serialize(async () => {
+    return this.queue.run(async () => {
       this.assertOpen();
       const job = planDelete(this.state(), id, tenant);
       const records = new Map(this.records);
@@ -165,7 +166,7 @@ export class FileJobStore implements JobStore {
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.queue.catch(() => {});
+    await this.queue.idle();
     this.broadcast.clear();
   }
 
@@ -176,7 +177,7 @@ export class FileJobStore implements JobStore {
   }
 
   private async change(plan: (state: JobSetState, context: ChangeContext) => PlannedChange): Promise<Job> {
-    return this.serialize(async () => {
+    return this.queue.run(async () => {
       this.assertOpen();
       const planned = plan(this.state(), { limits: this.limits, counts: this.counts, now: this.now().toISOString() });
       const records = new Map(this.records).set(planned.record.id, planned.record);
@@ -195,12 +196,6 @@ export class FileJobStore implements JobStore {
   private assertOpen(): void {
     if (this.closed) throw new JobStoreError('ERR_JOB_STORE_CLOSED', 'the job store is closed');
     if (!this.broadcast.started) throw new JobStoreError('ERR_JOB_STORE_CLOSED', 'the job store has not been started');
-  }
-
-  private serialize<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(work, work);
-    this.queue = run.catch(() => {});
-    return run;
   }
 
   /** Writes the last good document as the backup, then the new one. */

@@ -25,6 +25,7 @@ import { connectError } from '../../sources/kafka/errors.ts';
 import { dropKafkajsNegativeTimeoutWarning } from '../../sources/kafka/kafka-client.ts';
 import { LOGPUSH_LIMITS, type Job, type JobLimits, type Tenant } from '../types.ts';
 import { JobStoreError } from './errors.ts';
+import { SerialQueue } from './serial-queue.ts';
 import { planCreate, planDelete, planUpdate, type ChangeContext, type JobSetState } from './job-changes.ts';
 import {
   DEFAULT_JOB_COUNT_LIMITS, sameTenant,
@@ -62,7 +63,8 @@ export class KafkaJobStore implements JobStore {
   private readonly limits: JobLimits;
   private readonly counts: JobCountLimits;
   private readonly now: () => Date;
-  private readonly kafka: InstanceType<typeof kafkajs.Kafka>;
+  /** The store's client (brokers, TLS, SASL); the admin side's Kafka audit sink produces through it too. */
+  readonly kafka: InstanceType<typeof kafkajs.Kafka>;
   private readonly log: JobLog;
   private admin: Admin | null = null;
   private consumer: Consumer | null = null;
@@ -73,7 +75,7 @@ export class KafkaJobStore implements JobStore {
   private readonly broadcast = new JobSetBroadcast();
   private closed = false;
   private failure: Error | null = null;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
 
   constructor(options: KafkaJobStoreOptions) {
     this.options = options;
@@ -153,7 +155,7 @@ export class KafkaJobStore implements JobStore {
   }
 
   async create(tenant: Tenant, input: unknown): Promise<Job> {
-    return this.serialize(async () => {
+    return this.queue.run(async () => {
       for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
         this.assertOpen();
         // Plans (validates, checks limits) before claiming, so a bad job costs no id.
@@ -170,7 +172,7 @@ export class KafkaJobStore implements JobStore {
   }
 
   async update(id: number, tenant: Tenant, input: unknown): Promise<Job> {
-    return this.serialize(async () => {
+    return this.queue.run(async () => {
       this.assertOpen();
       const planned = planUpdate(this.state(), id, tenant, input, this.context());
       await this.write([{ key: String(id), value: encodeRecord(planned.record) }]);
@@ -179,7 +181,7 @@ export class KafkaJobStore implements JobStore {
   }
 
   async delete(id: number, tenant: Tenant): Promise<Job> {
-    return this.serialize(async () => {
+    return this.queue.run(async () => {
       this.assertOpen();
       const job = planDelete(this.state(), id, tenant);
       // One request, consecutive offsets: the marker is the record right before the tombstone.
@@ -203,7 +205,7 @@ export class KafkaJobStore implements JobStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.queue.catch(() => {});
+    await this.queue.idle();
     for (const waiter of this.waiters) waiter.resolve();
     this.waiters = [];
     await Promise.all([
@@ -320,12 +322,6 @@ export class KafkaJobStore implements JobStore {
     if (this.closed) throw new JobStoreError('ERR_JOB_STORE_CLOSED', 'the job store is closed');
     if (!this.broadcast.started) throw new JobStoreError('ERR_JOB_STORE_CLOSED', 'the job store has not been started');
     if (this.failure !== null) throw new JobStoreError('ERR_JOB_STORE_WRITE', `the job store stopped following ${this.topic}: ${this.failure.message}`);
-  }
-
-  private serialize<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(work, work);
-    this.queue = run.catch(() => {});
-    return run;
   }
 
   private report(refusal: LogRefusal): void {
