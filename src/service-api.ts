@@ -81,7 +81,14 @@ export async function openAdminSide(config: Config, log: Logger): Promise<AdminS
   const jobs = await store.list();
   log.info({ store: storeConfig.type, jobs: jobs.length }, 'job store loaded');
 
-  const audit = await openAuditSink(config, kafka);
+  let audit: AuditOutlet;
+  try {
+    audit = await openAuditSink(config, kafka);
+  } catch (error) {
+    // A missing audit topic is a user error: say it and exit, with no store consumer left running.
+    await store.close();
+    throw error;
+  }
   let server: ApiServer | null = null;
   let unsubscribe: (() => void) | null = null;
 
