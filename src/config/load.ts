@@ -159,7 +159,7 @@ export function parseConfig(rawValue: unknown, source: string, env: KafkaEnv = p
   if (top === undefined || problems.length > 0) {
     throw new ConfigError(source, problems.length > 0 ? problems : [{ path: '$', message: 'is not a valid config' }]);
   }
-  return { data_dir: top.data_dir, limits, pipeline: top.pipeline, sources: top.sources, jobs, ...(top.api ? { api: top.api } : {}), ...store, ...(top.telemetry ? { telemetry: top.telemetry } : {}), audit_digests: top.audit_digests };
+  return { data_dir: top.data_dir, limits, pipeline: top.pipeline, sources: top.sources, jobs, ...(top.api ? { api: top.api } : {}), ...store, ...(top.telemetry ? { telemetry: top.telemetry } : {}), audit_digests: top.audit_digests, destinations: top.destinations };
 }
 
 function firstLine(message: string): string {

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { listDatasets } from '../datasets/catalog.ts';
 import { MAX_UPLOAD_BYTES, MAX_UPLOAD_INTERVAL_SECONDS, MAX_UPLOAD_RECORDS, TenantIdSchema } from '../jobs/schema.ts';
 import { LOGPUSH_LIMITS, type Job, type JobLimits } from '../jobs/types.ts';
+import { cidrProblem } from '../destinations/net/cidr.ts';
 
 export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
 export const DEFAULT_IN_FLIGHT_BYTES = 256 * 1024 * 1024;
@@ -210,6 +211,22 @@ export const AuditDigestsConfigSchema = z.strictObject({
 }).describe('Integrity evidence for audit logs: a signed digest per job and interval lists every delivered object with its SHA-256 and chains to the previous one; `sluice verify` checks a destination against them.');
 export type AuditDigestsConfig = z.output<typeof AuditDigestsConfigSchema>;
 
+/** One IPv4 or IPv6 network in CIDR form (a bare address means that one address). */
+const CidrSchema = z.string().check((ctx) => {
+  const problem = cidrProblem(ctx.value);
+  if (problem !== null) ctx.issues.push({ code: 'custom', input: ctx.value, message: problem });
+});
+
+export const DestinationsConfigSchema = z.strictObject({
+  allow_networks: z.array(CidrSchema).default([])
+    .describe('Networks that destinations may reach although they are loopback, private, link-local, multicast or metadata addresses (CIDR, e.g. "127.0.0.0/8", "::1/128", "10.20.0.0/16"). Applies to every job, to validate/destination and to ownership writes; checked on the address actually connected to. Default: none.'),
+  file_roots: z.array(z.string().min(1)).default([])
+    .describe('Directories under which jobs created through the admin API may write file:// output (and ownership challenges). Default: none, so API-created jobs cannot use file://. Jobs from the config file are the operator\'s own and are not limited.'),
+  tenant_folders: z.boolean().default(true)
+    .describe('An API-created file:// destination must also lie in its tenant\'s own folder, <root>/<zone or account id>/; default true. false lets every tenant write anywhere under the roots.'),
+}).describe('Where jobs may deliver: the boundary between a tenant\'s destination and the host and network sluice runs on.');
+export type DestinationsConfig = z.output<typeof DestinationsConfigSchema>;
+
 /** Add new source kinds here (and a case in src/sources/create.ts). */
 export const SOURCE_SCHEMAS = [GeneratorSourceSchema, NdjsonSourceSchema, KafkaSourceSchema] as const;
 export const SourceSchema = z.discriminatedUnion('type', SOURCE_SCHEMAS);
@@ -226,6 +243,7 @@ export const ConfigSchema = z.strictObject({
   audit: AuditConfigSchema.optional(),
   audit_digests: AuditDigestsConfigSchema.prefault({}),
   telemetry: TelemetryConfigSchema.optional(),
+  destinations: DestinationsConfigSchema.prefault({}),
 }).describe('sluice configuration file.');
 
 export type LimitsConfig = JobLimits & { max_record_bytes: number };
@@ -261,4 +279,6 @@ export interface Config {
   telemetry?: TelemetryConfig;
   /** Digests for audit_logs jobs (defaults when the section is absent). */
   audit_digests: AuditDigestsConfig;
+  /** Which networks and host directories destinations may reach (defaults when absent). */
+  destinations: DestinationsConfig;
 }

@@ -75,6 +75,7 @@ jobs:
 const FULL_EXPECTED: Config = {
   data_dir: '/var/lib/sluice',
   audit_digests: { enabled: true, interval_seconds: 3600 },
+  destinations: { allow_networks: [], file_roots: [], tenant_folders: true },
   limits: { min_upload_interval_seconds: 0.2, min_upload_records: 1, min_upload_bytes: 1, default_upload_bytes: 1048576, max_record_bytes: 65536 },
   pipeline: { workers: 3, in_flight_bytes: 1000000, chunk_bytes: 0, part_bytes: 16777216 },
   sources: [
