@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { syntaxDestinationValidator } from './api/handlers/destinations.ts';
-import { fileOwnershipWriter, loadOwnershipSecret, needsOwnershipChallenge } from './api/ownership.ts';
+import { createDestinationBoundary } from './api/destination-boundary.ts';
+import { createFileOwnershipWriter, loadOwnershipSecret, needsOwnershipChallenge } from './api/ownership.ts';
 import { createApiServer, type ApiServer } from './api/server.ts';
 import { TokenStore } from './api/token-store.ts';
 import type { AuditSink, DestinationValidator } from './api/types.ts';
@@ -100,6 +101,8 @@ export async function openAdminSide(config: Config, log: Logger): Promise<AdminS
       unsubscribe = store.subscribe((next) => pipeline.updateJobs(next));
       const tokens = await TokenStore.open(api.tokens_file ?? join(config.data_dir, 'api-tokens.json'));
       const { host, port } = splitListen(api.listen);
+      const fileRoots = { roots: config.destinations.file_roots, tenantFolders: config.destinations.tenant_folders };
+      const fileOwnershipWriter = createFileOwnershipWriter(fileRoots);
       server = createApiServer({
         store,
         tokens,
@@ -107,6 +110,7 @@ export async function openAdminSide(config: Config, log: Logger): Promise<AdminS
         ownershipSecret: await loadOwnershipSecret(config.data_dir),
         ownershipTtlSeconds: api.ownership_ttl_seconds,
         validateDestination,
+        destinationBoundary: createDestinationBoundary(fileRoots, async () => null),
         ownershipWriter: (conf, file) => (needsOwnershipChallenge(conf) ? writeS3OwnershipChallenge(conf, file) : fileOwnershipWriter(conf, file)),
         health: (id) => pipeline.runtimes.find((runtime) => runtime.job.id === id)?.health,
         audit: audit.sink,

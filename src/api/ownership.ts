@@ -8,6 +8,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDestinationConf, redactDestinationConf } from '../destinations/destination-conf.ts';
+import { FILE_DESTINATIONS_DISABLED, pathWithinRoots, type FileRootsPolicy } from '../destinations/file-roots.ts';
 import { expandDate } from '../destinations/object-name.ts';
 import { writeFileAtomic } from '../jobs/store/atomic-file.ts';
 import { tenantKey } from '../jobs/store/job-store.ts';
@@ -77,22 +78,28 @@ export async function loadOwnershipSecret(dataDir: string, env: { SLUICE_OWNERSH
 }
 
 /**
- * The built-in writer: file:// destinations only ({DATE} = today, UTC). Object storage writers
- * come from the S3 destination code; without one, the request is refused with a clear message.
+ * The built-in writer: file:// destinations only ({DATE} = today, UTC), inside the operator's
+ * file roots. The answer names the file relative to its root: an API answer never shows a host
+ * path. Object storage writers come from the S3 destination code; without one, the request is
+ * refused with a clear message.
  */
-export const fileOwnershipWriter: OwnershipWriter = async (destinationConf, file) => {
-  let conf;
-  try {
-    conf = parseDestinationConf(destinationConf);
-  } catch (error) {
-    throw apiError(400, API_ERROR_CODES.invalidField, `$.destination_conf: ${(error as Error).message}`);
-  }
-  if (conf.scheme !== 'file') {
-    throw apiError(400, API_ERROR_CODES.ownershipChallenge, `ownership challenges for ${conf.scheme}: destinations are not available in this build`);
-  }
-  const dir = expandDate(conf.pathTemplate, `${Date.now()}000000`);
-  await mkdir(dir, { recursive: true });
-  const filename = join(dir, file.name);
-  await writeFileAtomic(filename, file.content);
-  return { filename };
-};
+export function createFileOwnershipWriter(roots: FileRootsPolicy): OwnershipWriter {
+  return async (destinationConf, file) => {
+    let conf;
+    try {
+      conf = parseDestinationConf(destinationConf);
+    } catch (error) {
+      throw apiError(400, API_ERROR_CODES.invalidField, `$.destination_conf: ${(error as Error).message}`);
+    }
+    if (conf.scheme !== 'file') {
+      throw apiError(400, API_ERROR_CODES.ownershipChallenge, `ownership challenges for ${conf.scheme}: destinations are not available in this build`);
+    }
+    const dir = expandDate(conf.pathTemplate, `${Date.now()}000000`);
+    // The tenant boundary was checked by the handler; this keeps the writer safe on its own.
+    const shown = await pathWithinRoots(dir, roots);
+    if (shown === null) throw apiError(400, API_ERROR_CODES.invalidField, `$.destination_conf: ${FILE_DESTINATIONS_DISABLED}`);
+    await mkdir(dir, { recursive: true });
+    await writeFileAtomic(join(dir, file.name), file.content);
+    return { filename: join(shown, file.name) };
+  };
+}

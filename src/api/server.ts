@@ -14,7 +14,8 @@ import { errorEnvelope, okEnvelope } from './envelope.ts';
 import { API_ERROR_CODES, apiError, isApiError, problemsError, type ApiErrorItem } from './errors.ts';
 import { syntaxDestinationValidator } from './handlers/destinations.ts';
 import { buildOpenApi } from './openapi.ts';
-import { DEFAULT_OWNERSHIP_TTL_SECONDS, fileOwnershipWriter, OwnershipSigner, type OwnershipWriter } from './ownership.ts';
+import type { DestinationBoundary } from './destination-boundary.ts';
+import { DEFAULT_OWNERSHIP_TTL_SECONDS, createFileOwnershipWriter, OwnershipSigner, type OwnershipWriter } from './ownership.ts';
 import { TokenBucketLimiter } from './rate-limit.ts';
 import { Router } from './router.ts';
 import { expandRoutes, ROUTES } from './routes.ts';
@@ -38,6 +39,8 @@ export interface ApiServerOptions {
   ownershipWriter?: OwnershipWriter;
   ownershipTtlSeconds?: number;
   validateDestination?: DestinationValidator;
+  /** Required: which destinations a tenant may use (see destination-boundary.ts); no permissive default. */
+  destinationBoundary: DestinationBoundary;
   health?: HealthProvider;
   audit?: AuditSink;
   log?: ApiLog;
@@ -89,8 +92,9 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     store: options.store,
     tokens: options.tokens,
     signer: new OwnershipSigner(options.ownershipSecret, options.ownershipTtlSeconds ?? DEFAULT_OWNERSHIP_TTL_SECONDS, now),
-    ownershipWriter: options.ownershipWriter ?? fileOwnershipWriter,
+    ownershipWriter: options.ownershipWriter ?? createFileOwnershipWriter({ roots: [], tenantFolders: true }),
     validateDestination: options.validateDestination ?? syntaxDestinationValidator,
+    destinationBoundary: options.destinationBoundary,
     health: options.health ?? (() => undefined),
     audit: options.audit ?? (() => {}),
     log: options.log ?? SILENT_LOG,

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import type { JobStore } from '../jobs/store/job-store.ts';
 import type { Tenant } from '../jobs/types.ts';
 import type { Caller } from './auth.ts';
+import type { DestinationBoundary } from './destination-boundary.ts';
 import type { ApiErrorItem } from './errors.ts';
 import type { JobView } from './job-view.ts';
 import type { OwnershipSigner, OwnershipWriter } from './ownership.ts';
@@ -63,6 +64,8 @@ export interface ApiDeps {
   signer: OwnershipSigner;
   ownershipWriter: OwnershipWriter;
   validateDestination: DestinationValidator;
+  /** Whether a tenant may use a destination at all (file roots, network policy); checked before any write or request. */
+  destinationBoundary: DestinationBoundary;
   health: HealthProvider;
   audit: AuditSink;
   log: ApiLog;

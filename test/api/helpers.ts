@@ -4,6 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createDestinationBoundary } from '../../src/api/destination-boundary.ts';
 import { createApiServer, type ApiServerOptions } from '../../src/api/server.ts';
 import { hashToken, TokenStore } from '../../src/api/token-store.ts';
 import type { AuditEvent } from '../../src/api/types.ts';
@@ -70,6 +71,9 @@ export async function startHarness(overrides: Partial<ApiServerOptions> & { coun
     },
     now: () => clock.now,
     port: 0,
+    // These tests are about the API's mechanics; the boundary has its own tests
+    // (test/api/destination-boundary.test.ts, test/integration/api-tenant-*.test.ts).
+    destinationBoundary: createDestinationBoundary({ roots: [tmpdir()], tenantFolders: false }, async () => null),
     ...overrides,
     // The clock stands still in tests, so buckets never refill: generous unless a test says otherwise.
     limits: { rate_per_second: 1_000_000, rate_burst: 1_000_000, ...overrides.limits },

@@ -51,6 +51,7 @@ describe('sluice jobs', { timeout: 90_000 }, () => {
       pipeline: { workers: 1 },
       sources: [{ type: 'generator', rate: 50, tenants: [ZONE] }],
       api: { listen: '127.0.0.1:0', tokens_file: tokens },
+      destinations: { file_roots: [dir], tenant_folders: false },
     }));
     const sluice = new SluiceProcess('cli-api', config);
     await waitUntil(() => /admin API on http/.test(sluice.stdout) || sluice.exit !== null, 'the admin API', { timeoutMs: 30_000, detail: () => sluice.tail() });
@@ -88,7 +89,7 @@ describe('sluice jobs', { timeout: 90_000 }, () => {
   });
 
   it('prints every API error as one line and exits 1', async () => {
-    const bad = await jobs(['create', ...common(), '--token', TOKEN], JSON.stringify({ dataset: 'http_requests', destination_conf: 'file:///tmp/x', max_upload_interval_seconds: 'soon', compression: 'rar' }));
+    const bad = await jobs(['create', ...common(), '--token', TOKEN], JSON.stringify({ dataset: 'http_requests', destination_conf: pathToFileURL(join(dir, 'x')).href, max_upload_interval_seconds: 'soon', compression: 'rar' }));
     assert.equal(bad.code, 1);
     const lines = bad.stderr.trimEnd().split('\n');
     assert.ok(lines.length >= 2, bad.stderr);

@@ -88,6 +88,7 @@ describe('admin API request bodies with the Kafka job store', { timeout: 180_000
       sources: [{ type: 'generator', rate: 20, tenants: [IDLE_ZONE] }],
       // Dozens of requests in a few seconds: the rate limit must not answer any of them.
       api: { listen: '127.0.0.1:0', tokens_file: tokensFile, max_body_bytes: MAX_BODY_BYTES, rate_per_second: 10_000, rate_burst: 10_000 },
+      destinations: { file_roots: [dir], tenant_folders: false },
       job_store: { type: 'kafka', brokers, topic: storeTopic, replication_factor: 1 },
       audit: { topic: auditTopic, account_id: ACCOUNT },
     }));

@@ -53,6 +53,8 @@ describe('admin API with a shared Kafka job store', { timeout: 240_000 }, () => 
       pipeline: { workers: 1 },
       sources: [{ type: 'generator', rate: 200, tenants: [zone] }],
       api: { listen: '127.0.0.1:0', tokens_file: tokens },
+      // API-created jobs write file:// output only under the operator's roots.
+      destinations: { file_roots: [dir], tenant_folders: false },
       job_store: { type: 'kafka', brokers, topic: storeTopic, replication_factor: 1 },
       audit: { topic: auditTopic, account_id: ACCOUNT },
     }));

@@ -3,6 +3,7 @@
 
 import { DeliveryError } from '../../destinations/destination.ts';
 import { destinationConfProblem } from '../../jobs/destination-conf.ts';
+import { enforceDestinationBoundary } from '../destination-boundary.ts';
 import { API_ERROR_CODES, apiError, problemsError } from '../errors.ts';
 import { OWNERSHIP_FILE_NAME } from '../ownership.ts';
 import type { DestinationValidator, HandlerResult, RequestContext } from '../types.ts';
@@ -22,6 +23,11 @@ function syntaxChecked(conf: string): string {
 
 export async function validateDestination(ctx: RequestContext): Promise<HandlerResult> {
   const { destination_conf } = (await ctx.body()) as { destination_conf: string };
+  // Before any directory is created or any request sent: a refused destination is never touched.
+  if (destinationConfProblem(destination_conf) === null) {
+    const refused = await ctx.deps.destinationBoundary(tenantOf(ctx), destination_conf);
+    if (refused !== null) return { result: { valid: false, message: `destination_conf ${refused}` } };
+  }
   const verdict = await ctx.deps.validateDestination(destination_conf);
   return { result: { valid: verdict.valid, message: verdict.message ?? '' } };
 }
@@ -30,6 +36,7 @@ export async function createOwnershipChallenge(ctx: RequestContext): Promise<Han
   const tenant = tenantOf(ctx);
   const { destination_conf } = (await ctx.body()) as { destination_conf: string };
   const conf = syntaxChecked(destination_conf);
+  await enforceDestinationBoundary(ctx.deps.destinationBoundary, tenant, conf);
   const content = ctx.deps.signer.issue(tenant, conf);
   let written: { filename: string };
   try {

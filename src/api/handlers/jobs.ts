@@ -7,6 +7,7 @@ import { getCatalog } from '../../datasets/catalog.ts';
 import { isJobStoreError } from '../../jobs/store/errors.ts';
 import { sameTenant } from '../../jobs/store/job-store.ts';
 import type { Job, Tenant } from '../../jobs/types.ts';
+import { enforceDestinationBoundary } from '../destination-boundary.ts';
 import { API_ERROR_CODES, apiError, notFound, problemsError, type ApiErrorItem } from '../errors.ts';
 import { jobView, type JobView } from '../job-view.ts';
 import { needsOwnershipChallenge } from '../ownership.ts';
@@ -88,6 +89,7 @@ export async function listDatasetJobs(ctx: RequestContext): Promise<HandlerResul
 export async function createJob(ctx: RequestContext): Promise<HandlerResult> {
   const tenant = tenantOf(ctx);
   const body = asBodyObject(await ctx.body());
+  await enforceDestinationBoundary(ctx.deps.destinationBoundary, tenant, body.destination_conf);
   if (needsOwnershipChallenge(body.destination_conf)) requireChallenge(ctx, tenant, body, body.destination_conf as string);
   const job = await ctx.deps.store.create(tenant, body).catch(storeError);
   const after = view(ctx.deps, job);
@@ -114,6 +116,9 @@ export async function updateJob(ctx: RequestContext): Promise<HandlerResult> {
   const destination = body.destination_conf;
   const changesDestination = typeof destination === 'string' && destination !== current.destination_conf &&
     destination !== redactDestinationConf(current.destination_conf);
+  // A job keeps a destination it already has (an operator's seeded job may lie outside the
+  // tenant roots); a new destination must be one the tenant may use.
+  if (changesDestination) await enforceDestinationBoundary(ctx.deps.destinationBoundary, tenant, destination);
   if (changesDestination && needsOwnershipChallenge(destination)) requireChallenge(ctx, tenant, body, destination);
   const job = await ctx.deps.store.update(id, tenant, body).catch(storeError);
   const before = view(ctx.deps, current);
