@@ -14,7 +14,8 @@ export const JOBS_USAGE = `usage: sluice jobs <list|get|create|update|delete> [I
   sluice jobs create [--file FILE|-]    create a job from job JSON (default: stdin)
   sluice jobs update ID [--file FILE|-] replace the fields given (output_options as a whole)
   sluice jobs delete ID
-  --api URL        admin API base URL (env SLUICE_API_URL; default http://127.0.0.1:8787)
+  --api URL        admin API base URL (env SLUICE_API_URL; default http://127.0.0.1:8787);
+                   for https:// with a private CA, set NODE_EXTRA_CA_CERTS=<CA PEM file>
   --token TOKEN    API token (env SLUICE_API_TOKEN)`;
 
 const DEFAULT_API_URL = 'http://127.0.0.1:8787';
@@ -99,7 +100,8 @@ export async function runJobsCommand(argv: string[], io: JobsCommandIo): Promise
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
   } catch (error) {
-    io.stderr(`sluice: cannot reach the admin API at ${baseUrl.origin} (${networkReason(error)})\n`);
+    const reason = networkReason(error);
+    io.stderr(`sluice: cannot reach the admin API at ${baseUrl.origin} (${reason})${tlsHint(reason, baseUrl)}\n`);
     return 1;
   }
   const text = await response.text();
@@ -127,6 +129,17 @@ async function readJobFile(path: string): Promise<string> {
   } catch (error) {
     throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
+}
+
+/** What a certificate from a CA this process does not trust fails with (the cause's code). */
+const UNTRUSTED_CERTIFICATE = new Set(['SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY']);
+
+/** The likely fix when TLS is why the API could not be reached. */
+function tlsHint(reason: string, url: URL): string {
+  if (UNTRUSTED_CERTIFICATE.has(reason)) return '; if its certificate comes from a private CA, set NODE_EXTRA_CA_CERTS=<CA PEM file>';
+  // An HTTPS server closes a connection that does not start with a TLS handshake.
+  if (url.protocol === 'http:' && (reason === 'UND_ERR_SOCKET' || reason === 'ECONNRESET')) return '; if the API serves HTTPS (api.tls), use --api https://…';
+  return '';
 }
 
 function networkReason(error: unknown): string {

@@ -146,8 +146,16 @@ export function splitListen(listen: string): { host: string; port: number } {
 
 export const DEFAULT_API_LISTEN = '127.0.0.1:8787';
 
+export const ApiTlsConfigSchema = z.strictObject({
+  cert_file: z.string().min(1).describe('PEM certificate the admin API presents, followed by any intermediate certificates. Relative to the working directory.'),
+  key_file: z.string().min(1).describe('PEM private key of that certificate, unencrypted (keep it mode 0600). Relative to the working directory.'),
+  min_version: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2').describe('Oldest TLS version accepted; default TLSv1.2.'),
+}).describe('Serve the admin API over HTTPS (without this section: plain HTTP). Both files are checked at start (a missing file or a key of another certificate stops sluice) and re-read on SIGHUP.');
+export type ApiTlsConfig = z.output<typeof ApiTlsConfigSchema>;
+
 export const ApiConfigSchema = z.strictObject({
   listen: ListenSchema.default(DEFAULT_API_LISTEN).describe(`Address of the admin API; default ${DEFAULT_API_LISTEN} (loopback only).`),
+  tls: ApiTlsConfigSchema.optional(),
   tokens_file: z.string().min(1).optional()
     .describe('JSON file of API tokens (SHA-256 hashes and scopes); default <data_dir>/api-tokens.json. The operator token comes from env SLUICE_OPERATOR_TOKEN.'),
   max_jobs_per_zone: z.int().min(1).max(10_000).default(4).describe('Jobs a zone may have; default 4 (as Logpush).'),
