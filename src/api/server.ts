@@ -1,8 +1,11 @@
 // The admin HTTP server: route → authenticate → rate limit → authorise → handler → envelope.
 // Every failure becomes a Logpush envelope with a stable code; an unexpected exception is a
-// 500 with a generic message (logged, never a stack trace in the response).
+// 500 with a generic message (logged, never a stack trace in the response). With `tls` the
+// same handler is served over HTTPS. No X-Forwarded-* header is read: behind a proxy, the
+// address that failed attempts are limited by is the proxy's.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { JobStore } from '../jobs/store/job-store.ts';
 import type { Tenant } from '../jobs/types.ts';
@@ -20,6 +23,7 @@ import { TokenBucketLimiter } from './rate-limit.ts';
 import { Router } from './router.ts';
 import { expandRoutes, ROUTES } from './routes.ts';
 import { JobBodySchema } from './schemas.ts';
+import type { ApiTls } from './tls.ts';
 import type { TokenStore } from './token-store.ts';
 import {
   DEFAULT_API_LIMITS,
@@ -50,12 +54,16 @@ export interface ApiServerOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
+  /** Serve HTTPS with this certificate and key (loadApiTls); without it, plain HTTP. */
+  tls?: ApiTls;
 }
 
 export interface ApiServer {
   readonly server: Server;
   /** Starts listening; resolves with the bound address. */
   listen(): Promise<{ host: string; port: number; url: string }>;
+  /** HTTPS only: new connections get this certificate and key; open ones keep theirs. */
+  setTls(tls: ApiTls): void;
   close(): Promise<void>;
 }
 
@@ -165,7 +173,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     send(res, 200, okEnvelope(out.result, out.messages ?? []));
   }
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((error: unknown) => {
       if (isApiError(error)) {
         sendError(res, error.status, error.errors, error.headers);
@@ -174,8 +182,10 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       deps.log.error({ err: error instanceof Error ? error.message : String(error), method: req.method }, 'admin API request failed');
       sendError(res, 500, [{ code: API_ERROR_CODES.internal, message: 'internal error; the server log has details' }]);
     });
-  });
-  // Bounds slow clients; admin requests are small.
+  };
+  // Bounds slow clients; admin requests are small. A handshake gets as long as the headers do.
+  const https = options.tls ? createHttpsServer({ ...options.tls, handshakeTimeout: 10_000 }, onRequest) : null;
+  const server: Server = https ?? createServer(onRequest);
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
 
@@ -187,9 +197,13 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
         server.off('error', reject);
         const address = server.address() as AddressInfo;
         const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-        resolve({ host: address.address, port: address.port, url: `http://${host}:${address.port}` });
+        resolve({ host: address.address, port: address.port, url: `${https ? 'https' : 'http'}://${host}:${address.port}` });
       });
     }),
+    setTls(next) {
+      if (!https) throw new Error('setTls: this admin API serves plain HTTP');
+      https.setSecureContext(next);
+    },
     close: () => new Promise((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
