@@ -75,6 +75,11 @@ export class PartitionTracker implements PartitionHandle {
     return this.headSeq === this.nextSeq ? this.endOffset : this.offsets[this.headSeq & this.mask]!;
   }
 
+  /** The offset after the last record tracked: where records not yet seen begin. */
+  nextOffset(): number {
+    return this.endOffset;
+  }
+
   /** Records still waiting for at least one job. */
   outstanding(): number {
     return this.nextSeq - this.headSeq;

@@ -57,6 +57,14 @@ export class Batcher {
     this.onSealed(runtime, batch, this.now());
   }
 
+  /** Takes the job's open batch away unsealed (a parked job's records are re-read later). */
+  discard(runtime: JobRuntime): OpenBatch | null {
+    const batch = runtime.batch;
+    runtime.batch = null;
+    this.runtimes.delete(runtime);
+    return batch;
+  }
+
   sealExpired(): void {
     const now = this.now();
     for (const runtime of this.runtimes) {

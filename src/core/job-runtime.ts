@@ -22,6 +22,18 @@ export interface JobRuntime {
   batch: OpenBatch | null;
   /** Sealed batches of this job not yet delivered. */
   inFlight: number;
+  /** Those sealed batches themselves (a parked job acknowledges them and reads from its resume positions). */
+  readonly sealed: Set<OpenBatch>;
+  /** Record bytes this job holds in its open and sealed batches (its share of the budget). */
+  heldBytes: number;
+  /** Parked: out of the router, its undelivered records left to a catch-up reader (docs/design.md). */
+  parked: boolean;
+  /** Aborted when the job is parked: its retries stop. */
+  readonly abort: AbortController;
+  /** When this runtime was made (ms): a job that never delivered is stalled since then. */
+  readonly createdAt: number;
+  /** Since when (ms) error_message has been set without a success, or null; kept by the pipeline's tick. */
+  failingSince: number | null;
 }
 
 export function createJobRuntime(job: Job, destination: Destination): JobRuntime {
@@ -31,5 +43,11 @@ export function createJobRuntime(job: Job, destination: Destination): JobRuntime
     health: { last_complete: null, last_error: null, error_message: null },
     batch: null,
     inFlight: 0,
+    sealed: new Set(),
+    heldBytes: 0,
+    parked: false,
+    abort: new AbortController(),
+    createdAt: Date.now(),
+    failingSince: null,
   };
 }

@@ -40,6 +40,7 @@ export class OpenBatch {
    */
   recordOffsets: Float64Array;
   recordSpans: Uint16Array;
+  private acknowledged = false;
   private lastSpan: PartitionSpan | null = null;
   private lastSpanIndex = 0;
 
@@ -80,8 +81,13 @@ export class OpenBatch {
     return this.data.subarray(index === 0 ? 0 : this.ends[index - 1]!, this.ends[index]!);
   }
 
-  /** Acknowledges every record of the batch for this job. */
+  /**
+   * Acknowledges every record of the batch for this job, once: a batch of a job that was parked
+   * while it was in flight is acknowledged at parking, and its delivery must not do it again.
+   */
   ackAll(): void {
+    if (this.acknowledged) return;
+    this.acknowledged = true;
     for (const span of this.spans) {
       const { tracker, seqs, count } = span;
       for (let i = 0; i < count; i++) tracker.ack(seqs[i]!);

@@ -5,6 +5,10 @@
 //
 // Memory is bounded by one global budget of buffered bytes (open + in-flight batches). When it
 // is reached, `push` returns false and the source must wait for `onDrain` (Kafka: pause).
+// With a source that can re-read records (a ParkingPort), a job that fails for too long, or
+// that holds its whole share of the budget without delivering, is parked instead: its memory
+// is freed and its resume positions go with the source's commits (docs/design.md, invariant 4),
+// so one tenant's broken destination does not pause everyone's intake.
 
 import type { Logger } from 'pino';
 import type { Destination } from '../destinations/destination.ts';
@@ -21,6 +25,7 @@ import { SharedBufferPool } from './buffer-pool.ts';
 import { storePoison, type DeadLetterWriter } from './dead-letter.ts';
 import { deliverBatch, type DeliveryContext } from './delivery.ts';
 import { createJobRuntime, type JobRuntime } from './job-runtime.ts';
+import { parkingReason, resumePositions, type ParkingPort, type ParkingRules } from './parking.ts';
 import type { OpenBatch } from './open-batch.ts';
 import { Router } from './router.ts';
 import { createStats, type PipelineStats } from './stats.ts';
@@ -46,7 +51,12 @@ export interface PipelineOptions {
   quarantine(runtime: JobRuntime, batch: OpenBatch, batchId: string, reason: string): Promise<void>;
   /** Batch-level metric emitters (src/telemetry/metrics.ts); absent = none. */
   metrics?: DeliveryMetrics;
+  /** Parks failing or stalled jobs (a source that can re-read records); absent = never park. */
+  parking?: { port: ParkingPort; rules: ParkingRules };
 }
+
+/** How often parking rules are looked at (failing time is known to this resolution). */
+const PARKING_TICK_MS = 1000;
 
 /** How often, and past what age, multipart uploads left behind by a crash are aborted. */
 const SWEEP_EVERY_MS = 15 * 60_000;
@@ -72,6 +82,11 @@ export class Pipeline implements RecordSink, PartitionRegistry {
   private readonly limiter = new RateLimiter(10_000);
   private drainWaiters: Array<() => void> = [];
   private readonly sweepTimer: NodeJS.Timeout;
+  private readonly parkingTimer: NodeJS.Timeout | null = null;
+  /** Each runtime's delivery context: the shared one with a signal that also stops when the job is parked. */
+  private readonly contexts = new WeakMap<JobRuntime, DeliveryContext>();
+  /** A job reaches its share at this many held bytes (Infinity without parking: no check in push). */
+  private readonly shareBytes: number;
   /** Bytes of records held in open or in-flight batches. */
   bufferedBytes = 0;
 
@@ -100,6 +115,11 @@ export class Pipeline implements RecordSink, PartitionRegistry {
       countersOf: (dataset) => this.datasets.of(dataset),
     };
     this.batcher.start(this.tickMs());
+    this.shareBytes = options.parking?.rules.shareBytes ?? Infinity;
+    if (options.parking) {
+      this.parkingTimer = setInterval(() => this.checkParking(Date.now()), PARKING_TICK_MS);
+      this.parkingTimer.unref();
+    }
     this.sweepTimer = setInterval(() => this.sweepAbandonedUploads(), SWEEP_EVERY_MS);
     this.sweepTimer.unref();
     setImmediate(() => this.sweepAbandonedUploads());
@@ -136,6 +156,8 @@ export class Pipeline implements RecordSink, PartitionRegistry {
       const sameDestination = current !== undefined && current.job.destination_conf === job.destination_conf;
       const runtime = createJobRuntime(job, sameDestination ? current.destination : this.options.createDestination(job));
       if (current) Object.assign(runtime.health, current.health);
+      // A new version of a parked job stays parked: its positions still say where it resumes.
+      if (current?.parked) this.markParked(runtime);
       if (current && !sameDestination) this.retire(current);
       next.set(job.id, runtime);
     }
@@ -143,6 +165,7 @@ export class Pipeline implements RecordSink, PartitionRegistry {
       if (next.has(id)) continue;
       this.batcher.seal(runtime);
       this.retire(runtime);
+      if (runtime.parked) this.options.parking?.port.forget(id);
     }
     this.runtimesById = next;
     this.router = new Router(next.values());
@@ -173,6 +196,14 @@ export class Pipeline implements RecordSink, PartitionRegistry {
     // The partition carries its dataset's counters so push bumps them without a lookup.
     const tracker = new CountedPartition(name, dataset, firstOffset, this.datasets.of(dataset));
     this.partitions.add(tracker);
+    for (const runtime of this.runtimesById.values()) {
+      // A parked job has delivered nothing of a partition it never saw: it resumes at its start.
+      if (!runtime.parked || runtime.job.dataset !== dataset) continue;
+      // The port makes room for every partition of a topic when it accepts a job, so this holds.
+      if (!this.options.parking!.port.keepPositions(runtime.job.id, new Map([[tracker, firstOffset]]))) {
+        this.options.log.error({ job_id: runtime.job.id, partition: name }, 'BUG: a parked job\'s position on a new partition was refused');
+      }
+    }
     return tracker;
   }
 
@@ -203,7 +234,13 @@ export class Pipeline implements RecordSink, PartitionRegistry {
       return this.hasRoom();
     }
     const seq = tracker.track(offset, jobs.length);
-    for (let i = 0; i < jobs.length; i++) this.batcher.add(jobs[i]!, value, tracker, seq, offset);
+    let atShare: JobRuntime | null = null;
+    for (let i = 0; i < jobs.length; i++) {
+      const runtime = jobs[i]!;
+      this.batcher.add(runtime, value, tracker, seq, offset);
+      if ((runtime.heldBytes += value.length) >= this.shareBytes) atShare = runtime;
+    }
+    if (atShare !== null) this.parkIfDue(atShare, Date.now());
     counters.matched++;
     counters.routed += jobs.length;
     this.bufferedBytes += value.length * jobs.length;
@@ -234,6 +271,7 @@ export class Pipeline implements RecordSink, PartitionRegistry {
   async shutdown(): Promise<void> {
     this.batcher.stop();
     clearInterval(this.sweepTimer);
+    if (this.parkingTimer) clearInterval(this.parkingTimer);
     await Promise.all([...this.runtimes, ...this.retired].map((r) => r.destination.close()));
   }
 
@@ -245,6 +283,74 @@ export class Pipeline implements RecordSink, PartitionRegistry {
   /** Record counts by dataset (metrics read them at scrape time). */
   datasetCounters(): Iterable<[string, DatasetCounters]> {
     return this.datasets.entries();
+  }
+
+  /** Jobs parked now, for the API and metrics. */
+  parkedJobs(): JobRuntime[] {
+    return this.runtimes.filter((runtime) => runtime.parked);
+  }
+
+  private contextOf(runtime: JobRuntime): DeliveryContext {
+    let ctx = this.contexts.get(runtime);
+    if (ctx === undefined) {
+      ctx = { ...this.delivery, signal: AbortSignal.any([this.abort.signal, runtime.abort.signal]) };
+      this.contexts.set(runtime, ctx);
+    }
+    return ctx;
+  }
+
+  /** Keeps each job's failing time and parks those the rules say (once a second). */
+  checkParking(now: number): void {
+    for (const runtime of this.runtimesById.values()) {
+      if (runtime.health.error_message === null || runtime.parked) runtime.failingSince = null;
+      else runtime.failingSince ??= now;
+      this.parkIfDue(runtime, now);
+    }
+  }
+
+  private parkIfDue(runtime: JobRuntime, now: number): void {
+    const parking = this.options.parking;
+    if (parking === undefined) return;
+    const reason = parkingReason(runtime, parking.rules, now);
+    if (reason !== null) this.park(runtime, reason);
+  }
+
+  /**
+   * Parks a job: its resume positions go to the source first, then it leaves the router, its
+   * retries stop, and its open and sealed batches are acknowledged (the positions cover them)
+   * and released. Returns false when the source could not keep the positions (nothing changes).
+   */
+  park(runtime: JobRuntime, reason: string): boolean {
+    const port = this.options.parking?.port;
+    if (port === undefined || runtime.parked) return false;
+    const jobId = runtime.job.id;
+    const positions = resumePositions(runtime, this.partitions);
+    if (!port.keepPositions(jobId, positions)) {
+      if (this.limiter.take(`park:${jobId}`) >= 0) this.options.log.error({ job_id: jobId, reason }, 'a job could not be parked: the source has no room for its positions; it keeps its records');
+      return false;
+    }
+    this.markParked(runtime);
+    runtime.health.error_message = `parked: ${reason}; its records are read again from Kafka once the destination answers`;
+    runtime.health.last_error = new Date().toISOString();
+    this.router = new Router(this.runtimesById.values());
+    const open = this.batcher.discard(runtime);
+    if (open !== null) {
+      open.ackAll();
+      runtime.heldBytes -= open.bytes;
+      this.release(open.bytes);
+      open.release(); // no worker has seen an unsealed batch
+    }
+    // In-flight batches are acknowledged now; their deliveries stop at the next retry (or
+    // finish, a duplicate the resume positions allow) and release their memory then.
+    for (const batch of runtime.sealed) batch.ackAll();
+    for (const tracker of positions.keys()) this.reportPosition(tracker);
+    this.options.log.warn({ job_id: jobId, reason, partitions: positions.size, held_bytes: runtime.heldBytes }, 'job parked');
+    return true;
+  }
+
+  private markParked(runtime: JobRuntime): void {
+    runtime.parked = true;
+    runtime.abort.abort();
   }
 
   private hasRoom(): boolean {
@@ -287,7 +393,8 @@ export class Pipeline implements RecordSink, PartitionRegistry {
     this.stats.batchesSealed++;
     this.delivery.metrics.batchSealed(runtime.destination.kind, batch.count, batch.bytes);
     runtime.inFlight++;
-    const done = deliverBatch(this.delivery, runtime, batch, sealedAt)
+    runtime.sealed.add(batch);
+    const done = deliverBatch(this.contextOf(runtime), runtime, batch, sealedAt)
       .then((acknowledged) => {
         if (acknowledged) for (const span of batch.spans) this.reportPosition(span.tracker);
         // Every task that read the batch has finished by now (deliverBatch waits for them).
@@ -300,6 +407,8 @@ export class Pipeline implements RecordSink, PartitionRegistry {
       })
       .finally(() => {
         runtime.inFlight--;
+        runtime.sealed.delete(batch);
+        runtime.heldBytes -= batch.bytes;
         if (this.retired.size > 0) this.closeRetiredWhenIdle();
         this.release(batch.bytes);
         this.pending.delete(done);

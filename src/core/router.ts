@@ -11,7 +11,8 @@ export class Router {
   constructor(runtimes: Iterable<JobRuntime>) {
     for (const runtime of runtimes) {
       const { job } = runtime;
-      if (!job.enabled) continue;
+      // A parked job's records are acknowledged for it at once: its resume positions cover them.
+      if (!job.enabled || runtime.parked) continue;
       const tenant = job.tenant.zone_id ?? job.tenant.account_id!;
       let byTenant = this.routes.get(job.dataset);
       if (!byTenant) this.routes.set(job.dataset, (byTenant = new Map()));
