@@ -4,6 +4,10 @@
 // (invariant 6): the store runs on the `.bak` copy and reports the refusal. With no good copy
 // at all, start() throws instead of running with no jobs (which would acknowledge — and so
 // drop — every record).
+//
+// Ids are never reused, even the highest after its job is deleted (audit events and digest
+// chains are keyed by id): both files record `last_id`, the highest id ever assigned. A file
+// written before it existed counts from its highest job id.
 
 import { JobSetBroadcast } from './job-set-broadcast.ts';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -15,7 +19,7 @@ import { SerialQueue } from './serial-queue.ts';
 import { planCreate, planDelete, planUpdate, type ChangeContext, type JobSetState, type PlannedChange } from './job-changes.ts';
 import { judgeLoadedRecords, type LoadDecision } from './job-set-guard.ts';
 import {
-  DEFAULT_JOB_COUNT_LIMITS, sameTenant,
+  DEFAULT_JOB_COUNT_LIMITS, MAX_JOB_ID, sameTenant,
   type JobCountLimits, type JobsListener, type JobStore, type RejectionListener, type StoreRejection, type StoredJobRecord,
 } from './job-store.ts';
 
@@ -26,6 +30,8 @@ export const JOBS_FORMAT = 'sluice-jobs/1';
 export interface JobsDocument {
   format: typeof JOBS_FORMAT;
   empty_intended: boolean;
+  /** The highest id ever assigned (absent in files from before ids were kept). */
+  last_id: number;
   jobs: StoredJobRecord[];
 }
 
@@ -37,7 +43,7 @@ export interface FileJobStoreOptions {
   now?: () => Date;
 }
 
-type ReadOutcome = { kind: 'missing' } | { kind: 'read'; decision: LoadDecision; emptyIntended: boolean };
+type ReadOutcome = { kind: 'missing' } | { kind: 'read'; decision: LoadDecision; emptyIntended: boolean; lastId: number };
 
 export class FileJobStore implements JobStore {
   readonly path: string;
@@ -48,6 +54,8 @@ export class FileJobStore implements JobStore {
   private readonly now: () => Date;
   private records = new Map<number, StoredJobRecord>();
   private jobs = new Map<number, Job>();
+  /** The highest id ever assigned or loaded: creates go above it. */
+  private lastId = 0;
   private readonly broadcast = new JobSetBroadcast();
   private closed = false;
   /** Changes are applied one at a time: plan against the current set, write, then publish. */
@@ -68,8 +76,10 @@ export class FileJobStore implements JobStore {
     if (main.kind === 'missing') {
       const backup = await this.read(this.backupPath, 0);
       if (backup.kind === 'read' && backup.decision.ok && backup.decision.jobs.length > 0) {
-        this.accept(backup.decision.records, backup.decision.jobs);
+        this.accept(backup.decision.records, backup.decision.jobs, backup.lastId);
         this.reject({ reason: 'empty', origin: this.path, problems: [{ path: '$', message: `is missing while ${this.backupPath} holds ${backup.decision.jobs.length} jobs; running on the backup` }] });
+      } else if (backup.kind === 'read' && backup.decision.ok) {
+        this.accept([], [], backup.lastId); // every job was deleted: their ids stay used
       }
       this.broadcast.started = true;
       this.publish();
@@ -80,10 +90,10 @@ export class FileJobStore implements JobStore {
       const backup = main.decision.jobs.length === 0 && !main.emptyIntended ? await this.read(this.backupPath, 0) : null;
       if (backup?.kind === 'read' && backup.decision.ok && backup.decision.jobs.length > 0) {
         const refused = judgeLoadedRecords([], { limits: this.limits, runningCount: backup.decision.jobs.length, emptyIntended: false, basePath: '$.jobs' });
-        this.accept(backup.decision.records, backup.decision.jobs);
+        this.accept(backup.decision.records, backup.decision.jobs, Math.max(backup.lastId, main.lastId));
         this.reject({ reason: 'empty', origin: this.path, problems: refused.ok ? [] : refused.problems });
       } else {
-        this.accept(main.decision.records, main.decision.jobs);
+        this.accept(main.decision.records, main.decision.jobs, main.lastId);
       }
       this.broadcast.started = true;
       this.publish();
@@ -91,7 +101,7 @@ export class FileJobStore implements JobStore {
     }
     const backup = await this.read(this.backupPath, 0);
     if (backup.kind === 'read' && backup.decision.ok) {
-      this.accept(backup.decision.records, backup.decision.jobs);
+      this.accept(backup.decision.records, backup.decision.jobs, Math.max(backup.lastId, main.lastId));
       this.reject({ reason: main.decision.reason, origin: this.path, problems: main.decision.problems });
       this.broadcast.started = true;
       this.publish();
@@ -113,7 +123,7 @@ export class FileJobStore implements JobStore {
         return this.reject({ reason: 'empty', origin: this.path, problems: [{ path: '$', message: `is missing while ${this.jobs.size} jobs are running; keeping them` }] });
       }
       if (!outcome.decision.ok) return this.reject({ reason: outcome.decision.reason, origin: this.path, problems: outcome.decision.problems });
-      this.accept(outcome.decision.records, outcome.decision.jobs);
+      this.accept(outcome.decision.records, outcome.decision.jobs, outcome.lastId);
       this.broadcast.rejection = null;
       this.publish();
       return null;
@@ -129,7 +139,10 @@ export class FileJobStore implements JobStore {
   }
 
   async create(tenant: Tenant, input: unknown): Promise<Job> {
-    return this.change((state, context) => planCreate(state, tenant, input, this.nextId(), context));
+    return this.change((state, context) => {
+      if (this.lastId >= MAX_JOB_ID) throw new JobStoreError('ERR_JOB_STORE_WRITE', `every job id up to ${MAX_JOB_ID} has been used; no job can be created`);
+      return planCreate(state, tenant, input, this.lastId + 1, context);
+    });
   }
 
   async update(id: number, tenant: Tenant, input: unknown): Promise<Job> {
@@ -142,7 +155,7 @@ export class FileJobStore implements JobStore {
       const job = planDelete(this.state(), id, tenant);
       const records = new Map(this.records);
       records.delete(id);
-      await this.persist(records);
+      await this.persist(records, this.lastId);
       const jobs = new Map(this.jobs);
       jobs.delete(id);
       this.records = records;
@@ -170,18 +183,14 @@ export class FileJobStore implements JobStore {
     this.broadcast.clear();
   }
 
-  private nextId(): number {
-    let max = 0;
-    for (const id of this.records.keys()) if (id > max) max = id;
-    return max + 1;
-  }
-
   private async change(plan: (state: JobSetState, context: ChangeContext) => PlannedChange): Promise<Job> {
     return this.queue.run(async () => {
       this.assertOpen();
       const planned = plan(this.state(), { limits: this.limits, counts: this.counts, now: this.now().toISOString() });
       const records = new Map(this.records).set(planned.record.id, planned.record);
-      await this.persist(records);
+      const lastId = Math.max(this.lastId, planned.record.id);
+      await this.persist(records, lastId);
+      this.lastId = lastId;
       this.records = records;
       this.jobs = new Map(this.jobs).set(planned.job.id, planned.job);
       this.publish();
@@ -198,11 +207,14 @@ export class FileJobStore implements JobStore {
     if (!this.broadcast.started) throw new JobStoreError('ERR_JOB_STORE_CLOSED', 'the job store has not been started');
   }
 
-  /** Writes the last good document as the backup, then the new one. */
-  private async persist(records: Map<number, StoredJobRecord>): Promise<void> {
+  /**
+   * Writes the last good document as the backup, then the new one. Both carry the new last id,
+   * so running on the backup after the main file is lost never hands out an id again.
+   */
+  private async persist(records: Map<number, StoredJobRecord>, lastId: number): Promise<void> {
     try {
-      await writeFileAtomic(this.backupPath, serialize([...this.records.values()], this.records.size === 0));
-      await writeFileAtomic(this.path, serialize([...records.values()], records.size === 0));
+      await writeFileAtomic(this.backupPath, serialize([...this.records.values()], this.records.size === 0, lastId));
+      await writeFileAtomic(this.path, serialize([...records.values()], records.size === 0, lastId));
     } catch (error) {
       throw new JobStoreError('ERR_JOB_STORE_WRITE', `could not write ${this.path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
@@ -227,13 +239,20 @@ export class FileJobStore implements JobStore {
       return corrupt(`is not a ${JOBS_FORMAT} document`);
     }
     const emptyIntended = (doc as Record<string, unknown>).empty_intended === true;
+    const lastId = (doc as Record<string, unknown>).last_id ?? 0;
+    if (!Number.isInteger(lastId) || (lastId as number) < 0 || (lastId as number) > MAX_JOB_ID) {
+      return corrupt(`must be a whole number from 0 to ${MAX_JOB_ID}`, '$.last_id');
+    }
     const decision = judgeLoadedRecords((doc as Record<string, unknown>).jobs, { limits: this.limits, runningCount, emptyIntended, basePath: '$.jobs' });
-    return { kind: 'read', decision, emptyIntended };
+    return { kind: 'read', decision, emptyIntended, lastId: lastId as number };
   }
 
-  private accept(records: StoredJobRecord[], jobs: Job[]): void {
+  /** Takes a loaded set; the last id only ever grows (a reload or backup never lowers it). */
+  private accept(records: StoredJobRecord[], jobs: Job[], lastId: number): void {
     this.records = new Map(records.map((r) => [r.id, r]));
     this.jobs = new Map(jobs.map((j) => [j.id, j]));
+    for (const id of this.records.keys()) if (id > lastId) lastId = id;
+    if (lastId > this.lastId) this.lastId = lastId;
   }
 
   private reject(partial: Omit<StoreRejection, 'at' | 'kept_jobs'>): StoreRejection {
@@ -245,12 +264,12 @@ export class FileJobStore implements JobStore {
   }
 }
 
-function corrupt(message: string): ReadOutcome {
-  const problems: Problem[] = [{ path: '$', message }];
-  return { kind: 'read', decision: { ok: false, reason: 'corrupt', problems }, emptyIntended: false };
+function corrupt(message: string, path = '$'): ReadOutcome {
+  const problems: Problem[] = [{ path, message }];
+  return { kind: 'read', decision: { ok: false, reason: 'corrupt', problems }, emptyIntended: false, lastId: 0 };
 }
 
-function serialize(records: StoredJobRecord[], emptyIntended: boolean): string {
-  const doc: JobsDocument = { format: JOBS_FORMAT, empty_intended: emptyIntended, jobs: records.sort((a, b) => a.id - b.id) };
+function serialize(records: StoredJobRecord[], emptyIntended: boolean, lastId: number): string {
+  const doc: JobsDocument = { format: JOBS_FORMAT, empty_intended: emptyIntended, last_id: lastId, jobs: records.sort((a, b) => a.id - b.id) };
   return `${JSON.stringify(doc, null, 2)}\n`;
 }

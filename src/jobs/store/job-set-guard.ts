@@ -10,10 +10,10 @@ import type { Job, JobLimits, Problem } from '../types.ts';
 import { pathJoin } from '../json-path.ts';
 import { parseWithProblems } from '../zod-problems.ts';
 import { rebase, resolveRecord } from './job-changes.ts';
-import type { RejectionReason, StoredJobRecord } from './job-store.ts';
+import { MAX_JOB_ID, type RejectionReason, type StoredJobRecord } from './job-store.ts';
 
 export const StoredJobRecordSchema = z.strictObject({
-  id: z.int().positive(),
+  id: z.int().positive().max(MAX_JOB_ID),
   version: z.int().positive(),
   tenant: z.union([
     z.strictObject({ zone_id: TenantIdSchema }),

@@ -76,6 +76,14 @@ export interface JobCountLimits {
   max_jobs_per_account: number;
 }
 
+/**
+ * The highest job id a store assigns or accepts. The API route takes ids of 1 to 15 digits
+ * (`^[1-9][0-9]{0,14}$`, src/api/handlers/jobs.ts), so an id above this could be created but
+ * never read, updated or deleted; every id up to it is exact in a double (it is below 2^53),
+ * which Number.MAX_SAFE_INTEGER (16 digits) would not leave room for in the route.
+ */
+export const MAX_JOB_ID = 999_999_999_999_999;
+
 export const DEFAULT_JOB_COUNT_LIMITS: JobCountLimits = { max_jobs_per_zone: 4, max_jobs_per_account: 4 };
 
 export function sameTenant(a: Tenant, b: Tenant): boolean {

@@ -5,12 +5,28 @@
 //
 // Keys of the topic (one partition, so one order for all of them):
 //   "<job id>"                   value = StoredJobRecord JSON; null (tombstone) = deleted
-//   "sluice.claim.<job id>"      value = a writer's nonce: claims an id before a create
+//   "sluice.claim.<job id>.<nonce>"  value = the same nonce (a random UUID): claims an id
+//                                before a create. The nonce is in the key so that compaction
+//                                (the latest record per key) never replaces the first claim of
+//                                an id with a later, losing one. Topics written before issue 9
+//                                have "sluice.claim.<job id>" = nonce; those are read the same way.
 //   "sluice.delete-intended"     value = {"delete_intended":true,"job_id":N}: written by the API
 //                                right before job N's tombstone, in the same produce request
 //
 // The latest value of a job key is the job (last writer wins, which is also all that
 // compaction keeps, so a new instance reading a compacted topic agrees with the old ones).
+//
+// Ids (issue 9: one stray record must not decide them). Only accepted claims move the next
+// id: a claim is accepted when its key and nonce are well formed and its id is at most
+// CLAIM_WINDOW past the highest claimed id so far. A create claims one past the highest claim
+// it has read, and that claim is already in the topic before its own, so no create ever claims
+// further ahead; a stray claim for an id far ahead (or out of range, or malformed) is refused
+// and moves nothing. The next id is the highest accepted claim + 1, never above MAX_JOB_ID.
+// A job value is accepted only for an id some create claimed, so a stray job record — even a
+// valid one, for any tenant — never runs, lists or counts against a limit. Claims are never
+// withdrawn, so an id stays taken after its job's tombstone (ids are never reused: audit events
+// and digest chains are keyed by id); a value for a job deleted through the API is refused, and
+// a value that would move a job to another tenant is refused (the API never does either).
 //
 // Invariant 6, per record:
 //   - a job value that is not JSON, not a StoredJobRecord, has an id other than its key, or
@@ -28,12 +44,24 @@ import { z } from 'zod';
 import type { Job, JobLimits, Problem } from '../types.ts';
 import { rebase, resolveRecord } from './job-changes.ts';
 import { StoredJobRecordSchema } from './job-set-guard.ts';
-import type { RejectionReason, StoredJobRecord } from './job-store.ts';
+import { MAX_JOB_ID, tenantKey, type RejectionReason, type StoredJobRecord } from './job-store.ts';
 import { parseWithProblems } from '../zod-problems.ts';
 
 export const CLAIM_KEY_PREFIX = 'sluice.claim.';
 export const DELETE_MARKER_KEY = 'sluice.delete-intended';
 const JOB_KEY = /^[1-9][0-9]{0,14}$/;
+/** sluice.claim.<id>[.<nonce>]: the id as the API route spells ids (so at most MAX_JOB_ID). */
+const CLAIM_KEY = /^sluice\.claim\.([1-9][0-9]{0,14})(?:\.(.*))?$/s;
+/** What randomUUID() makes: anything else in a claim was not written by a create. */
+const NONCE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/**
+ * How far past the highest claimed id a claim may be and still count. A create never claims
+ * more than 1 ahead (see above); the slack absorbs topics written before issue 9, where a
+ * losing claim shares its key with the winning one and compaction may leave only the later of
+ * the two, so a new instance can read an id's claim after the claims of the ids above it. A
+ * stray claim inside the window costs at most this many ids of the 10^15.
+ */
+export const CLAIM_WINDOW = 1000;
 
 export interface LogRecord {
   key: string | null;
@@ -62,8 +90,19 @@ export interface ApplyOutcome {
 
 const DeleteMarkerSchema = z.strictObject({ delete_intended: z.literal(true), job_id: z.int().positive() });
 
-export function claimKey(id: number): string {
-  return `${CLAIM_KEY_PREFIX}${id}`;
+export function claimKey(id: number, nonce: string): string {
+  return `${CLAIM_KEY_PREFIX}${id}.${nonce}`;
+}
+
+/** The id and nonce of a claim record, or why it is not one a create wrote. */
+export function parseClaim(key: string, value: Buffer | null): { id: number; nonce: string; legacy: boolean } | string {
+  const match = CLAIM_KEY.exec(key);
+  if (match === null) return `a claim for an id that is not a job id (1 to ${String(MAX_JOB_ID).length} digits, no leading zero)`;
+  if (value === null) return 'a tombstone for a claim (claims are never withdrawn: an id stays taken)';
+  const nonce = value.toString('utf8');
+  if (!NONCE.test(nonce)) return `a claim whose value is not a nonce (${value.length} bytes)`;
+  if (match[2] !== undefined && match[2] !== nonce) return 'a claim whose key and value name different nonces';
+  return { id: Number(match[1]), nonce, legacy: match[2] === undefined };
 }
 
 export function encodeRecord(record: StoredJobRecord): Buffer {
@@ -104,11 +143,14 @@ export class JobLog {
   private view: Map<number, LoggedJob> = this.good;
   /** Refusals not yet superseded, by the key they concern (insertion order = recency). */
   private readonly outstanding = new Map<string, LogRefusal>();
-  /** Every job id any record (value, tombstone or claim) has named: new ids go above. */
-  private maxSeenId = 0;
-  private readonly seenJobIds = new Set<number>();
+  /** The highest id of an accepted claim: new ids go above (refused records never move it). */
+  private maxClaimedId = 0;
   /** The first claimant (nonce) of each claimed id. */
   private readonly claims = new Map<number, string>();
+  /** Jobs deleted through the API: their ids are never used again. */
+  private readonly deleted = new Set<number>();
+  /** The latest value of each job key no claim had named yet (refused; see applyClaim). */
+  private readonly unclaimed = new Map<number, { message: LogRecord; where: string }>();
   /** Job id of a delete marker that was the previous record, else null. */
   private markerFor: number | null = null;
   private sawJobRecord = false;
@@ -122,19 +164,24 @@ export class JobLog {
     return this.view;
   }
 
-  /** No job record (value or tombstone) has been read: the topic never held a job. */
+  /** No claim or job value has been accepted: the topic never held a job (refused strays do not count). */
   get pristine(): boolean {
     return !this.sawJobRecord;
   }
 
-  /** The id a create should try next (claims make concurrent creates pick different ids). */
-  nextId(): number {
-    return this.maxSeenId + 1;
+  /** The id a create should try next (claims make concurrent creates pick different ids); null once every id is taken. */
+  nextId(): number | null {
+    return this.maxClaimedId < MAX_JOB_ID ? this.maxClaimedId + 1 : null;
   }
 
-  /** Whether `nonce` is the first claim of `id`, made before any job record of that id. */
+  /** Whether `nonce` is the first accepted claim of `id`. */
   claimedBy(id: number, nonce: string): boolean {
     return this.claims.get(id) === nonce;
+  }
+
+  /** Whether any accepted claim names `id`. */
+  isClaimed(id: number): boolean {
+    return this.claims.has(id);
   }
 
   /** The most recent refusal still in force, or null. */
@@ -155,14 +202,7 @@ export class JobLog {
     const where = `offset ${message.offset} (key ${JSON.stringify(key === null ? null : key.slice(0, 80))})`;
     if (key === null) return this.refuse('$null', { reason: 'corrupt', where, problems: [{ path: '$', message: 'a record without a key' }] });
     if (JOB_KEY.test(key)) return this.applyJob(key, Number(key), message, markerFor, where);
-    if (key.startsWith(CLAIM_KEY_PREFIX)) {
-      const id = key.slice(CLAIM_KEY_PREFIX.length);
-      if (!JOB_KEY.test(id)) return this.refuse(key, { reason: 'corrupt', where, problems: [{ path: '$', message: 'a claim for an id that is not a positive integer' }] });
-      this.see(Number(id));
-      // A claim wins only if it is the first one for the id and no job record used the id yet.
-      if (message.value !== null && !this.claims.has(Number(id)) && !this.seenJobIds.has(Number(id))) this.claims.set(Number(id), message.value.toString('utf8'));
-      return { changed: false, refusal: null };
-    }
+    if (key.startsWith(CLAIM_KEY_PREFIX)) return this.applyClaim(key, message.value, where);
     if (key === DELETE_MARKER_KEY) {
       if (message.value === null) return { changed: false, refusal: null };
       let raw: unknown;
@@ -179,16 +219,41 @@ export class JobLog {
     return this.refuse(key, { reason: 'corrupt', where, problems: [{ path: '$', message: 'a record whose key is neither a job id nor a sluice key' }] });
   }
 
-  private applyJob(key: string, id: number, message: LogRecord, markerFor: number | null, where: string): ApplyOutcome {
-    this.see(id);
-    this.seenJobIds.add(id);
+  private applyClaim(key: string, value: Buffer | null, where: string): ApplyOutcome {
+    const claim = parseClaim(key, value);
+    if (typeof claim === 'string') return this.refuse(key, { reason: 'corrupt', where, problems: [{ path: '$', message: claim }] });
+    if (claim.id > this.maxClaimedId + CLAIM_WINDOW) {
+      return this.refuse(key, {
+        reason: 'corrupt',
+        where,
+        problems: [{ path: '$', message: `a claim for job ${claim.id}, more than ${CLAIM_WINDOW} past the highest claimed id (${this.maxClaimedId}); no create claims that far ahead` }],
+      });
+    }
+    if (claim.id > this.maxClaimedId) this.maxClaimedId = claim.id;
     this.sawJobRecord = true;
+    // The first claim of an id wins; later ones (a concurrent create that lost) change nothing.
+    if (!this.claims.has(claim.id)) this.claims.set(claim.id, claim.nonce);
+    const pending = this.unclaimed.get(claim.id);
+    this.unclaimed.delete(claim.id);
+    // A topic written before issue 9 keeps only an id's latest claim, which may be a losing one
+    // written after the winner's job value: that value was good when written, so it applies now.
+    // Claims sluice writes today name their nonce and are never replaced, so this never happens
+    // with them, and a stray value waiting for an id never becomes the job a create claims.
+    if (pending !== undefined && claim.legacy && !this.good.has(claim.id) && !this.held.has(claim.id)) {
+      return this.applyJob(String(claim.id), claim.id, pending.message, null, pending.where);
+    }
+    return { changed: false, refusal: null };
+  }
+
+  private applyJob(key: string, id: number, message: LogRecord, markerFor: number | null, where: string): ApplyOutcome {
+    this.unclaimed.delete(id);
     if (message.value === null) {
       this.outstanding.delete(key);
       const current = this.good.get(id) ?? this.held.get(id);
       if (current === undefined) return { changed: false, refusal: null };
       this.good.delete(id);
       if (markerFor === id) {
+        this.deleted.add(id);
         this.held.delete(id);
         this.rebuild();
         return { changed: true, refusal: null };
@@ -206,8 +271,20 @@ export class JobLog {
         }],
       });
     }
+    if (!this.claims.has(id)) {
+      this.unclaimed.set(id, { message, where });
+      return this.refuse(key, { reason: 'corrupt', where, problems: [{ path: '$', message: `no create claimed job id ${id} (no claim record before it); only jobs created through the API run` }] });
+    }
+    if (this.deleted.has(id)) {
+      return this.refuse(key, { reason: 'corrupt', where, problems: [{ path: '$', message: `job ${id} was deleted through the API; job ids are never reused` }] });
+    }
     const decoded = decodeJobValue(key, message.value, this.limits);
     if (!decoded.ok) return this.refuse(key, { reason: decoded.reason, where, problems: decoded.problems });
+    const owner = (this.good.get(id) ?? this.held.get(id))?.record.tenant;
+    if (owner !== undefined && tenantKey(owner) !== tenantKey(decoded.record.tenant)) {
+      return this.refuse(key, { reason: 'invalid', where, problems: [{ path: '$.tenant', message: `names another tenant than job ${id}'s; a job's tenant never changes` }] });
+    }
+    this.sawJobRecord = true;
     this.outstanding.delete(key);
     this.good.set(id, { record: decoded.record, job: decoded.job, offset: message.offset });
     this.held.delete(id);
@@ -217,10 +294,6 @@ export class JobLog {
 
   private rebuild(): void {
     this.view = this.held.size === 0 ? this.good : new Map([...this.good, ...this.held]);
-  }
-
-  private see(id: number): void {
-    if (id > this.maxSeenId) this.maxSeenId = id;
   }
 
   private refuse(key: string, refusal: LogRefusal): ApplyOutcome {

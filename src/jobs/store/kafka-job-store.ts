@@ -7,10 +7,12 @@
 // Writes (one at a time per instance):
 //   - read-your-writes: produce with acks -1, then wait until this instance's own consumer has
 //     applied the record's offset before the API answers, so a GET right after a PUT sees it;
-//   - ids: a create claims max-seen-id + 1 ("sluice.claim.<id>" = a random nonce) and waits to
-//     read the claim back; the first claim of an id in the topic wins (every instance agrees,
-//     the topic has one order), and the loser retries with the next id. Only the winner writes
-//     the job record, so compaction (which keeps a key's latest value) never keeps a loser's;
+//   - ids: a create claims the highest claimed id + 1 ("sluice.claim.<id>.<nonce>", a random
+//     nonce) and waits to read the claim back; the first claim of an id in the topic wins (every
+//     instance agrees, the topic has one order), and the loser retries with the next id. Only
+//     the winner writes the job record. Which records may move the next id, and why a stray one
+//     cannot, is in kafka-job-log.ts. A create writes at most MAX_CLAIM_ATTEMPTS claims and one
+//     job record, and nothing when the job is invalid, over a limit or no id is left;
 //   - updates and deletes: last writer wins per job (HTTP PUT without preconditions);
 //   - a delete writes the delete-intended marker and the tombstone in one produce request, so
 //     an API delete is told apart from tombstones written behind the API's back (refused).
@@ -28,7 +30,7 @@ import { JobStoreError } from './errors.ts';
 import { SerialQueue } from './serial-queue.ts';
 import { planCreate, planDelete, planUpdate, type ChangeContext, type JobSetState } from './job-changes.ts';
 import {
-  DEFAULT_JOB_COUNT_LIMITS, sameTenant,
+  DEFAULT_JOB_COUNT_LIMITS, MAX_JOB_ID, sameTenant,
   type JobCountLimits, type JobsListener, type JobStore, type RejectionListener, type StoreRejection, type StoredJobRecord,
 } from './job-store.ts';
 import { claimKey, DELETE_MARKER_KEY, encodeDeleteMarker, encodeRecord, JobLog, type LogRefusal } from './kafka-job-log.ts';
@@ -49,8 +51,12 @@ export interface KafkaJobStoreOptions {
   log?: { warn(details: object, message: string): void; error(details: object, message: string): void };
 }
 
-/** Creates tried before a create gives up (each loses only to a concurrent create's claim). */
-const MAX_CLAIM_ATTEMPTS = 8;
+/**
+ * Claims one create writes before it gives up: the bound on what a failing create adds to the
+ * topic (plus nothing else: the job record follows only a won claim). Each lost claim means
+ * another claim took that id first, so the next attempt tries a higher id.
+ */
+export const MAX_CLAIM_ATTEMPTS = 8;
 
 interface Waiter {
   offset: number;
@@ -160,10 +166,16 @@ export class KafkaJobStore implements JobStore {
         this.assertOpen();
         // Plans (validates, checks limits) before claiming, so a bad job costs no id.
         const id = this.log.nextId();
+        if (id === null) throw new JobStoreError('ERR_JOB_STORE_WRITE', `every job id up to ${MAX_JOB_ID} has been used; no job can be created`);
         const planned = planCreate(this.state(), tenant, input, id, this.context());
         const nonce = randomUUID();
-        await this.write([{ key: claimKey(id), value: Buffer.from(nonce, 'utf8') }]);
-        if (!this.log.claimedBy(id, nonce)) continue; // a concurrent create took this id
+        await this.write([{ key: claimKey(id, nonce), value: Buffer.from(nonce, 'utf8') }]);
+        if (!this.log.claimedBy(id, nonce)) {
+          // Retrying only helps when another claim won this id; if the store refused ours, the
+          // next attempt would be refused too (the storm issue 9 reported), so stop here.
+          if (!this.log.isClaimed(id)) throw new JobStoreError('ERR_JOB_STORE_WRITE', `the job store refused this instance's claim of job id ${id}; see the service log`);
+          continue;
+        }
         await this.write([{ key: String(id), value: encodeRecord(planned.record) }]);
         return planned.job;
       }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { FileJobStore } from '../../../src/jobs/store/file-job-store.ts';
-import type { StoreRejection } from '../../../src/jobs/store/job-store.ts';
+import { MAX_JOB_ID, type StoreRejection } from '../../../src/jobs/store/job-store.ts';
 import type { Job } from '../../../src/jobs/types.ts';
 
 const ZONE = { zone_id: 'zone-a' };
@@ -31,6 +31,20 @@ describe('FileJobStore', () => {
     return store;
   }
 
+  async function reopen(): Promise<FileJobStore> {
+    const store = new FileJobStore({ dir });
+    await store.start();
+    return store;
+  }
+
+  /** Seeds two jobs, then rewrites jobs.json through `edit`; returns the document as it was. */
+  async function seededThenEdited(edit: (doc: any) => unknown): Promise<any> {
+    await (await seeded()).close();
+    const doc = JSON.parse(await readFile(join(dir, 'jobs.json'), 'utf8'));
+    await writeFile(join(dir, 'jobs.json'), JSON.stringify(edit(structuredClone(doc))));
+    return doc;
+  }
+
   it('persists creates, updates and deletes across a restart, with versions', async () => {
     const store = await seeded();
     const seen: number[][] = [];
@@ -47,7 +61,7 @@ describe('FileJobStore', () => {
     const jobs = await again.list();
     assert.deepEqual(jobs.map((j) => [j.id, j.version, j.output_options.field_names]), [[1, 2, ['RayID']]]);
     assert.equal(again.lastRejection(), null);
-    assert.equal((await again.create(ZONE, job('three'))).id, 2, 'ids continue after the highest');
+    assert.equal((await again.create(ZONE, job('three'))).id, 3, 'ids continue after the highest ever assigned (2, deleted)');
   });
 
   for (const [what, content] of [['corrupt', '{"format":"sluice-jobs/1","jobs":[{'], ['empty (0 bytes)', ''], ['not a job document', '[]']] as const) {
@@ -118,6 +132,46 @@ describe('FileJobStore', () => {
     assert.equal((await store.get(1))?.name, 'edited');
     assert.equal(store.lastRejection(), null);
     assert.equal(published.length, 2);
+  });
+
+  // Issue 9: audit events and digest chains are keyed by job id, so an id is never handed out twice.
+  it('never reuses an id, even the highest after its delete, across restarts and on the backup', async () => {
+    const store = await seeded();
+    await store.delete(2, ZONE);
+    assert.equal((await store.create(ZONE, job('three'))).id, 3);
+    await store.delete(3, ZONE);
+    await store.delete(1, ZONE);
+    await store.close();
+    const restarted = await reopen();
+    assert.deepEqual(await restarted.list(), []);
+    assert.equal((await restarted.create(ZONE, job('four'))).id, 4);
+    await restarted.close();
+    // Running on the backup (jobs.json lost) keeps counting from the newest last id.
+    await rm(join(dir, 'jobs.json'));
+    assert.equal((await (await reopen()).create(ZONE, job('five'))).id, 5);
+  });
+
+  it('a file from before last_id counts from its highest job id', async () => {
+    await seededThenEdited((doc) => ({ ...doc, last_id: undefined }));
+    assert.equal((await (await reopen()).create(ZONE, job('three'))).id, 3);
+  });
+
+  it('ids stop at the largest the API accepts: a create past it fails and writes nothing', async () => {
+    const doc = await seededThenEdited((d) => ({ ...d, last_id: MAX_JOB_ID }));
+    const full = await reopen();
+    const before = await readFile(join(dir, 'jobs.json'), 'utf8');
+    await assert.rejects(full.create(ZONE, job('three')), (e: Error & { code?: string }) =>
+      e.code === 'ERR_JOB_STORE_WRITE' && e.message === `every job id up to ${MAX_JOB_ID} has been used; no job can be created`);
+    assert.equal(await readFile(join(dir, 'jobs.json'), 'utf8'), before);
+    await full.close();
+    // A job id of 16 digits, or a last_id past the maximum, is refused like any corrupt record.
+    for (const bad of [{ ...doc, jobs: [{ ...doc.jobs[0], id: 1_000_000_000_000_000 }] }, { ...doc, last_id: MAX_JOB_ID + 1 }]) {
+      await writeFile(join(dir, 'jobs.json'), JSON.stringify(bad));
+      const refused = await reopen();
+      assert.notEqual(refused.lastRejection(), null);
+      assert.deepEqual((await refused.list()).map((j) => j.id), [1], 'runs on the backup (the set before job 2)');
+      await refused.close();
+    }
   });
 
   it('refuses to start with no good copy at all rather than run with no jobs', async () => {

@@ -2,14 +2,16 @@
 // instances on the test broker sharing one compacted topic.
 
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { StoredJobRecord } from '../../../src/jobs/store/job-store.ts';
+import type { Producer } from 'kafkajs';
+import { MAX_JOB_ID, type StoredJobRecord } from '../../../src/jobs/store/job-store.ts';
 import {
-  claimKey, DELETE_MARKER_KEY, decodeJobValue, encodeDeleteMarker, encodeRecord, JobLog, type LogRecord,
+  CLAIM_WINDOW, claimKey, DELETE_MARKER_KEY, decodeJobValue, encodeDeleteMarker, encodeRecord, JobLog, type LogRecord,
 } from '../../../src/jobs/store/kafka-job-log.ts';
-import { KafkaJobStore } from '../../../src/jobs/store/kafka-job-store.ts';
+import { KafkaJobStore, MAX_CLAIM_ATTEMPTS } from '../../../src/jobs/store/kafka-job-store.ts';
 import type { Job, JobLimits } from '../../../src/jobs/types.ts';
-import { ensureKafka, kafkaClient, produce, uniqueTopic } from '../../helpers/kafka.ts';
+import { ensureKafka, kafkaClient, produce, topicHighWatermarks, uniqueTopic } from '../../helpers/kafka.ts';
 
 const LIMITS: JobLimits = { min_upload_interval_seconds: 1, min_upload_records: 1, min_upload_bytes: 1, default_upload_bytes: 1_000_000 };
 const ZONE = 'zone-kafka-store';
@@ -18,8 +20,8 @@ function input(dir: string, extra: Record<string, unknown> = {}): Record<string,
   return { dataset: 'http_requests', destination_conf: `file:///tmp/sluice-kafka-store/${dir}`, max_upload_interval_seconds: 1, ...extra };
 }
 
-function record(id: number, version = 1, extra: Record<string, unknown> = {}): StoredJobRecord {
-  return { id, version, tenant: { zone_id: ZONE }, input: input(`job-${id}`, extra), updated_at: '2025-01-01T00:00:00.000Z' };
+function record(id: number, version = 1, extra: Record<string, unknown> = {}, zone = ZONE): StoredJobRecord {
+  return { id, version, tenant: { zone_id: zone }, input: input(`job-${id}`, extra), updated_at: '2025-01-01T00:00:00.000Z' };
 }
 
 class Feed {
@@ -29,8 +31,19 @@ class Feed {
     const message: LogRecord = { key, value: typeof value === 'string' ? Buffer.from(value) : value, offset: this.offset++ };
     return this.log.apply(message);
   }
+  /** A claim as a create writes it; returns the nonce. */
+  claim(id: number, nonce: string = randomUUID()): string {
+    this.put(claimKey(id, nonce), nonce);
+    return nonce;
+  }
+  /** A job value as a create (first version: claim, then value) or an update writes it. */
   job(r: StoredJobRecord) {
+    if (r.version === 1 && !this.log.isClaimed(r.id)) this.claim(r.id);
     return this.put(String(r.id), encodeRecord(r));
+  }
+  apiDelete(id: number) {
+    this.put(DELETE_MARKER_KEY, encodeDeleteMarker(id));
+    return this.put(String(id), null);
   }
   ids(): number[] {
     return [...this.log.running.keys()].sort((a, b) => a - b);
@@ -108,22 +121,125 @@ describe('JobLog (the topic\'s record rules)', () => {
     const other = new Feed();
     other.job(record(1));
     other.put(DELETE_MARKER_KEY, encodeDeleteMarker(1));
-    other.put(claimKey(5), 'nonce'); // something in between
+    other.claim(5); // something in between
     assert.equal(other.put('1', null).refusal?.reason, 'empty');
     assert.deepEqual(other.ids(), [1]);
   });
 
-  it('the first claim of an id wins; a claim after a job record of that id loses', () => {
+  it('the first claim of an id wins; a claim after it (a concurrent create) loses', () => {
     const feed = new Feed();
-    feed.put(claimKey(1), 'a');
-    feed.put(claimKey(1), 'b');
-    assert.equal(feed.log.claimedBy(1, 'a'), true);
-    assert.equal(feed.log.claimedBy(1, 'b'), false);
+    const [a, b] = [randomUUID(), randomUUID()];
+    feed.claim(1, a);
+    feed.claim(1, b);
+    assert.equal(feed.log.claimedBy(1, a), true);
+    assert.equal(feed.log.claimedBy(1, b), false);
     assert.equal(feed.log.nextId(), 2);
-    feed.job(record(4));
-    feed.put(claimKey(4), 'c');
-    assert.equal(feed.log.claimedBy(4, 'c'), false);
-    assert.equal(feed.log.nextId(), 5);
+    feed.job(record(2));
+    const late = feed.claim(2);
+    assert.equal(feed.log.claimedBy(2, late), false);
+    assert.equal(feed.log.nextId(), 3);
+  });
+
+  // Issue 9: one stray record made every later create fail for every tenant.
+  it('refused records never decide the next id: stray, out-of-range and garbage keys, values and claims', () => {
+    const feed = new Feed();
+    const strays: Array<[string | null, string | null]> = [
+      ['999999999999999', JSON.stringify(record(999_999_999_999_999))], // valid-looking, never claimed
+      ['999999999999999', '{not json'],
+      ['1000000000000000', JSON.stringify(record(1))], // 16 digits
+      ['0012', JSON.stringify(record(12))],
+      ['sluice.claim.999999999999999', randomUUID()], // the format before issue 9, far ahead
+      [`sluice.claim.1000000000000000.${randomUUID()}`, null],
+      ['sluice.claim.1000000000000000', randomUUID()],
+      ['sluice.claim.abc', randomUUID()],
+      ['sluice.claim.-1', randomUUID()],
+      ['sluice.claim.1', 'not-a-nonce'],
+      [`sluice.claim.1.${randomUUID()}`, randomUUID()], // key and value disagree
+      [`sluice.claim.1.${randomUUID()}`, null],
+      [`sluice.claim.${CLAIM_WINDOW + 1}`, randomUUID()], // past the window from 0
+      ['sluice.claims', 'x'],
+      [null, 'x'],
+    ];
+    for (const [key, value] of strays) {
+      const outcome = feed.put(key, value);
+      assert.equal(outcome.changed, false, `${key}`);
+      assert.equal(outcome.refusal?.reason, 'corrupt', `${key}: ${JSON.stringify(outcome.refusal)}`);
+    }
+    assert.equal(feed.log.nextId(), 1, 'the next id is still 1');
+    assert.deepEqual(feed.ids(), []);
+    assert.equal(feed.log.pristine, true, 'refused strays do not make the topic hold jobs');
+
+    // Creates go on from 1; a claim inside the window counts (it cannot be told from a create's).
+    feed.job(record(1));
+    assert.deepEqual(feed.ids(), [1]);
+    assert.equal(feed.log.nextId(), 2);
+    feed.claim(1 + CLAIM_WINDOW);
+    assert.equal(feed.log.nextId(), 2 + CLAIM_WINDOW);
+    assert.equal(feed.put(claimKey(2 + 2 * CLAIM_WINDOW, randomUUID()), null).refusal?.reason, 'corrupt');
+    const far = randomUUID();
+    assert.equal(feed.put(claimKey(2 + 2 * CLAIM_WINDOW, far), far).refusal?.reason, 'corrupt', 'one past the window');
+    assert.equal(feed.log.isClaimed(2 + 2 * CLAIM_WINDOW), false);
+    assert.equal(feed.log.nextId(), 2 + CLAIM_WINDOW);
+  });
+
+  it('a job value runs only for a claimed id, under its own tenant, and never after an API delete', () => {
+    const feed = new Feed();
+    feed.job(record(1));
+    // A valid value for an id no create claimed: no tenant sees it.
+    const unclaimed = feed.put('2', encodeRecord(record(2, 1, {}, 'zone-other')));
+    assert.match(unclaimed.refusal?.problems[0]?.message ?? '', /no create claimed job id 2/);
+    // A value that moves job 1 to another tenant.
+    const moved = feed.put('1', encodeRecord(record(1, 2, { name: 'stolen' }, 'zone-other')));
+    assert.equal(moved.refusal?.reason, 'invalid');
+    assert.equal(moved.refusal?.problems[0]?.path, '$.tenant');
+    assert.deepEqual(feed.log.running.get(1)?.job.tenant, { zone_id: ZONE });
+    assert.notEqual(feed.log.running.get(1)?.job.name, 'stolen');
+    // After an API delete, the id is dead: a value for it is refused, a claim of it loses.
+    feed.apiDelete(1);
+    assert.match(feed.job(record(1, 3)).refusal?.problems[0]?.message ?? '', /deleted through the API/);
+    const again = feed.claim(1);
+    assert.equal(feed.log.claimedBy(1, again), false);
+    assert.deepEqual(feed.ids(), []);
+  });
+
+  it('ids are never reused: a deleted job\'s claim keeps its id taken, also after compaction', () => {
+    const feed = new Feed();
+    const records: LogRecord[] = [];
+    const put = (key: string, value: Buffer | string | null) => {
+      records.push({ key, value: typeof value === 'string' ? Buffer.from(value) : value, offset: records.length });
+      return feed.put(key, value);
+    };
+    for (const id of [1, 2, 3]) {
+      const nonce = randomUUID();
+      put(claimKey(id, nonce), nonce);
+      put(String(id), encodeRecord(record(id)));
+    }
+    put(DELETE_MARKER_KEY, encodeDeleteMarker(3));
+    put('3', null);
+    assert.deepEqual(feed.ids(), [1, 2]);
+    assert.equal(feed.log.nextId(), 4, 'the deleted highest id is not handed out again');
+    // Compaction keeps the latest record per key and eventually drops tombstones.
+    const latest = new Map<string, LogRecord>();
+    for (const r of records) latest.set(r.key!, r);
+    const compacted = [...latest.values()].filter((r) => r.value !== null).sort((x, y) => x.offset - y.offset);
+    const fresh = new JobLog(LIMITS);
+    for (const r of compacted) fresh.apply(r);
+    assert.deepEqual([...fresh.running.keys()].sort(), [1, 2]);
+    assert.equal(fresh.nextId(), 4);
+  });
+
+  it('a topic from before issue 9: a job value read before its only surviving (losing) claim still runs', () => {
+    const feed = new Feed();
+    // Compaction kept the loser's claim (same key as the winner's), written after the job value.
+    assert.equal(feed.put('1', encodeRecord(record(1))).refusal?.reason, 'corrupt');
+    const outcome = feed.put('sluice.claim.1', randomUUID());
+    assert.equal(outcome.changed, true);
+    assert.deepEqual(feed.ids(), [1]);
+    assert.equal(feed.log.lastRefusal(), null);
+    // Today's claims never do that: a stray value waiting for an id is not what a create claims.
+    feed.put('2', encodeRecord(record(2, 1, {}, 'zone-other')));
+    feed.claim(2);
+    assert.deepEqual(feed.ids(), [1]);
   });
 
   it('records with unknown or missing keys are refused and change nothing', () => {
@@ -236,5 +352,63 @@ describe('KafkaJobStore on a real broker', { timeout: 120_000 }, () => {
     for (const job of await a.list()) await a.delete(job.id, { zone_id: ZONE });
     assert.deepEqual(await a.list(), []);
     await until(async () => (await b.list()).length === 0, 'B empty');
+  });
+
+  const end = async (): Promise<number> => Number((await topicHighWatermarks(topic)).get(0) ?? 0n);
+
+  it('stray records (a far id, garbage claims, 16 digits) do not stop creates on either instance', async () => {
+    await produce(topic, [
+      { key: '999999999999999', value: JSON.stringify(record(999_999_999_999_999)) },
+      { key: 'sluice.claim.999999999999999', value: randomUUID() },
+      { key: `sluice.claim.${MAX_JOB_ID}.${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(12)}`, value: `${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(12)}` },
+      { key: 'sluice.claim.abc', value: 'garbage' },
+      { key: '1000000000000000', value: '{}' },
+    ]);
+    const mark = await end();
+    const readAll = (s: KafkaJobStore) => (s.lastRejection()?.origin ?? '').includes(`offset ${mark - 1} `);
+    await until(() => readAll(a) && readAll(b), 'both instances read the strays');
+    const first = await a.create({ zone_id: ZONE }, input('after-a'));
+    await until(async () => (await b.get(first.id)) !== undefined, 'B sees A\'s create');
+    const second = await b.create({ zone_id: ZONE }, input('after-b'));
+    // Every earlier test made fewer than 20 jobs: the strays moved nothing.
+    assert.ok(first.id < 20 && second.id === first.id + 1, `ids ${first.id}, ${second.id}`);
+    assert.equal(await end(), mark + 4, 'one claim and one job record per create');
+    const created = [first, second];
+    for (const job of created) await a.delete(job.id, { zone_id: ZONE });
+  });
+
+  // Issue 9: a failing create wrote 8 claims per API call, every call, for ever.
+  it('a create that loses every claim writes MAX_CLAIM_ATTEMPTS claims, no job, and fails', async () => {
+    const store = await open();
+    const producer = (store as unknown as { producer: Producer }).producer;
+    const send = producer.send.bind(producer);
+    let ours = 0;
+    producer.send = async (request) => {
+      const key = String(request.messages[0]?.key ?? '');
+      if (key.startsWith('sluice.claim.')) {
+        ours++;
+        // Another create's claim of the same id lands just before this one.
+        const nonce = randomUUID();
+        await send({ topic: request.topic, acks: -1, messages: [{ key: claimKey(Number(key.split('.')[2]), nonce), value: nonce }] });
+      }
+      return send(request);
+    };
+    const before = await end();
+    await assert.rejects(store.create({ zone_id: ZONE }, input('loser')), (e: Error & { code?: string }) =>
+      e.code === 'ERR_JOB_STORE_WRITE' && /could not claim a job id after 8 attempts/.test(e.message));
+    assert.equal(ours, MAX_CLAIM_ATTEMPTS);
+    assert.equal(await end(), before + 2 * MAX_CLAIM_ATTEMPTS, 'its claims and the competing ones, no job record');
+    assert.deepEqual((await store.list()).filter((j) => j.name === 'loser'), []);
+  });
+
+  it('a create whose own claim the store refuses stops after that one claim', async () => {
+    const store = await open();
+    const producer = (store as unknown as { producer: Producer }).producer;
+    const send = producer.send.bind(producer);
+    producer.send = async (request) => send({ ...request, messages: request.messages.map((m) => ({ ...m, value: 'not-a-nonce' })) });
+    const before = await end();
+    await assert.rejects(store.create({ zone_id: ZONE }, input('refused')), (e: Error & { code?: string }) =>
+      e.code === 'ERR_JOB_STORE_WRITE' && /refused this instance's claim/.test(e.message));
+    assert.equal(await end(), before + 1);
   });
 });
