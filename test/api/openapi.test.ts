@@ -30,15 +30,23 @@ describe('GET /openapi.json', () => {
       }
       assert.equal(Object.values(doc.paths).reduce((n: number, ops) => n + Object.keys(ops as object).length, 0), expandRoutes().length);
       const createJob = doc.paths['/zones/{zone_id}/logpush/jobs'].post;
-      assert.deepEqual(createJob.requestBody.content['application/json'].schema, { $ref: '#/components/schemas/JobInput' });
-      const jobInput = doc.components.schemas.JobInput;
-      assert.match(jobInput.properties.destination_conf.description, /Where batches go/);
-      assert.equal(jobInput.additionalProperties, false);
+      assert.deepEqual(createJob.requestBody.content['application/json'].schema, { $ref: '#/components/schemas/JobCreateZone' });
+      // One form per zone dataset, each with its own dataset, field names and filter keys.
+      const forms = doc.components.schemas.JobCreateZone.anyOf as Array<Record<string, any>>;
+      assert.deepEqual(forms.map((f) => f.properties.dataset.const).sort(), ['dns_logs', 'firewall_events', 'http_requests']);
+      const http = forms.find((f) => f.properties.dataset.const === 'http_requests')!;
+      assert.match(http.properties.destination_conf.description, /Where batches go/);
+      assert.equal(http.additionalProperties, false);
+      assert.ok(JSON.stringify(http.properties.output_options).includes('"EdgeStartTimestamp"'), 'field_names are the catalog\'s');
+      assert.ok(!JSON.stringify(http.properties.output_options).includes('"ActionType"'), 'no field of another dataset');
+      assert.deepEqual(doc.paths['/accounts/{account_id}/logpush/jobs'].post.requestBody.content['application/json'].schema, { $ref: '#/components/schemas/JobCreateAccount' });
+      // Errors are documented envelopes.
+      assert.deepEqual(createJob.responses['400'].content['application/json'].schema, { $ref: '#/components/schemas/ErrorEnvelope' });
+      assert.equal(createJob.responses['429'].headers['retry-after'].required, true);
       for (const ref of refs(doc)) {
         const name = ref.replace('#/components/schemas/', '');
         assert.ok(ref.startsWith('#/components/schemas/') && doc.components.schemas[name], `dangling $ref ${ref}`);
       }
-      assert.ok(refs(doc.components.schemas.FilterNode).includes('#/components/schemas/FilterNode'), 'the filter tree is recursive');
       assert.deepEqual(doc.paths['/zones/{zone_id}/logpush/jobs/{job_id}'].get.parameters.map((p: { name: string }) => p.name), ['zone_id', 'job_id']);
     } finally {
       await h.close();
