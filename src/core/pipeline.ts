@@ -348,6 +348,24 @@ export class Pipeline implements RecordSink, PartitionRegistry {
     return true;
   }
 
+  /**
+   * Hands a parked job back to the live path: from the next push on, its records are routed to
+   * it again (the caller, the catch-up reader, delivers everything before that point). Its
+   * destination and health carry over; the parked runtime's in-flight batches finish on their own.
+   * Returns false if the job is not parked here.
+   */
+  unpark(jobId: number): boolean {
+    const parked = this.runtimesById.get(jobId);
+    if (parked === undefined || !parked.parked) return false;
+    const runtime = createJobRuntime(parked.job, parked.destination);
+    Object.assign(runtime.health, parked.health, { error_message: null });
+    // The destination is shared with the new runtime: it is not retired (closed) here.
+    this.runtimesById.set(jobId, runtime);
+    this.router = new Router(this.runtimesById.values());
+    this.options.log.info({ job_id: jobId }, 'job handed back to the live path');
+    return true;
+  }
+
   private markParked(runtime: JobRuntime): void {
     runtime.parked = true;
     runtime.abort.abort();
