@@ -152,7 +152,7 @@ function compileLeaf(leaf: FilterLeaf, slotOf: (field: string) => number): Test 
   return negated ? negate(test) : test;
 }
 
-const MISSING_RECORD: ScannedRecord = { bytes: new Uint8Array(0), starts: new Int32Array([-1]), ends: new Int32Array([-1]) };
+const MISSING_RECORD: ScannedRecord = { bytes: new Uint8Array(0), starts: new Int32Array([-1]), ends: new Int32Array([-1]), invalidUtf8: false };
 
 type LeafBuilder = (slot: number, value: unknown, operator: string) => Test;
 

@@ -8,7 +8,8 @@
 // batch's UTF-8 bytes (batch-bytes.ts, scanned-record.ts): no per-record copy or string.
 //
 // Bad records never throw: invalid JSON and wrong-typed filter fields are counted and sampled
-// into dropSamples; an exception while handling one record (which would be a bug) drops that
+// into dropSamples; invalid UTF-8 in a tracked string is replaced with U+FFFD and counted, and
+// the record goes on (utf8.ts); an exception while handling one record (which would be a bug) drops that
 // record as invalid_json with an ERR_INTERNAL sample rather than failing the whole batch,
 // because a batch that always fails would stop its partition (DESIGN.md invariant 5).
 
@@ -22,6 +23,7 @@ import { utf8Of } from './byte-text.ts';
 import { ByteWriter, utf8 } from './encoders/byte-writer.ts';
 import { createEventTimeRange } from './event-time-range.ts';
 import { FilterVerdict } from './filter.ts';
+import { replaceInvalidUtf8 } from './utf8.ts';
 
 const MAX_DROP_SAMPLES = 5;
 const MAX_DROP_SAMPLE_CHARS = 200;
@@ -72,7 +74,7 @@ export function processBatch(job: CompiledJob, task: BatchTask): BatchResult {
   const dropSamples: string[] = [];
   // Every dropped record, by index, when a dead-letter destination wants them (rare: poison only).
   const droppedRecords: DroppedRecord[] | null = task.reportDrops ? [] : null;
-  let recordsOut = 0, filtered = 0, sampled = 0, invalidJson = 0, wrongType = 0;
+  let recordsOut = 0, filtered = 0, sampled = 0, invalidJson = 0, wrongType = 0, invalidUtf8 = 0;
   let bytesEncoded = 0, bytesCompressed = 0;
 
   const flush = (): void => {
@@ -107,6 +109,7 @@ export function processBatch(job: CompiledJob, task: BatchTask): BatchResult {
         sampleDrop('invalid_json', i, from, to);
         continue;
       }
+      if (record.invalidUtf8 && replaceInvalidUtf8(record)) invalidUtf8++;
       const verdict = filter.test(record);
       if (verdict !== FilterVerdict.KEEP) {
         if (verdict === FilterVerdict.REJECT) {
@@ -150,6 +153,7 @@ export function processBatch(job: CompiledJob, task: BatchTask): BatchResult {
     filtered,
     sampled,
     dropped: { invalid_json: invalidJson, wrong_type: wrongType },
+    invalidUtf8,
     bytesEncoded,
     bytesCompressed,
     minEventTimeNs: eventTimes.min,

@@ -22,6 +22,9 @@
 //      and untracked string values. A raw control character or a bad escape there is accepted
 //      although JSON.parse would reject it. Such text never reaches the output, and checking
 //      it costs a character loop over most of the record (~40% of the scan time here).
+//   5. Invalid UTF-8 inside a tracked string does not reject the record: it is flagged
+//      (out.invalidUtf8) and the pipeline replaces it with U+FFFD (utf8.ts says why). The strict
+//      string loop checks a sequence only at a byte >= 0x80, so ASCII pays one comparison a byte.
 // Keys written with escapes (`"\u0041B"`) are decoded before matching; one whose escapes are
 // invalid simply matches no field.
 //
@@ -49,6 +52,7 @@
 import { utf8Bytes, utf8Of } from './byte-text.ts';
 import { KeyOrder } from './key-order.ts';
 import type { ScannedRecord } from './scanned-record.ts';
+import { utf8SequenceEnd } from './utf8.ts';
 
 export interface FieldScanner {
   /** Tracked field names (duplicates removed, first occurrence kept); slot i is fields[i]. */
@@ -61,7 +65,8 @@ export interface FieldScanner {
    * allowed). Sets out.bytes = bytes and out.starts/ends[slot] to the raw value range (absolute
    * byte offsets into `bytes`) of each tracked top-level key present, -1 for absent ones.
    * Returns false if the bytes are not a JSON object by the contract above (then `out` is
-   * unspecified). Duplicate keys: the last one wins, as with JSON.parse.
+   * unspecified). Duplicate keys: the last one wins, as with JSON.parse. Sets out.invalidUtf8
+   * when a tracked string holds bytes that are not UTF-8 (the record is still accepted).
    */
   scan(bytes: Uint8Array, start: number, end: number, out: ScannedRecord): boolean;
 }
@@ -71,6 +76,7 @@ export function createScannedRecord(slotCount: number): ScannedRecord {
     bytes: new Uint8Array(0),
     starts: new Int32Array(slotCount).fill(-1),
     ends: new Int32Array(slotCount).fill(-1),
+    invalidUtf8: false,
   };
 }
 
@@ -125,7 +131,10 @@ export function createFieldScanner(fields: readonly string[]): FieldScanner {
 
   /** Slot of a key written with escapes (rare): decoded first; invalid escapes match nothing. */
   function matchEscapedKey(bytes: Uint8Array, keyStart: number, keyEnd: number): number {
-    if (skipStringStrict(bytes, keyStart, keyEnd + 1) !== keyEnd + 1) return -1;
+    const sawInvalidUtf8 = invalidUtf8; // a key is never output: its bytes do not flag the record
+    const valid = skipStringStrict(bytes, keyStart, keyEnd + 1) === keyEnd + 1;
+    invalidUtf8 = sawInvalidUtf8;
+    if (!valid) return -1;
     const name = JSON.parse(utf8Of(bytes, keyStart - 1, keyEnd + 1)) as string; // valid: cannot throw
     return slotByName.get(name) ?? -1;
   }
@@ -144,6 +153,8 @@ export function createFieldScanner(fields: readonly string[]): FieldScanner {
       ends[i] = -1;
     }
     out.bytes = bytes;
+    out.invalidUtf8 = false;
+    invalidUtf8 = false;
     if (start < 0 || end > bytes.length || start > end) return false;
 
     let pos = start;
@@ -235,7 +246,10 @@ export function createFieldScanner(fields: readonly string[]): FieldScanner {
         if (pos >= end) return false;
         continue;
       }
-      if (c === CLOSE_BRACE) return pos + 1 === end || skipWhitespace(bytes, pos + 1, end) === end;
+      if (c === CLOSE_BRACE) {
+        out.invalidUtf8 = invalidUtf8;
+        return pos + 1 === end || skipWhitespace(bytes, pos + 1, end) === end;
+      }
       return false;
     }
   }
@@ -282,10 +296,14 @@ function skipStringRelaxed(bytes: Uint8Array, pos: number, end: number): number 
   return -1;
 }
 
+/** Set by skipStringStrict when a string holds invalid UTF-8; scan() resets and reports it. */
+let invalidUtf8 = false;
+
 /**
  * `pos` is just after an opening quote. Returns the index just after the closing quote, or -1
  * if the string is unterminated before `end`, has a bad escape or a raw control character
- * (the strict check for tracked values).
+ * (the strict check for tracked values). Bytes that are not UTF-8 set `invalidUtf8` and are
+ * skipped one at a time (each is >= 0x80, so none can end the string).
  */
 function skipStringStrict(bytes: Uint8Array, pos: number, end: number): number {
   while (pos < end) {
@@ -308,6 +326,16 @@ function skipStringStrict(bytes: Uint8Array, pos: number, end: number): number {
       continue;
     }
     if (c < SPACE) return -1;
+    if (c >= 0x80) {
+      const next = utf8SequenceEnd(bytes, pos, end);
+      if (next < 0) {
+        invalidUtf8 = true;
+        pos++;
+      } else {
+        pos = next;
+      }
+      continue;
+    }
     pos++;
   }
   return -1;

@@ -16,4 +16,10 @@ export interface ScannedRecord {
   starts: Int32Array;
   /** ends[slot] is one past the value's last byte. */
   ends: Int32Array;
+  /**
+   * A tracked string holds bytes that are not UTF-8 (a hint: it may be a duplicate key's value
+   * that a later one replaced). utf8.ts replaceInvalidUtf8 then moves the values into a
+   * repaired copy (`bytes` is no longer the batch).
+   */
+  invalidUtf8: boolean;
 }

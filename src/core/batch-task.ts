@@ -57,6 +57,11 @@ export interface BatchResult {
   /** Records the sampler skipped. */
   sampled: number;
   dropped: Record<DropReason, number>;
+  /**
+   * Records whose tracked string values held invalid UTF-8: not dropped, but filtered and written
+   * with U+FFFD in place of each invalid sequence (workers/utf8.ts).
+   */
+  invalidUtf8: number;
   /** Output bytes before compression (including batch/record prefixes). */
   bytesEncoded: number;
   /** Sum of chunk lengths. */

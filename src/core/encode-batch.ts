@@ -23,6 +23,8 @@ export interface BatchTotals {
   filtered: number;
   sampled: number;
   dropped: { invalid_json: number; wrong_type: number };
+  /** Records written (or filtered) with U+FFFD for invalid UTF-8 in a tracked value. */
+  invalidUtf8: number;
   bytesEncoded: number;
   bytesCompressed: number;
   dropSamples: string[];
@@ -95,7 +97,7 @@ export function encodeBatch(options: EncodeOptions): EncodedBatch {
 
 async function collect(runs: Array<Promise<BatchResult>>, firsts: number[], stream: ChunkStream, framing: Framing | null): Promise<BatchTotals> {
   const totals: BatchTotals = {
-    recordsOut: 0, filtered: 0, sampled: 0, dropped: { invalid_json: 0, wrong_type: 0 },
+    recordsOut: 0, filtered: 0, sampled: 0, dropped: { invalid_json: 0, wrong_type: 0 }, invalidUtf8: 0,
     bytesEncoded: 0, bytesCompressed: 0, dropSamples: [], droppedRecords: [], workerMicros: 0,
   };
   for (let i = 0; i < runs.length; i++) {
@@ -110,6 +112,7 @@ async function collect(runs: Array<Promise<BatchResult>>, firsts: number[], stre
     totals.sampled += result.sampled;
     totals.dropped.invalid_json += result.dropped.invalid_json;
     totals.dropped.wrong_type += result.dropped.wrong_type;
+    totals.invalidUtf8 += result.invalidUtf8;
     totals.bytesEncoded += result.bytesEncoded;
     totals.workerMicros += result.workerMicros;
     if (totals.dropSamples.length < 5) totals.dropSamples.push(...result.dropSamples.slice(0, 5 - totals.dropSamples.length));

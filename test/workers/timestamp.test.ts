@@ -88,7 +88,7 @@ describe('event time range', () => {
   /** Observes each raw value as slot 0 of a record, all values back to back in one batch. */
   function range(values: readonly (string | null)[]): { min: string | null; max: string | null } {
     const bytes = utf8Bytes(values.map((v) => v ?? '').join(' '));
-    const record: ScannedRecord = { bytes, starts: new Int32Array(1), ends: new Int32Array(1) };
+    const record: ScannedRecord = { bytes, starts: new Int32Array(1), ends: new Int32Array(1), invalidUtf8: false };
     const times = createEventTimeRange(0);
     let pos = 0;
     for (const value of values) {
@@ -123,7 +123,7 @@ describe('event time range', () => {
 
   it('is empty without an event-time slot', () => {
     const times = createEventTimeRange(-1);
-    times.observe({ bytes: utf8Bytes('1'), starts: Int32Array.of(0), ends: Int32Array.of(1) });
+    times.observe({ bytes: utf8Bytes('1'), starts: Int32Array.of(0), ends: Int32Array.of(1), invalidUtf8: false });
     assert.deepEqual([times.min, times.max], [null, null]);
   });
 });
