@@ -44,6 +44,9 @@ export function loadgenSluiceConfig(options: LoadgenSluiceOptions): Record<strin
       from_beginning: true,
       topics: [{ topic: options.topic, dataset: 'http_requests', tenant_from: { key: true } }],
     }],
+    // The output is usually a store on this machine (versitygw, MinIO): allowed explicitly, as
+    // destinations refuse loopback and private addresses by default.
+    destinations: { allow_networks: ['127.0.0.0/8', '::1/128'] },
     jobs: [{
       id: 1,
       name: 'loadgen',

@@ -11,6 +11,7 @@
 import type { Logger } from 'pino';
 import { DeliveryError, type DeliveryObject, type DeliveryReceipt, type Destination } from '../destinations/destination.ts';
 import { objectAccessFor, type ObjectAccess } from '../destinations/object-access.ts';
+import type { NetworkPolicy } from '../destinations/net/network-policy.ts';
 import type { Job } from '../jobs/types.ts';
 import { sha256HexAsync } from './digest.ts';
 import { DigestWriter, type DigestSigner } from './digest-writer.ts';
@@ -68,6 +69,8 @@ export interface AuditDigestsOptions {
   log: Logger;
   /** Counts digest writes by outcome (src/telemetry/metrics.ts); absent = not counted. */
   onDigestAttempt?: (outcome: 'written' | 'failed') => void;
+  /** Where digest reads and writes may connect: the same policy as the job's deliveries. */
+  network: NetworkPolicy;
 }
 
 /** Wraps the destinations of audit jobs; loads the signing key once, on first need. */
@@ -88,7 +91,7 @@ export class AuditDigests {
   /** `destination` itself, or a DigestingDestination for an audit job with object access. */
   wrap(job: Job, destination: Destination): Destination {
     if (!this.#options.enabled || !digestsApply(job.dataset)) return destination;
-    const access = objectAccessFor(job.destination_conf);
+    const access = objectAccessFor(job.destination_conf, { network: this.#options.network });
     if (access === null) return destination; // HTTP and the like: no objects to list
     const writer = new DigestWriter({
       jobId: job.id,

@@ -16,6 +16,7 @@ import { loadPublicKey, SigningKeyError } from '../audit/signing-key.ts';
 import { DeliveryError } from '../destinations/destination.ts';
 import { redactDestinationConf } from '../destinations/destination-conf.ts';
 import { objectAccessFor, type ObjectAccess } from '../destinations/object-access.ts';
+import { NetworkPolicy } from '../destinations/net/network-policy.ts';
 import { UsageError } from './user-error.ts';
 
 export const VERIFY_USAGE = `usage: sluice verify --destination CONF --job ID --public-key FILE
@@ -322,7 +323,9 @@ export async function runVerifyCommand(argv: string[], io: VerifyCommandIo): Pro
     if (error instanceof SigningKeyError) throw new UsageError(error.message);
     throw error;
   }
-  const access = objectAccessFor(conf);
+  // The operator runs this by hand against a destination they name (often a local store): the
+  // tenant network policy of the service does not apply.
+  const access = objectAccessFor(conf, { network: NetworkPolicy.unrestricted() });
   if (access === null) {
     throw new UsageError(`destination ${redactDestinationConf(conf)} has no objects to read back, so it has no audit digests (they are written for file://, s3://, r2:// and gs:// destinations)`);
   }

@@ -5,7 +5,9 @@
 // (DESIGN.md invariant 7). Parsing is done by hand rather than with `new URL` so the path keeps
 // `{DATE}` as written and nothing is re-encoded.
 
+import { isIP } from 'node:net';
 import { DeliveryError } from './destination.ts';
+import { addressClass } from './net/address-class.ts';
 
 export type ObjectStorageScheme = 's3' | 'r2' | 'gs';
 /** 'http' is accepted only for loopback hosts (tests against a local server): see isLoopbackHost. */
@@ -100,8 +102,15 @@ export function hostOfAuthority(authority: string): string {
   return host.toLowerCase();
 }
 
+/**
+ * localhost, or a loopback IP literal in any form (127.x, [::1], [::ffff:127.0.0.1], …). Only
+ * decides whether clear text is acceptable: loopback is still refused unless the operator's
+ * network policy allows it (src/destinations/net/).
+ */
 export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  if (host === 'localhost') return true;
+  const literal = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  return isIP(literal) !== 0 && addressClass(literal) === 'loopback';
 }
 
 function parseQuery(query: string, fail: (why: string) => never): Record<string, string> {

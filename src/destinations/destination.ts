@@ -45,12 +45,18 @@ export class DeliveryError extends Error {
   readonly retryable: boolean;
   /** The destination asked to wait this long before retrying (HTTP Retry-After, S3 SlowDown). */
   readonly retryAfterMs: number | null;
-  constructor(code: string, message: string, retryable: boolean, options?: { cause?: unknown; retryAfterMs?: number | null }) {
+  /**
+   * For the operator's log only, never for a tenant: what the message deliberately leaves out
+   * (e.g. which address was refused, or ECONNREFUSED behind a generic "could not be reached").
+   */
+  readonly detail: string | null;
+  constructor(code: string, message: string, retryable: boolean, options?: { cause?: unknown; retryAfterMs?: number | null; detail?: string }) {
     super(message, options);
     this.name = 'DeliveryError';
     this.code = code;
     this.retryable = retryable;
     this.retryAfterMs = options?.retryAfterMs ?? null;
+    this.detail = options?.detail ?? null;
   }
 }
 

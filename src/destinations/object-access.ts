@@ -11,6 +11,7 @@
 
 import { parseDestinationConf } from './destination-conf.ts';
 import { FileObjectAccess } from './file-object-access.ts';
+import type { NetworkPolicy } from './net/network-policy.ts';
 import { S3ObjectAccess } from './s3/object-access.ts';
 
 export interface ObjectAccess {
@@ -40,7 +41,7 @@ export interface ObjectAccess {
  * throws the same non-retryable ERR_DESTINATION_CONF DeliveryError as createDestination.
  * put/get/list reject with DeliveryErrors (same codes and redaction as the destinations').
  */
-export function objectAccessFor(destinationConf: string): ObjectAccess | null {
+export function objectAccessFor(destinationConf: string, options: { network: NetworkPolicy }): ObjectAccess | null {
   const parsed = parseDestinationConf(destinationConf);
   switch (parsed.scheme) {
     case 'file':
@@ -48,7 +49,7 @@ export function objectAccessFor(destinationConf: string): ObjectAccess | null {
     case 's3':
     case 'r2':
     case 'gs':
-      return new S3ObjectAccess(destinationConf);
+      return new S3ObjectAccess(destinationConf, { network: options.network });
     default:
       return null;
   }

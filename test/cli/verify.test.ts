@@ -14,6 +14,7 @@ import { loadOrCreateSigningKey, loadPublicKey, publicKeyPath } from '../../src/
 import { objectAccessFor } from '../../src/destinations/object-access.ts';
 import { verifyDestination } from '../../src/cli/verify.ts';
 import { assertNoStackTrace, runSluice } from './run-sluice.ts';
+import { LOOPBACK_ALLOWED } from '../helpers/network.ts';
 
 const JOB = 7;
 
@@ -254,7 +255,7 @@ describe('sluice verify', { timeout: 60_000 }, () => {
     unlinkSync(f.digestPath(1));
     unlinkSync(f.path('20261127/a.log.gz'));
     writeFileSync(f.path('20261127/x.log.gz'), 'x');
-    const access = objectAccessFor(f.conf)!;
+    const access = objectAccessFor(f.conf, { network: LOOPBACK_ALLOWED })!;
     const report = await verifyDestination(access, JOB, await loadPublicKey(publicKeyPath(keyFile)));
     access.close();
     assert.deepEqual(

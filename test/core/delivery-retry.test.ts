@@ -143,7 +143,7 @@ describe('delivery retries', () => {
   });
 
   it('an HTTP 429 with Retry-After: 1 waits a second before the next attempt', async () => {
-    const rateLimited = errorForResponse({ kind: 'generic', redacted: 'https://logs.example.com/ingest', secrets: [] }, { status: 429, retryAfter: '1', body: '' });
+    const rateLimited = errorForResponse({ kind: 'generic', redacted: 'https://logs.example.com/ingest', secrets: [], quoteBody: true }, { status: 429, retryAfter: '1', body: '' });
     assert.ok(rateLimited !== null);
     assert.equal(rateLimited.retryAfterMs, 1000);
     const destination = new ScriptedDestination();

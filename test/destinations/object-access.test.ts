@@ -15,6 +15,7 @@ import { FileDestination } from '../../src/destinations/file.ts';
 import { FileObjectAccess, fileRoot } from '../../src/destinations/file-object-access.ts';
 import { objectAccessFor } from '../../src/destinations/object-access.ts';
 import { S3ObjectAccess } from '../../src/destinations/s3/object-access.ts';
+import { LOOPBACK_ALLOWED } from '../helpers/network.ts';
 
 const base = mkdtempSync(join(tmpdir(), 'sluice-object-access-'));
 after(() => rmSync(base, { recursive: true, force: true }));
@@ -32,20 +33,20 @@ const bytes = (text: string): Uint8Array => Buffer.from(text);
 
 describe('objectAccessFor', () => {
   it('gives file and object storage destinations an ObjectAccess, HTTP none', () => {
-    assert.ok(objectAccessFor('file:///var/log/sluice/{DATE}') instanceof FileObjectAccess);
-    const s3 = objectAccessFor('s3://bucket-a/logs/{DATE}?region=us-east-1&access-key-id=AKIAEXAMPLE&secret-access-key=very-secret-value');
+    assert.ok(objectAccessFor('file:///var/log/sluice/{DATE}', { network: LOOPBACK_ALLOWED }) instanceof FileObjectAccess);
+    const s3 = objectAccessFor('s3://bucket-a/logs/{DATE}?region=us-east-1&access-key-id=AKIAEXAMPLE&secret-access-key=very-secret-value', { network: LOOPBACK_ALLOWED });
     assert.ok(s3 instanceof S3ObjectAccess);
     assert.equal(s3.root, 's3://bucket-a/logs/');
     s3.close();
-    const r2 = objectAccessFor('r2://bucket-b?account-id=abc123&access-key-id=AKIAEXAMPLE&secret-access-key=very-secret-value');
+    const r2 = objectAccessFor('r2://bucket-b?account-id=abc123&access-key-id=AKIAEXAMPLE&secret-access-key=very-secret-value', { network: LOOPBACK_ALLOWED });
     assert.equal(r2?.root, 'r2://bucket-b/');
     r2?.close();
-    assert.equal(objectAccessFor('https://logs.example.com/ingest?header_Authorization=Bearer%20x'), null);
-    assert.equal(objectAccessFor('datadog://http-intake.logs.datadoghq.com/api/v2/logs?header_DD-API-KEY=k'), null);
+    assert.equal(objectAccessFor('https://logs.example.com/ingest?header_Authorization=Bearer%20x', { network: LOOPBACK_ALLOWED }), null);
+    assert.equal(objectAccessFor('datadog://http-intake.logs.datadoghq.com/api/v2/logs?header_DD-API-KEY=k', { network: LOOPBACK_ALLOWED }), null);
   });
 
   it('rejects a malformed conf with a redacted ERR_DESTINATION_CONF', () => {
-    assert.throws(() => objectAccessFor('s3://bucket-a/x?secret-access-key=very-secret-value&bogus=1&access-key-id=A'), (error: unknown) => {
+    assert.throws(() => objectAccessFor('s3://bucket-a/x?secret-access-key=very-secret-value&bogus=1&access-key-id=A', { network: LOOPBACK_ALLOWED }), (error: unknown) => {
       assert.ok(error instanceof DeliveryError);
       assert.equal(error.code, 'ERR_DESTINATION_CONF');
       assert.ok(!error.message.includes('very-secret-value'), error.message);

@@ -19,6 +19,7 @@ import { runService } from '../../src/service.ts';
 import { NdjsonSource } from '../../src/sources/ndjson.ts';
 import { createLogger } from '../../src/telemetry/log.ts';
 import { listFiles, outputLines } from './output-reader.ts';
+import { LOOPBACK_ALLOWED } from '../helpers/network.ts';
 
 const ACCOUNT = '01a7362d577a6c3019a474fd6f485823';
 const JOB = 5;
@@ -83,7 +84,7 @@ it('writes a signed digest chain covering every delivered audit object, which ve
   }
 
   // What `sluice verify` does: clean now, one altered object after a byte changes.
-  const access = objectAccessFor(conf)!;
+  const access = objectAccessFor(conf, { network: LOOPBACK_ALLOWED })!;
   try {
     const clean = await verifyDestination(access, JOB, publicKey);
     assert.deepEqual(clean.problems, []);

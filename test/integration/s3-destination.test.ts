@@ -16,6 +16,7 @@ import { S3Destination } from '../../src/destinations/s3/s3-destination.ts';
 import { SdkObjectStore } from '../../src/destinations/s3/sdk-store.ts';
 import { validateS3Destination } from '../../src/destinations/s3/validate.ts';
 import { waitUntil } from './support/wait.ts';
+import { LOOPBACK_ALLOWED } from '../helpers/network.ts';
 
 const s3 = await import('../helpers/s3.ts');
 const toxiproxy = await import('../helpers/toxiproxy.ts');
@@ -34,7 +35,7 @@ function conf(options: { bucket?: string; endpoint?: string; secret?: string; ex
 
 /** A destination whose SDK requests (every attempt, after the SDK's retry layer) are counted. */
 function destination(confText: string): { destination: S3Destination; requests: string[] } {
-  const store = new SdkObjectStore(s3ConfigFrom(confText), { connectionTimeoutMs: 2000, socketTimeoutMs: 10_000, requestTimeoutMs: 30_000 });
+  const store = new SdkObjectStore(s3ConfigFrom(confText), LOOPBACK_ALLOWED, { connectionTimeoutMs: 2000, socketTimeoutMs: 10_000, requestTimeoutMs: 30_000 });
   const requests: string[] = [];
   store.client.middlewareStack.add(
     (next, context) => async (args) => {
@@ -43,7 +44,7 @@ function destination(confText: string): { destination: S3Destination; requests: 
     },
     { step: 'deserialize', name: 'countRequests' },
   );
-  const built = new S3Destination(confText, { store });
+  const built = new S3Destination(confText, { network: LOOPBACK_ALLOWED, store });
   destinations.push(built);
   return { destination: built, requests };
 }
@@ -168,9 +169,9 @@ describe('S3Destination against a real S3 server', () => {
   it('reports a missing bucket as ERR_S3_NO_SUCH_BUCKET', async () => {
     const { destination: dest } = destination(conf({ bucket: s3.uniqueBucket('missing') }));
     await assert.rejects(dest.deliver(object(ChunkStream.of([randomBytes(10)]))), { code: 'ERR_S3_NO_SUCH_BUCKET', retryable: false });
-    const validation = await validateS3Destination(conf({ bucket: s3.uniqueBucket('missing') }));
+    const validation = await validateS3Destination(conf({ bucket: s3.uniqueBucket('missing') }), { network: LOOPBACK_ALLOWED });
     assert.equal(validation.code, 'ERR_S3_NO_SUCH_BUCKET');
-    assert.equal((await validateS3Destination(conf())).ok, true);
+    assert.equal((await validateS3Destination(conf(), { network: LOOPBACK_ALLOWED })).ok, true);
   });
 
   it('leaves no multipart upload and no object behind when the chunk stream fails mid-upload', async () => {

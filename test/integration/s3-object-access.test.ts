@@ -11,6 +11,7 @@ import { objectAccessFor } from '../../src/destinations/object-access.ts';
 import { S3ObjectAccess } from '../../src/destinations/s3/object-access.ts';
 import { S3Destination } from '../../src/destinations/s3/s3-destination.ts';
 import { createBucket, ensureS3, getObjectBytes, listKeys, s3Client, uniqueBucket, type S3TestServer } from '../helpers/s3.ts';
+import { LOOPBACK_ALLOWED } from '../helpers/network.ts';
 
 let server: S3TestServer;
 let bucket: string;
@@ -25,6 +26,7 @@ function conf(options: { path?: string; secret?: string; bucket?: string } = {})
 
 function access(confText: string, pageSize?: number): S3ObjectAccess {
   const built = new S3ObjectAccess(confText, {
+    network: LOOPBACK_ALLOWED,
     timeouts: { connectionTimeoutMs: 2000, socketTimeoutMs: 10_000, requestTimeoutMs: 30_000 },
     ...(pageSize !== undefined ? { pageSize } : {}),
   });
@@ -98,13 +100,13 @@ describe('S3ObjectAccess', () => {
 
   it('keyOfLocation maps an S3Destination receipt to its key, and other locations to null', async () => {
     const confText = conf({ path: 'audit/{DATE}' });
-    const destination = new S3Destination(confText);
+    const destination = new S3Destination(confText, { network: LOOPBACK_ALLOWED });
     opened.push(destination);
     const receipt = await destination.deliver({
       jobId: 7, batchId: 'aaaabbbbccccdddd', startNs: '1795774500000000000', endNs: '1795774559000000000', compression: 'none',
       chunks: ChunkStream.of([Buffer.from('{"a":1}\n')]), contentType: 'application/x-ndjson',
     });
-    const a = objectAccessFor(confText)!;
+    const a = objectAccessFor(confText, { network: LOOPBACK_ALLOWED })!;
     opened.push(a);
     const key = a.keyOfLocation(receipt.location);
     assert.equal(key, '20261127/20261127T101500Z_20261127T101559Z_aaaabbbbccccdddd.log');

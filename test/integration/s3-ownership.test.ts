@@ -6,6 +6,7 @@ import { it } from 'node:test';
 import { DeliveryError } from '../../src/destinations/destination.ts';
 import { writeS3OwnershipChallenge } from '../../src/destinations/s3/ownership.ts';
 import { createBucket, ensureS3, getObjectBytes, uniqueBucket } from '../helpers/s3.ts';
+import { LOOPBACK_ALLOWED } from '../helpers/network.ts';
 
 it('writes ownership-challenge.txt under the destination path', async () => {
   const s3 = await ensureS3();
@@ -13,12 +14,12 @@ it('writes ownership-challenge.txt under the destination path', async () => {
   await createBucket(bucket);
   const conf = (secret: string) => `s3://${bucket}/team-a/{DATE}?region=${s3.region}&endpoint=${encodeURIComponent(s3.endpoint)}&access-key-id=${s3.accessKeyId}&secret-access-key=${secret}`;
   const now = new Date('2026-11-26T12:00:00Z');
-  const written = await writeS3OwnershipChallenge(conf(s3.secretAccessKey), { name: 'ownership-challenge.txt', content: 'token-123' }, { now });
+  const written = await writeS3OwnershipChallenge(conf(s3.secretAccessKey), { name: 'ownership-challenge.txt', content: 'token-123' }, { network: LOOPBACK_ALLOWED, now });
   assert.equal(written.filename, `s3://${bucket}/team-a/20261126/ownership-challenge.txt`);
   assert.equal((await getObjectBytes(bucket, 'team-a/20261126/ownership-challenge.txt')).toString(), 'token-123');
 
   const wrong = 'definitely-not-the-secret-0123456789';
-  await assert.rejects(writeS3OwnershipChallenge(conf(wrong), { name: 'ownership-challenge.txt', content: 'x' }), (error: unknown) => {
+  await assert.rejects(writeS3OwnershipChallenge(conf(wrong), { name: 'ownership-challenge.txt', content: 'x' }, { network: LOOPBACK_ALLOWED }), (error: unknown) => {
     assert.ok(error instanceof DeliveryError);
     assert.equal(error.code, 'ERR_S3_ACCESS_DENIED');
     assert.equal(error.retryable, false);

@@ -17,6 +17,7 @@ import { NdjsonSource } from '../../src/sources/ndjson.ts';
 import { createLogger } from '../../src/telemetry/log.ts';
 import { createBucket, ensureS3, getObjectBytes, listKeys, listMultipartUploads, startS3, stopS3, uniqueBucket } from '../helpers/s3.ts';
 import { waitUntil } from './support/wait.ts';
+import { LOOPBACK_DESTINATIONS } from '../helpers/network.ts';
 
 const ZONE = '023e105f4ecef8ad9ca31a8372d0c353';
 const RECORDS = 20_000;
@@ -50,6 +51,7 @@ it('delivers every record exactly once across an S3 outage, reporting the error 
     limits: { min_upload_interval_seconds: 1, min_upload_records: 1, min_upload_bytes: 1 },
     pipeline: { workers: 2, in_flight_bytes: 8 * 1024 * 1024 },
     sources: [{ type: 'ndjson', path: input, dataset: 'http_requests', tenant: ZONE }],
+    destinations: LOOPBACK_DESTINATIONS, // versitygw on 127.0.0.1
     jobs: [{ id: 21, zone_id: ZONE, dataset: 'http_requests', destination_conf: conf, compression: 'gzip', max_upload_records: 1000, max_upload_interval_seconds: 1, output_options: { field_names: ['RayID', 'EdgeStartTimestamp'] } }],
   }, 's3 pipeline test', {});
 

@@ -16,6 +16,7 @@ import { runService } from '../../src/service.ts';
 import { NdjsonSource } from '../../src/sources/ndjson.ts';
 import { createLogger } from '../../src/telemetry/log.ts';
 import { createBucket, ensureS3, getObjectBytes, listKeys, listMultipartUploads, s3Client, uniqueBucket } from '../helpers/s3.ts';
+import { LOOPBACK_DESTINATIONS } from '../helpers/network.ts';
 
 const MiB = 1024 * 1024;
 const PART_SIZE = 5 * MiB; // S3's minimum part size
@@ -69,6 +70,7 @@ it('two jobs write multipart objects to one bucket at once, each record exactly 
     limits: { min_upload_interval_seconds: 1, min_upload_records: 1, min_upload_bytes: 1 },
     pipeline: { workers: 2, in_flight_bytes: 64 * MiB, chunk_bytes: MiB }, // parts of whole 1 MiB chunks
     sources: [source(a), source(b)],
+    destinations: LOOPBACK_DESTINATIONS, // versitygw on 127.0.0.1
     jobs: [job(31, a), job(32, b)],
   }, 's3 two jobs test', {});
 

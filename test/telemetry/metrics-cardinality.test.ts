@@ -17,6 +17,7 @@ import { WorkerPool } from '../../src/pool/worker-pool.ts';
 import { createLogger } from '../../src/telemetry/log.ts';
 import { SluiceMetrics } from '../../src/telemetry/metrics.ts';
 import { parseSamples } from './support.ts';
+import { LOOPBACK_ALLOWED } from '../helpers/network.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-cardinality-'));
 const zoneId = (i: number) => i.toString(16).padStart(32, '0');
@@ -49,7 +50,7 @@ async function scrapeWith(jobCount: number): Promise<string> {
   const pipeline = new Pipeline({
     jobs: jobsFor(jobCount, join(dir, `run-${jobCount}`)),
     pool,
-    createDestination: (job) => createDestination(job.destination_conf),
+    createDestination: (job) => createDestination(job.destination_conf, { network: LOOPBACK_ALLOWED }),
     log: createLogger('silent'),
     inFlightBytes: 256 * 1024 * 1024,
     maxRecordBytes: 4096,

@@ -11,6 +11,9 @@
 // so a failure in request 7 of 8 does not resend the first 6.
 //
 // Retries are not done here: the pipeline's loop (src/core/delivery.ts) is the only one.
+//
+// Connections go only to addresses the network policy allows (src/destinations/net/): the
+// Pool's connector checks every address before a byte is sent, and undici follows no redirect.
 
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
@@ -18,6 +21,9 @@ import { Pool } from 'undici';
 import type { IncomingHttpHeaders } from 'undici/types/header.js';
 import { DeliveryError, type DeliveryObject, type DeliveryReceipt, type Destination } from '../destination.ts';
 import { DEFAULT_CONTENT_TYPE } from '../content-type.ts';
+import { addressClass } from '../net/address-class.ts';
+import type { NetworkPolicy } from '../net/network-policy.ts';
+import { guardedConnector } from '../net/undici-connector.ts';
 import { DATADOG_LIMITS, datadogPayloads, type DatadogLimits } from './datadog-payload.ts';
 import { findHeader, resolveHttpTarget, type HttpTarget, type ResolveOptions } from './http-conf.ts';
 import { requestBodies } from './request-plan.ts';
@@ -26,6 +32,8 @@ import { errorForResponse, errorForTransport, type ErrorContext } from './respon
 const gzip = promisify(gzipCallback);
 
 export interface HttpDestinationOptions extends ResolveOptions {
+  /** Which addresses connections may go to (from the config's destinations.allow_networks). Required: no permissive default. */
+  network: NetworkPolicy;
   /** Connections per destination (default 4). */
   connections?: number;
   connectTimeoutMs?: number;
@@ -68,9 +76,10 @@ export class HttpDestination implements Destination {
   readonly #delivered = new Map<string, number>();
 
   /** Throws a non-retryable DeliveryError ERR_DESTINATION_CONF for a bad conf (redacted). */
-  constructor(conf: string, options: HttpDestinationOptions = {}) {
+  constructor(conf: string, options: HttpDestinationOptions) {
     this.#target = resolveHttpTarget(conf, options);
-    this.#errors = { kind: this.#target.kind, redacted: this.#target.redacted, secrets: this.#target.secrets };
+    const errors: ErrorContext = { kind: this.#target.kind, redacted: this.#target.redacted, secrets: this.#target.secrets, quoteBody: true };
+    this.#errors = errors;
     this.#maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
     this.#datadogLimits = options.datadogLimits ?? DATADOG_LIMITS;
     this.#pool = new Pool(this.#target.origin, {
@@ -78,7 +87,15 @@ export class HttpDestination implements Destination {
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
       headersTimeout: options.headersTimeoutMs ?? 60_000,
       bodyTimeout: options.bodyTimeoutMs ?? 30_000,
-      connect: { timeout: options.connectTimeoutMs ?? 10_000, rejectUnauthorized: this.#target.rejectUnauthorized },
+      connect: guardedConnector(options.network, {
+        timeoutMs: options.connectTimeoutMs ?? 10_000,
+        rejectUnauthorized: this.#target.rejectUnauthorized,
+        // A server on a network the operator opened (loopback, a private range) may be anything,
+        // not the tenant's receiver: its answers are not quoted back to the tenant.
+        onConnect: (socket) => {
+          if (errors.quoteBody && addressClass(socket.remoteAddress ?? '') !== null) errors.quoteBody = false;
+        },
+      }),
     });
   }
 

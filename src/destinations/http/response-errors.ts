@@ -1,10 +1,15 @@
 // HTTP responses and transport failures → DeliveryError. The pipeline's retry loop is the only
 // retry loop (src/core/delivery.ts): this file only decides retryable or not, and how long the
 // destination asked to wait. Messages name the destination by its redacted conf and quote at
-// most a short, scrubbed snippet of the response body: a server may echo the request's headers.
+// most a short, scrubbed snippet of the response body: a server may echo the request's headers;
+// and none at all from a server on a network the operator opened (ErrorContext.quoteBody).
+// Every failure to reach the destination (refused address, closed port, DNS, timeout, reset)
+// is one message (net/unreachable.ts), so failures cannot map what listens where; the code
+// goes to the operator's log as DeliveryError.detail.
 
 import { DeliveryError } from '../destination.ts';
 import { REDACTED } from '../destination-conf.ts';
+import { ADDRESS_NOT_ALLOWED, unreachableError } from '../net/unreachable.ts';
 import type { HttpKind } from './http-conf.ts';
 import { parseRetryAfter } from './retry-after.ts';
 import { splunkHecError } from './splunk-hec.ts';
@@ -14,6 +19,8 @@ export interface ErrorContext {
   kind: HttpKind;
   redacted: string;
   secrets: readonly string[];
+  /** false once a connection went to a loopback/private/… address the operator allowed: its bodies are not quoted. */
+  quoteBody: boolean;
 }
 
 export interface ResponseSummary {
@@ -39,7 +46,7 @@ export function errorForResponse(ctx: ErrorContext, response: ResponseSummary, n
   }
   if (status >= 200 && status < 300) return null;
 
-  const snippet = sanitiseSnippet(response.body, ctx.secrets);
+  const snippet = ctx.quoteBody ? sanitiseSnippet(response.body, ctx.secrets) : '';
   const quoted = snippet === '' ? '' : `: ${JSON.stringify(snippet)}`;
   const retryAfterMs = parseRetryAfter(response.retryAfter, nowMs);
   if (status === 401 || status === 403) {
@@ -66,28 +73,27 @@ export function errorForTransport(ctx: ErrorContext, error: unknown): DeliveryEr
   if (error instanceof DeliveryError) return error;
   const code = errorCode(error);
   const where = `POST to ${ctx.redacted}`;
-  // Only the error code is quoted: the code is a fixed token, a message could carry anything.
-  switch (code) {
-    case 'UND_ERR_CONNECT_TIMEOUT':
-      return new DeliveryError('ERR_HTTP_TIMEOUT', `${where}: connecting timed out`, true, { cause: error });
-    case 'UND_ERR_HEADERS_TIMEOUT':
-      return new DeliveryError('ERR_HTTP_TIMEOUT', `${where}: no response in time (headers timeout)`, true, { cause: error });
-    case 'UND_ERR_BODY_TIMEOUT':
-      return new DeliveryError('ERR_HTTP_TIMEOUT', `${where}: the response body stalled (body timeout)`, true, { cause: error });
-    case 'ECONNREFUSED':
-      return new DeliveryError('ERR_HTTP_NETWORK', `${where}: connection refused (ECONNREFUSED)`, true, { cause: error });
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return new DeliveryError('ERR_HTTP_NETWORK', `${where}: host name not found (${code})`, true, { cause: error });
-    case 'UND_ERR_ABORTED':
-    case 'ABORT_ERR':
-      return new DeliveryError('ERR_HTTP_ABORTED', `${where}: the request was aborted`, true, { cause: error });
+  if (code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR') {
+    return new DeliveryError('ERR_HTTP_ABORTED', `${where}: the request was aborted`, true, { cause: error });
   }
+  // A certificate problem is the tenant's to fix, and only an allowed address gets this far.
   if (code !== null && TLS_CODES.test(code)) {
     return new DeliveryError('ERR_HTTP_TLS', `${where}: TLS certificate check failed (${code})`, false, { cause: error });
   }
-  return new DeliveryError('ERR_HTTP_NETWORK', `${where}: network error (${code ?? 'unknown'})`, true, { cause: error });
+  // Only the code goes into the detail: a message could carry anything. A refused address's
+  // message names it, for the operator.
+  const detail = code === ADDRESS_NOT_ALLOWED ? (error as Error).message : (TRANSPORT_DETAILS[code ?? ''] ?? `network error (${code ?? 'unknown'})`);
+  return unreachableError(`${where}: ${detail}`, error);
 }
+
+const TRANSPORT_DETAILS: Readonly<Record<string, string>> = {
+  UND_ERR_CONNECT_TIMEOUT: 'connecting timed out',
+  UND_ERR_HEADERS_TIMEOUT: 'no response in time (headers timeout)',
+  UND_ERR_BODY_TIMEOUT: 'the response body stalled (body timeout)',
+  ECONNREFUSED: 'connection refused (ECONNREFUSED)',
+  ENOTFOUND: 'host name not found (ENOTFOUND)',
+  EAI_AGAIN: 'host name not found (EAI_AGAIN)',
+};
 
 /** The first SNIPPET_CHARS of a body, secrets replaced, control characters and runs of space collapsed. */
 export function sanitiseSnippet(body: string, secrets: readonly string[]): string {

@@ -19,7 +19,7 @@ export type HttpValidationResult =
   | { ok: false; code: string; message: string; retryable: boolean };
 
 /** Never throws for a destination problem; messages are redacted. */
-export async function validateHttpDestination(conf: string, options: HttpDestinationOptions = {}): Promise<HttpValidationResult> {
+export async function validateHttpDestination(conf: string, options: HttpDestinationOptions): Promise<HttpValidationResult> {
   let destination: HttpDestination;
   try {
     destination = new HttpDestination(conf, options);

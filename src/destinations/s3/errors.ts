@@ -2,11 +2,15 @@
 // errors back off with jitter (honouring Retry-After), non-retryable ones wait the longest
 // interval and become the job's error_message — so each message says what to fix.
 // Messages carry the endpoint, bucket and key (never credentials) and are scrubbed of the
-// destination's secret values in case a server echoes one back.
+// destination's secret values in case a server echoes one back. A store that cannot be reached
+// (refused address, closed port, DNS, timeout, reset) gets the one generic message of
+// net/unreachable.ts, so failures cannot map what listens where; the operator's log has the
+// detail.
 
 import { DeliveryError } from '../destination.ts';
 import { REDACTED } from '../destination-conf.ts';
 import { parseRetryAfter } from '../http/retry-after.ts';
+import { ADDRESS_NOT_ALLOWED, unreachableError } from '../net/unreachable.ts';
 
 export interface S3ErrorContext {
   /** 'PutObject', 'UploadPart 3', … */
@@ -25,6 +29,7 @@ const RETRYABLE_4XX = new Set(['RequestTimeout', 'RequestTimeoutException', 'NoS
 const NETWORK_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH',
   'ENETDOWN', 'EHOSTDOWN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'ERR_SOCKET_CONNECTION_TIMEOUT', 'ERR_STREAM_PREMATURE_CLOSE',
+  'EADDRNOTAVAIL', 'ERR_SOCKET_CLOSED', ADDRESS_NOT_ALLOWED,
 ]);
 const NETWORK_NAMES = new Set(['TimeoutError', 'AbortError', 'RequestTimeout', 'NetworkingError']);
 
@@ -50,9 +55,7 @@ export function s3DeliveryError(error: unknown, ctx: S3ErrorContext): DeliveryEr
     new DeliveryError(code, scrub(text, ctx.secrets), retryable, { cause: error, retryAfterMs });
 
   const networkCode = networkCodeOf(error);
-  if (status === null && networkCode !== null) {
-    return make('ERR_S3_UNREACHABLE', `${where}: cannot reach the endpoint (${networkCode}); will retry`, true);
-  }
+  if (status === null && networkCode !== null) return unreachable(error, where, networkCode);
   if (ACCESS_KEY_REJECTED.has(name)) {
     return make('ERR_S3_ACCESS_DENIED', `${where}: the access key was rejected by ${ctx.endpoint} (${name}): check access-key-id/secret-access-key in destination_conf`, false);
   }
@@ -77,10 +80,23 @@ export function s3DeliveryError(error: unknown, ctx: S3ErrorContext): DeliveryEr
   if (status !== null && status >= 400) {
     return make('ERR_S3_REQUEST', `${where}: the store refused the request (${status}${name ? ' ' + name : ''}): ${serverSaid}`, false);
   }
-  if (networkCode !== null) return make('ERR_S3_UNREACHABLE', `${where}: connection failed (${networkCode}); will retry`, true);
+  if (networkCode !== null) return unreachable(error, where, networkCode);
   // Unknown (a proxy's HTML page, a truncated response): retrying is harmless, since keys are
   // deterministic and a retry overwrites; giving up would lose the batch.
   return make('ERR_S3_UNEXPECTED', `${where}: unexpected failure: ${serverSaid}; will retry`, true, retryAfterMs);
+}
+
+function unreachable(error: unknown, where: string, networkCode: string): DeliveryError {
+  // A refused address's own message names it (for the operator's log only).
+  const why = networkCode === ADDRESS_NOT_ALLOWED ? (networkError(error)?.message ?? networkCode) : networkCode;
+  return unreachableError(`${where}: cannot reach the endpoint (${why})`, error);
+}
+
+function networkError(error: unknown): Error | null {
+  for (let e: unknown = error, depth = 0; depth < 5 && typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { code?: unknown }).code === ADDRESS_NOT_ALLOWED) return e as Error;
+  }
+  return null;
 }
 
 function statusOf(e: SdkErrorShape): number | null {

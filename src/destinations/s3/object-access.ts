@@ -13,9 +13,12 @@ import type { ObjectAccess } from '../object-access.ts';
 import { credentialSecrets, s3ConfigFrom, type S3DestinationConfig } from './config.ts';
 import { s3DeliveryError } from './errors.ts';
 import { listingPrefix } from './keys.ts';
+import type { NetworkPolicy } from '../net/network-policy.ts';
 import { DEFAULT_TIMEOUTS, SdkObjectStore, type SdkStoreTimeouts } from './sdk-store.ts';
 
 export interface S3ObjectAccessOptions {
+  /** Which addresses the SDK client may connect to. Required: no permissive default. */
+  network: NetworkPolicy;
   timeouts?: SdkStoreTimeouts;
   /** ListObjectsV2 MaxKeys (default: the store's own, 1000 on S3); tests make it small to page. */
   pageSize?: number;
@@ -30,11 +33,11 @@ export class S3ObjectAccess implements ObjectAccess {
   readonly #pageSize: number | undefined;
   readonly #secrets: readonly string[];
 
-  constructor(conf: string, options: S3ObjectAccessOptions = {}) {
+  constructor(conf: string, options: S3ObjectAccessOptions) {
     this.config = s3ConfigFrom(conf);
     this.#prefix = listingPrefix(this.config.pathTemplate);
     this.root = `${this.config.scheme}://${this.config.bucket}/${this.#prefix}`;
-    this.#store = new SdkObjectStore(this.config, options.timeouts ?? DEFAULT_TIMEOUTS);
+    this.#store = new SdkObjectStore(this.config, options.network, options.timeouts ?? DEFAULT_TIMEOUTS);
     this.#pageSize = options.pageSize;
     this.#secrets = credentialSecrets(this.config);
   }

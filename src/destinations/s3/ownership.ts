@@ -6,12 +6,12 @@ import { expandDate } from '../object-name.ts';
 import { credentialSecrets, s3ConfigFrom } from './config.ts';
 import { s3DeliveryError } from './errors.ts';
 import { API_REQUEST_TIMEOUTS, SdkObjectStore } from './sdk-store.ts';
-import type { ObjectStore } from './store.ts';
+import type { StoreSource } from './store.ts';
 
 /** Puts `file` under the destination's path (with {DATE} expanded); resolves with its s3://… location. Throws a redacted DeliveryError. */
-export async function writeS3OwnershipChallenge(conf: string, file: { name: string; content: string }, options: { store?: ObjectStore; now?: Date } = {}): Promise<{ filename: string }> {
+export async function writeS3OwnershipChallenge(conf: string, file: { name: string; content: string }, options: StoreSource & { now?: Date }): Promise<{ filename: string }> {
   const config = s3ConfigFrom(conf);
-  const store = options.store ?? new SdkObjectStore(config, API_REQUEST_TIMEOUTS);
+  const store = options.store ?? new SdkObjectStore(config, options.network, API_REQUEST_TIMEOUTS);
   const prefix = expandDate(config.pathTemplate, `${(options.now ?? new Date()).getTime()}000000`);
   const key = `${prefix === '' ? '' : `${prefix}/`}${file.name}`;
   try {

@@ -8,16 +8,15 @@ import { objectHeadersFor } from './headers.ts';
 import { keyMatcher, listingPrefix, objectKey } from './keys.ts';
 import { uploadObject, type ErrorScope, type UploadPlan } from './multipart.ts';
 import { SdkObjectStore, DEFAULT_TIMEOUTS, type SdkStoreTimeouts } from './sdk-store.ts';
-import type { ObjectStore } from './store.ts';
+import type { ObjectStore, StoreSource } from './store.ts';
 import { sweepUploads, type SweepResult } from './sweep.ts';
 
-export interface S3DestinationOptions {
-  /** The store to talk to; default: the SDK client built from the conf. Tests pass a fake. */
-  store?: ObjectStore;
+/** `store`: the store to talk to (tests pass a fake); otherwise the SDK client built from the conf, guarded by `network`. */
+export type S3DestinationOptions = StoreSource & {
   timeouts?: SdkStoreTimeouts;
   /** Tries per part before the object fails (default 2: one quick retry of a reset part). */
   partAttempts?: number;
-}
+};
 
 export class S3Destination implements Destination {
   readonly kind = 's3';
@@ -27,9 +26,9 @@ export class S3Destination implements Destination {
   readonly #scope: ErrorScope;
   readonly #liveUploads = new Set<string>();
 
-  constructor(conf: string, options: S3DestinationOptions = {}) {
+  constructor(conf: string, options: S3DestinationOptions) {
     this.config = s3ConfigFrom(conf);
-    this.#store = options.store ?? new SdkObjectStore(this.config, options.timeouts ?? DEFAULT_TIMEOUTS);
+    this.#store = options.store ?? new SdkObjectStore(this.config, options.network, options.timeouts ?? DEFAULT_TIMEOUTS);
     this.#plan = { partSize: this.config.partSize, partsInFlight: this.config.partsInFlight, partAttempts: options.partAttempts ?? 2 };
     this.#scope = { endpoint: this.config.endpointLabel, secrets: credentialSecrets(this.config) };
   }

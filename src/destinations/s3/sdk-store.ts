@@ -10,6 +10,10 @@
 // Timeouts: a hung server must not hold a job forever. connectionTimeout bounds the TCP/TLS
 // connect, socketTimeout bounds silence on an open socket (a stalled upload or a server that
 // never answers), requestTimeout bounds a whole request (generous: a 64 MiB part on a slow link).
+//
+// Network: the handler's agents open only checked sockets (src/destinations/net/node-agents.ts),
+// so neither the endpoint nor a redirect (which the SDK does not follow) reaches an address the
+// operator has not allowed.
 
 import {
   AbortMultipartUploadCommand,
@@ -22,6 +26,8 @@ import {
   UploadPartCommand,
   type CompletedPart,
 } from '@aws-sdk/client-s3';
+import { guardedAgents } from '../net/node-agents.ts';
+import type { NetworkPolicy } from '../net/network-policy.ts';
 import type { S3DestinationConfig } from './config.ts';
 import type { ObjectHeaders, ObjectRef, ObjectStore, UploadedPart, UploadListing, UploadRef } from './store.ts';
 
@@ -42,8 +48,9 @@ export class SdkObjectStore implements ObjectStore {
   readonly client: S3Client;
   readonly #crc32: boolean;
 
-  constructor(config: S3DestinationConfig, timeouts: SdkStoreTimeouts = DEFAULT_TIMEOUTS) {
+  constructor(config: S3DestinationConfig, network: NetworkPolicy, timeouts: SdkStoreTimeouts = DEFAULT_TIMEOUTS) {
     this.#crc32 = config.checksum === 'crc32';
+    const agents = guardedAgents(network, { keepAlive: true, maxSockets: 64, timeoutMs: timeouts.connectionTimeoutMs });
     this.client = new S3Client({
       region: config.region,
       ...(config.endpoint !== null ? { endpoint: config.endpoint, forcePathStyle: true } : {}),
@@ -59,8 +66,8 @@ export class SdkObjectStore implements ObjectStore {
         requestTimeout: timeouts.requestTimeoutMs,
         throwOnRequestTimeout: true,
         logger: SILENT_LOGGER,
-        httpAgent: { keepAlive: true, maxSockets: 64 },
-        httpsAgent: { keepAlive: true, maxSockets: 64 },
+        httpAgent: agents.httpAgent,
+        httpsAgent: agents.httpsAgent,
       },
     });
   }

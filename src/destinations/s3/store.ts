@@ -3,7 +3,14 @@
 // them (name, $metadata.httpStatusCode, $response headers, Node network codes); errors.ts
 // turns them into DeliveryErrors.
 
+import type { NetworkPolicy } from '../net/network-policy.ts';
 import type { ServerSideEncryption } from './config.ts';
+
+/**
+ * Where an object storage call gets its store: a given one (tests' fakes), or the SDK client
+ * built from the conf, whose connections the network policy guards. There is no default policy.
+ */
+export type StoreSource = { store: ObjectStore; network?: NetworkPolicy } | { network: NetworkPolicy; store?: undefined };
 
 export interface ObjectHeaders {
   contentType: string;

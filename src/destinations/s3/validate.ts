@@ -7,13 +7,14 @@ import { credentialSecrets, s3ConfigFrom } from './config.ts';
 import { s3DeliveryError } from './errors.ts';
 import { expandDate } from '../object-name.ts';
 import { API_REQUEST_TIMEOUTS, SdkObjectStore } from './sdk-store.ts';
-import type { ObjectStore } from './store.ts';
+import type { StoreSource } from './store.ts';
+import { DESTINATION_UNREACHABLE } from '../net/unreachable.ts';
 
 export interface S3ValidationResult {
   ok: boolean;
   /** Where the test object went (no secrets), once the conf parsed. */
   location: string | null;
-  /** On failure: ERR_DESTINATION_CONF, ERR_S3_ACCESS_DENIED, ERR_S3_NO_SUCH_BUCKET, ERR_S3_UNREACHABLE, … */
+  /** On failure: ERR_DESTINATION_CONF, ERR_S3_ACCESS_DENIED, ERR_S3_NO_SUCH_BUCKET, ERR_DESTINATION_UNREACHABLE (the one generic message), … */
   code: string | null;
   /** On failure: what went wrong and what to fix (secret-free). */
   message: string | null;
@@ -21,7 +22,7 @@ export interface S3ValidationResult {
   warnings: string[];
 }
 
-export async function validateS3Destination(conf: string, options: { store?: ObjectStore; now?: Date } = {}): Promise<S3ValidationResult> {
+export async function validateS3Destination(conf: string, options: StoreSource & { now?: Date }): Promise<S3ValidationResult> {
   let config;
   try {
     config = s3ConfigFrom(conf);
@@ -29,7 +30,7 @@ export async function validateS3Destination(conf: string, options: { store?: Obj
     const failure = error as DeliveryError;
     return { ok: false, location: null, code: failure.code ?? 'ERR_DESTINATION_CONF', message: failure.message, warnings: [] };
   }
-  const store = options.store ?? new SdkObjectStore(config, API_REQUEST_TIMEOUTS);
+  const store = options.store ?? new SdkObjectStore(config, options.network, API_REQUEST_TIMEOUTS);
   const nowNs = `${(options.now ?? new Date()).getTime()}000000`;
   const prefix = expandDate(config.pathTemplate, nowNs);
   const key = `${prefix === '' ? '' : prefix + '/'}sluice-validation-${randomBytes(6).toString('hex')}.txt`;
@@ -41,7 +42,9 @@ export async function validateS3Destination(conf: string, options: { store?: Obj
       await store.putObject({ bucket: config.bucket, key }, body, { contentType: 'text/plain; charset=utf-8', contentEncoding: null, serverSideEncryption: config.sse });
     } catch (error) {
       const failure = s3DeliveryError(error, { ...scope, operation: 'PutObject' });
-      return { ok: false, location, code: failure.code, message: `cannot write a test object: ${failure.message}`, warnings: [] };
+      // An unreachable destination reads the same as every other (net/unreachable.ts).
+      const message = failure.code === DESTINATION_UNREACHABLE ? failure.message : `cannot write a test object: ${failure.message}`;
+      return { ok: false, location, code: failure.code, message, warnings: [] };
     }
     const warnings: string[] = [];
     try {

@@ -4,6 +4,7 @@ import { ChunkStream } from '../../../src/core/chunk-stream.ts';
 import { createDestination } from '../../../src/destinations/create.ts';
 import { DeliveryError } from '../../../src/destinations/destination.ts';
 import { HttpDestination } from '../../../src/destinations/http/http-destination.ts';
+import { LOOPBACK_ALLOWED } from '../../helpers/network.ts';
 
 const SECRET = 'dd-key-0123456789abcdef0123456789';
 const CHANNEL = '0e7b4c4e-1f2a-4b3c-9d8e-123456789abc';
@@ -16,20 +17,20 @@ describe('createDestination for HTTP schemes', () => {
       `splunk://splunk.example.com:8088/services/collector/raw?channel=${CHANNEL}&header_Authorization=Splunk%20${SECRET}`,
       `datadog://http-intake.logs.datadoghq.com/api/v2/logs?header_DD-API-KEY=${SECRET}`,
     ]) {
-      const destination = createDestination(conf);
+      const destination = createDestination(conf, { network: LOOPBACK_ALLOWED });
       assert.equal(destination.kind, 'http');
       await destination.close();
     }
   });
 
   it('rejects a bad HTTP conf as ERR_DESTINATION_CONF without the secret', () => {
-    assert.throws(() => createDestination(`http://logs.example.com/x?header_Authorization=${SECRET}`), (error: DeliveryError) => error.code === 'ERR_DESTINATION_CONF' && !error.message.includes(SECRET));
+    assert.throws(() => createDestination(`http://logs.example.com/x?header_Authorization=${SECRET}`, { network: LOOPBACK_ALLOWED }), (error: DeliveryError) => error.code === 'ERR_DESTINATION_CONF' && !error.message.includes(SECRET));
   });
 });
 
 describe('HttpDestination', () => {
   it('refuses zstd and snappy batches with a non-retryable error that says what to change', async () => {
-    const destination = new HttpDestination('http://127.0.0.1:9/ingest');
+    const destination = new HttpDestination('http://127.0.0.1:9/ingest', { network: LOOPBACK_ALLOWED });
     for (const compression of ['zstd', 'snappy'] as const) {
       await assert.rejects(
         destination.deliver({ jobId: 1, batchId: 'b', startNs: '0', endNs: '0', compression, chunks: ChunkStream.of([new Uint8Array([1])]) }),

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DeliveryError } from '../../../src/destinations/destination.ts';
 import { errorForResponse, errorForTransport, sanitiseSnippet, SNIPPET_CHARS, type ErrorContext } from '../../../src/destinations/http/response-errors.ts';
+import { AddressNotAllowedError, DESTINATION_UNREACHABLE, DESTINATION_UNREACHABLE_MESSAGE } from '../../../src/destinations/net/unreachable.ts';
 
 const SECRET = 'tok-9f8e7d6c5b4a39281706';
-const generic: ErrorContext = { kind: 'generic', redacted: 'https://h.example.com/in?header_Authorization=REDACTED', secrets: [`Bearer ${SECRET}`, SECRET] };
+const generic: ErrorContext = { kind: 'generic', redacted: 'https://h.example.com/in?header_Authorization=REDACTED', secrets: [`Bearer ${SECRET}`, SECRET], quoteBody: true };
 const splunk: ErrorContext = { ...generic, kind: 'splunk' };
 const now = Date.parse('2025-11-24T12:00:00Z');
 
@@ -51,6 +52,15 @@ describe('errorForResponse', () => {
     assert.equal(mapped(generic, 301).code, 'ERR_HTTP_REDIRECT');
   });
 
+  it('quotes nothing from a server on a network the operator opened (it may be an internal service)', () => {
+    const inside: ErrorContext = { ...generic, quoteBody: false };
+    for (const status of [400, 404, 413, 500]) {
+      const error = mapped(inside, status, 'admin console: 12 users, build 4.2.1');
+      assert.ok(!error.message.includes('admin console'), error.message);
+      assert.match(error.message, new RegExp(`HTTP ${status}`));
+    }
+  });
+
   it('reads Splunk HEC codes in JSON bodies', () => {
     const token = mapped(splunk, 403, '{"text":"Invalid token","code":4}');
     assert.deepEqual([token.code, token.retryable], ['ERR_HTTP_UNAUTHORIZED', false]);
@@ -64,13 +74,19 @@ describe('errorForResponse', () => {
 describe('errorForTransport', () => {
   const coded = (code: string, message = 'boom'): Error => Object.assign(new Error(message), { code });
 
-  it('maps timeouts, refusals and resets to retryable errors', () => {
-    assert.equal(errorForTransport(generic, coded('UND_ERR_HEADERS_TIMEOUT')).code, 'ERR_HTTP_TIMEOUT');
-    assert.equal(errorForTransport(generic, coded('UND_ERR_CONNECT_TIMEOUT')).code, 'ERR_HTTP_TIMEOUT');
-    const refused = errorForTransport(generic, coded('ECONNREFUSED'));
-    assert.deepEqual([refused.code, refused.retryable], ['ERR_HTTP_NETWORK', true]);
-    assert.match(refused.message, /connection refused/);
-    assert.equal(errorForTransport(generic, new Error('x', { cause: coded('ECONNRESET') })).retryable, true);
+  it('maps refused addresses, closed ports, DNS failures, timeouts and resets to one retryable message', () => {
+    const failures = [
+      Object.assign(new AddressNotAllowedError('localhost', '127.0.0.1', 'loopback'), {}),
+      coded('ECONNREFUSED'), coded('ENOTFOUND'), coded('UND_ERR_CONNECT_TIMEOUT'), coded('UND_ERR_HEADERS_TIMEOUT'),
+      coded('UND_ERR_SOCKET'), new Error('x', { cause: coded('ECONNRESET') }), new Error('no code at all'),
+    ];
+    for (const failure of failures) {
+      const mapped = errorForTransport(generic, failure);
+      assert.deepEqual([mapped.code, mapped.message, mapped.retryable], [DESTINATION_UNREACHABLE, DESTINATION_UNREACHABLE_MESSAGE, true]);
+    }
+    // The operator's log keeps what happened.
+    assert.match(errorForTransport(generic, coded('ECONNREFUSED')).detail ?? '', /ECONNREFUSED/);
+    assert.match(errorForTransport(generic, failures[0]).detail ?? '', /127\.0\.0\.1 is a loopback address|localhost \(127\.0\.0\.1\)/);
   });
 
   it('maps certificate failures to non-retryable ERR_HTTP_TLS', () => {
@@ -81,7 +97,8 @@ describe('errorForTransport', () => {
   it('never quotes the underlying message', () => {
     const error = errorForTransport(generic, coded('ESOMETHING', `leaked ${SECRET}`));
     assert.ok(!error.message.includes(SECRET));
-    assert.match(error.message, /ESOMETHING/);
+    assert.ok(!(error.detail ?? '').includes(SECRET));
+    assert.match(error.detail ?? '', /ESOMETHING/);
   });
 });
 

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { DeliveryError } from '../../../src/destinations/destination.ts';
 import { retryAfterOf, s3DeliveryError } from '../../../src/destinations/s3/errors.ts';
 import { networkError, sdkError } from './fake-store.ts';
+import { DESTINATION_UNREACHABLE } from '../../../src/destinations/net/unreachable.ts';
 
 const SECRET = 'wJalrXUtnFEMIK7MDENGbPxRfiCYzzSECRET';
 const CTX = { operation: 'PutObject', endpoint: 'http://127.0.0.1:9000', bucket: 'logs', key: 'a/b.log.gz', secrets: [SECRET, 'AKIAEXAMPLE'] };
@@ -26,11 +27,11 @@ describe('s3DeliveryError', () => {
       [sdkError('TooManyRequests', 429), 'ERR_S3_THROTTLED', true],
       [sdkError('InternalError', 500), 'ERR_S3_SERVER', true],
       [sdkError('BadGateway', 502), 'ERR_S3_SERVER', true],
-      [networkError('ECONNREFUSED'), 'ERR_S3_UNREACHABLE', true],
-      [networkError('ECONNRESET'), 'ERR_S3_UNREACHABLE', true],
-      [networkError('ETIMEDOUT'), 'ERR_S3_UNREACHABLE', true],
-      [Object.assign(new Error('socket hang up'), { cause: { code: 'ECONNRESET' } }), 'ERR_S3_UNREACHABLE', true],
-      [Object.assign(new Error('request timed out'), { name: 'TimeoutError' }), 'ERR_S3_UNREACHABLE', true],
+      [networkError('ECONNREFUSED'), DESTINATION_UNREACHABLE, true],
+      [networkError('ECONNRESET'), DESTINATION_UNREACHABLE, true],
+      [networkError('ETIMEDOUT'), DESTINATION_UNREACHABLE, true],
+      [Object.assign(new Error('socket hang up'), { cause: { code: 'ECONNRESET' } }), DESTINATION_UNREACHABLE, true],
+      [Object.assign(new Error('request timed out'), { name: 'TimeoutError' }), DESTINATION_UNREACHABLE, true],
       [new Error('Unexpected token < in XML'), 'ERR_S3_UNEXPECTED', true],
       ['a string', 'ERR_S3_UNEXPECTED', true],
     ];

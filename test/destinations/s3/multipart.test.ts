@@ -6,6 +6,7 @@ import { DeliveryError } from '../../../src/destinations/destination.ts';
 import { MAX_PARTS, partSizeFor, uploadObject, type UploadPlan } from '../../../src/destinations/s3/multipart.ts';
 import type { ObjectHeaders } from '../../../src/destinations/s3/store.ts';
 import { FakeStore, networkError, sdkError, waitUntil } from './fake-store.ts';
+import { DESTINATION_UNREACHABLE } from '../../../src/destinations/net/unreachable.ts';
 
 const REF = { bucket: 'b', key: 'logs/x.log.gz' };
 const HEADERS: ObjectHeaders = { contentType: 'application/x-ndjson', contentEncoding: 'gzip', serverSideEncryption: null };
@@ -176,7 +177,7 @@ describe('uploadObject', () => {
     store.failWith.uploadPart = () => networkError('ECONNREFUSED');
     store.failWith.abortMultipartUpload = () => networkError('ECONNREFUSED');
     await assert.rejects(uploadObject(store, REF, HEADERS, ChunkStream.of(chunksOf([PART, PART])), plan({ partAttempts: 1 }), SCOPE), {
-      code: 'ERR_S3_UNREACHABLE',
+      code: DESTINATION_UNREACHABLE,
       retryable: true,
     });
     assert.equal(store.count('abortMultipartUpload'), 1);

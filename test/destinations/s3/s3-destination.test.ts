@@ -7,6 +7,8 @@ import type { DeliveryObject } from '../../../src/destinations/destination.ts';
 import { S3Destination } from '../../../src/destinations/s3/s3-destination.ts';
 import { validateS3Destination } from '../../../src/destinations/s3/validate.ts';
 import { FakeStore, networkError, sdkError, waitUntil } from './fake-store.ts';
+import { LOOPBACK_ALLOWED } from '../../helpers/network.ts';
+import { DESTINATION_UNREACHABLE, DESTINATION_UNREACHABLE_MESSAGE } from '../../../src/destinations/net/unreachable.ts';
 
 const SECRET = 'wJalrXUtnFEMIK7MDENGbPxRfiCYzzSECRET';
 const CONF = `s3://logs/jobs/7/{DATE}?region=us-east-1&endpoint=http://127.0.0.1:9000&access-key-id=AKIAEXAMPLE&secret-access-key=${SECRET}&sse=AES256`;
@@ -28,11 +30,11 @@ function object(overrides: Partial<DeliveryObject> = {}): DeliveryObject {
 describe('S3Destination', () => {
   it('is what createDestination builds for s3:, r2: and gs:', () => {
     for (const conf of [CONF, 'r2://bkt/p?account-id=abc&access-key-id=a&secret-access-key=b', 'gs://bkt/p?access-key-id=a&secret-access-key=b']) {
-      const destination = createDestination(conf);
+      const destination = createDestination(conf, { network: LOOPBACK_ALLOWED });
       assert.equal(destination.kind, 's3');
       void destination.close();
     }
-    assert.throws(() => createDestination(`s3://logs/p?part-size=1&secret-access-key=${SECRET}&access-key-id=x`), (error: Error) => {
+    assert.throws(() => createDestination(`s3://logs/p?part-size=1&secret-access-key=${SECRET}&access-key-id=x`, { network: LOOPBACK_ALLOWED }), (error: Error) => {
       assert.equal((error as Error & { code: string }).code, 'ERR_DESTINATION_CONF');
       return !error.message.includes(SECRET);
     });
@@ -40,7 +42,7 @@ describe('S3Destination', () => {
 
   it('writes the object at <path with DATE>/<name> with its headers, and returns a secret-free location', async () => {
     const store = new FakeStore();
-    const destination = new S3Destination(CONF, { store });
+    const destination = new S3Destination(CONF, { network: LOOPBACK_ALLOWED, store });
     const receipt = await destination.deliver(object());
     const key = 'jobs/7/20260101/20260101T000000Z_20260101T000100Z_0123456789abcdef.log.gz';
     assert.equal(receipt.location, `s3://logs/${key}`);
@@ -51,7 +53,7 @@ describe('S3Destination', () => {
 
   it('uses a multipart upload at the configured part size for large objects', async () => {
     const store = new FakeStore();
-    const destination = new S3Destination(`${CONF}&part-size=${5 * MiB}&parts-in-flight=2`, { store });
+    const destination = new S3Destination(`${CONF}&part-size=${5 * MiB}&parts-in-flight=2`, { network: LOOPBACK_ALLOWED, store });
     const chunks = Array.from({ length: 12 }, () => randomBytes(MiB));
     await destination.deliver(object({ chunks: ChunkStream.of(chunks) }));
     assert.deepEqual(store.partSizes, [5 * MiB, 5 * MiB, 2 * MiB]);
@@ -62,7 +64,7 @@ describe('S3Destination', () => {
   it('never puts a credential in an error', async () => {
     const store = new FakeStore();
     store.failWith.putObject = () => sdkError('SignatureDoesNotMatch', 403, `The request signature we calculated does not match (key AKIAEXAMPLE, ${SECRET})`);
-    const destination = new S3Destination(CONF, { store });
+    const destination = new S3Destination(CONF, { network: LOOPBACK_ALLOWED, store });
     await assert.rejects(destination.deliver(object()), (error: Error & { code: string }) => {
       assert.equal(error.code, 'ERR_S3_ACCESS_DENIED');
       assert.ok(!error.message.includes(SECRET) && !error.message.includes('AKIAEXAMPLE'), error.message);
@@ -76,7 +78,7 @@ describe('sweepAbandonedUploads', () => {
   it('aborts old uploads of this job path only, and never one in progress here', async () => {
     const store = new FakeStore(5 * MiB);
     store.listPageSize = 2; // forces pagination
-    const destination = new S3Destination(`${CONF}&part-size=${5 * MiB}`, { store });
+    const destination = new S3Destination(`${CONF}&part-size=${5 * MiB}`, { network: LOOPBACK_ALLOWED, store });
     const old = new Date(Date.now() - 2 * 3600_000);
     const name = '20260101T000000Z_20260101T000100Z_00000000000000aa.log.gz';
     const seed = (key: string, initiated: Date): void => {
@@ -110,14 +112,14 @@ describe('sweepAbandonedUploads', () => {
   it('maps a listing failure to a DeliveryError', async () => {
     const store = new FakeStore();
     store.failWith.listMultipartUploads = () => networkError('ECONNREFUSED');
-    await assert.rejects(new S3Destination(CONF, { store }).sweepAbandonedUploads(1000), { code: 'ERR_S3_UNREACHABLE' });
+    await assert.rejects(new S3Destination(CONF, { network: LOOPBACK_ALLOWED, store }).sweepAbandonedUploads(1000), { code: DESTINATION_UNREACHABLE });
   });
 });
 
 describe('validateS3Destination', () => {
   it('writes and deletes a test object under the prefix', async () => {
     const store = new FakeStore();
-    const result = await validateS3Destination(CONF, { store, now: new Date('2026-03-04T05:06:07Z') });
+    const result = await validateS3Destination(CONF, { network: LOOPBACK_ALLOWED, store, now: new Date('2026-03-04T05:06:07Z') });
     assert.equal(result.ok, true, result.message ?? '');
     assert.match(result.location ?? '', /^s3:\/\/logs\/jobs\/7\/20260304\/sluice-validation-[0-9a-f]{12}\.txt$/);
     assert.deepEqual(store.calls.map((c) => c.op), ['putObject', 'deleteObject']);
@@ -128,18 +130,19 @@ describe('validateS3Destination', () => {
     const cases: Array<[unknown, string, RegExp]> = [
       [sdkError('NoSuchBucket', 404), 'ERR_S3_NO_SUCH_BUCKET', /bucket "logs" does not exist/],
       [sdkError('InvalidAccessKeyId', 403), 'ERR_S3_ACCESS_DENIED', /access key was rejected/],
-      [networkError('ECONNREFUSED'), 'ERR_S3_UNREACHABLE', /cannot reach the endpoint \(ECONNREFUSED\)/],
+      // The same sentence as every unreachable destination, without "cannot write a test object".
+      [networkError('ECONNREFUSED'), DESTINATION_UNREACHABLE, new RegExp(`^${DESTINATION_UNREACHABLE_MESSAGE.replace(/[()]/g, '\\$&')}$`)],
     ];
     for (const [error, code, pattern] of cases) {
       const store = new FakeStore();
       store.failWith.putObject = () => error;
-      const result = await validateS3Destination(CONF, { store });
+      const result = await validateS3Destination(CONF, { network: LOOPBACK_ALLOWED, store });
       assert.equal(result.ok, false);
       assert.equal(result.code, code);
       assert.match(result.message ?? '', pattern);
       assert.ok(!(result.message ?? '').includes(SECRET));
     }
-    const bad = await validateS3Destination(`s3://logs/p?secret-access-key=${SECRET}`);
+    const bad = await validateS3Destination(`s3://logs/p?secret-access-key=${SECRET}`, { network: LOOPBACK_ALLOWED });
     assert.equal(bad.code, 'ERR_DESTINATION_CONF');
     assert.ok(!(bad.message ?? '').includes(SECRET));
   });
@@ -147,7 +150,7 @@ describe('validateS3Destination', () => {
   it('passes with a warning when only the delete is refused', async () => {
     const store = new FakeStore();
     store.failWith.deleteObject = () => sdkError('AccessDenied', 403);
-    const result = await validateS3Destination(CONF, { store });
+    const result = await validateS3Destination(CONF, { network: LOOPBACK_ALLOWED, store });
     assert.equal(result.ok, true);
     assert.equal(result.warnings.length, 1);
     assert.match(result.warnings[0]!, /could not be deleted/);
