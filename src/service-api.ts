@@ -12,15 +12,19 @@ import { syntaxDestinationValidator } from './api/handlers/destinations.ts';
 import { createDestinationBoundary } from './api/destination-boundary.ts';
 import { createFileOwnershipWriter, loadOwnershipSecret, needsOwnershipChallenge } from './api/ownership.ts';
 import { createApiServer, type ApiServer } from './api/server.ts';
+import { loadApiTls } from './api/tls.ts';
 import { TokenStore } from './api/token-store.ts';
 import type { AuditSink, DestinationValidator } from './api/types.ts';
 import { auditFilePath, fileAuditSink } from './audit/file-audit-sink.ts';
 import { kafkaAuditSink } from './audit/kafka-audit-sink.ts';
-import { splitListen, type Config } from './config/schema.ts';
+import { splitListen, type ApiTlsConfig, type Config } from './config/schema.ts';
 import type { Pipeline } from './core/pipeline.ts';
 import { parseDestinationConf } from './destinations/destination-conf.ts';
 import { validateHttpDestination } from './destinations/http/validate.ts';
 import { expandDate } from './destinations/object-name.ts';
+import { destinationNetworkProblem } from './destinations/net/destination-hosts.ts';
+import { NetworkPolicy } from './destinations/net/network-policy.ts';
+import { DESTINATION_UNREACHABLE, DESTINATION_UNREACHABLE_MESSAGE } from './destinations/net/unreachable.ts';
 import { writeS3OwnershipChallenge } from './destinations/s3/ownership.ts';
 import { validateS3Destination } from './destinations/s3/validate.ts';
 import { FileJobStore, JOBS_FILE_NAME } from './jobs/store/file-job-store.ts';
@@ -43,6 +47,8 @@ export interface AdminSide {
 export async function openAdminSide(config: Config, log: Logger): Promise<AdminSide> {
   const api = config.api;
   if (api === undefined) throw new Error('openAdminSide needs a config with api:');
+  // Checked before the store opens: a bad certificate or key stops the start with nothing to undo.
+  const tls = api.tls ? await loadApiTls(api.tls) : undefined;
   const storeConfig = config.job_store ?? { type: 'file' };
   const counts = { max_jobs_per_zone: api.max_jobs_per_zone, max_jobs_per_account: api.max_jobs_per_account };
   let store: JobStore;
@@ -92,6 +98,7 @@ export async function openAdminSide(config: Config, log: Logger): Promise<AdminS
   }
   let server: ApiServer | null = null;
   let unsubscribe: (() => void) | null = null;
+  let stopTlsReload: (() => void) | null = null;
 
   return {
     store,
@@ -101,6 +108,8 @@ export async function openAdminSide(config: Config, log: Logger): Promise<AdminS
       unsubscribe = store.subscribe((next) => pipeline.updateJobs(next));
       const tokens = await TokenStore.open(api.tokens_file ?? join(config.data_dir, 'api-tokens.json'));
       const { host, port } = splitListen(api.listen);
+      // Destination checks and ownership writes connect only where deliveries may.
+      const network = NetworkPolicy.fromConfig(config.destinations);
       const fileRoots = { roots: config.destinations.file_roots, tenantFolders: config.destinations.tenant_folders };
       const fileOwnershipWriter = createFileOwnershipWriter(fileRoots);
       server = createApiServer({
@@ -109,27 +118,45 @@ export async function openAdminSide(config: Config, log: Logger): Promise<AdminS
         operatorToken: process.env.SLUICE_OPERATOR_TOKEN,
         ownershipSecret: await loadOwnershipSecret(config.data_dir),
         ownershipTtlSeconds: api.ownership_ttl_seconds,
-        validateDestination,
-        destinationBoundary: createDestinationBoundary(fileRoots, async () => null),
-        ownershipWriter: (conf, file) => (needsOwnershipChallenge(conf) ? writeS3OwnershipChallenge(conf, file) : fileOwnershipWriter(conf, file)),
+        validateDestination: destinationValidator(network),
+        destinationBoundary: createDestinationBoundary(fileRoots, (conf) => destinationNetworkProblem(conf, network)),
+        ownershipWriter: (conf, file) => (needsOwnershipChallenge(conf) ? writeS3OwnershipChallenge(conf, file, { network }) : fileOwnershipWriter(conf, file)),
         health: (id) => pipeline.runtimes.find((runtime) => runtime.job.id === id)?.health,
         audit: audit.sink,
         log,
         limits: { max_body_bytes: api.max_body_bytes, rate_per_second: api.rate_per_second, rate_burst: api.rate_burst },
         host,
         port,
+        tls,
       });
       const bound = await server.listen();
+      if (api.tls) stopTlsReload = reloadTlsOnSighup(api.tls, server, log);
       log.info({ url: bound.url }, 'admin API listening');
       return bound.url;
     },
     async close() {
+      stopTlsReload?.();
       await server?.close();
       unsubscribe?.();
       await store.close();
       await audit.close();
     },
   };
+}
+
+/** SIGHUP re-reads api.tls, so a renewed certificate needs no restart; a bad pair keeps the one in use. */
+function reloadTlsOnSighup(config: ApiTlsConfig, server: ApiServer, log: Logger): () => void {
+  const reload = (): void => {
+    loadApiTls(config).then(
+      (tls) => {
+        server.setTls(tls);
+        log.info({ cert_file: config.cert_file }, 'admin API certificate reloaded');
+      },
+      (error: unknown) => log.warn({ err: (error as Error).message }, 'admin API certificate not reloaded; the previous one stays in use'),
+    );
+  };
+  process.on('SIGHUP', reload);
+  return () => process.off('SIGHUP', reload);
 }
 
 function logRejection(log: Logger, rejection: StoreRejection): void {
@@ -174,8 +201,12 @@ async function exists(path: string): Promise<boolean> {
   return access(path).then(() => true, () => false);
 }
 
-/** Checks a destination by writing to it the way a batch would (each kind's own validator). */
-const validateDestination: DestinationValidator = async (conf) => {
+/**
+ * Checks a destination by writing to it the way a batch would (each kind's own validator),
+ * connecting only where `network` allows. An unreachable destination gets the one generic
+ * answer, the same as the API's network check gives (net/unreachable.ts).
+ */
+const destinationValidator = (network: NetworkPolicy): DestinationValidator => async (conf) => {
   const syntax = await syntaxDestinationValidator(conf);
   if (!syntax.valid) return syntax;
   const parsed = parseDestinationConf(conf);
@@ -191,11 +222,13 @@ const validateDestination: DestinationValidator = async (conf) => {
       }
     }
     case 's3': case 'r2': case 'gs': {
-      const verdict = await validateS3Destination(conf);
+      const verdict = await validateS3Destination(conf, { network });
+      if (verdict.code === DESTINATION_UNREACHABLE) return { valid: false, message: `destination_conf ${DESTINATION_UNREACHABLE_MESSAGE}` };
       return verdict.ok ? { valid: true, ...(verdict.warnings.length > 0 ? { message: verdict.warnings.join('; ') } : {}) } : { valid: false, message: verdict.message ?? 'invalid destination' };
     }
     default: {
-      const verdict = await validateHttpDestination(conf);
+      const verdict = await validateHttpDestination(conf, { network });
+      if (!verdict.ok && verdict.code === DESTINATION_UNREACHABLE) return { valid: false, message: `destination_conf ${DESTINATION_UNREACHABLE_MESSAGE}` };
       return verdict.ok ? { valid: true } : { valid: false, message: verdict.message };
     }
   }
