@@ -10,6 +10,7 @@ import type { BackoffPolicy } from './core/backoff.ts';
 import type { JobRuntime } from './core/job-runtime.ts';
 import { quarantine } from './core/quarantine.ts';
 import { createDestination } from './destinations/create.ts';
+import { NetworkPolicy } from './destinations/net/network-policy.ts';
 import { AuditDigests } from './audit/digesting-destination.ts';
 import { WorkerPool } from './pool/worker-pool.ts';
 import { ownedRegistry, writeDeadLetters } from './sources/partition-owners.ts';
@@ -105,7 +106,10 @@ async function runPipeline(options: ServiceOptions, telemetry: ServiceTelemetry 
     },
   });
   const quarantineRoot = resolve(config.data_dir, 'quarantine');
+  // Every connection a job makes goes only where the operator's allow_networks permits.
+  const network = NetworkPolicy.fromConfig(config.destinations);
   const digests = new AuditDigests({
+    network,
     enabled: config.audit_digests.enabled,
     intervalSeconds: config.audit_digests.interval_seconds,
     signingKeyFile: resolve(config.data_dir, config.audit_digests.signing_key_file ?? DIGEST_SIGNING_KEY_FILE),
@@ -124,7 +128,7 @@ async function runPipeline(options: ServiceOptions, telemetry: ServiceTelemetry 
   const pipeline: Pipeline = new Pipeline({
     jobs: admin ? admin.jobs : config.jobs,
     pool,
-    createDestination: (job) => digests.wrap(job, createDestination(job.destination_conf)),
+    createDestination: (job) => digests.wrap(job, createDestination(job.destination_conf, { network })),
     log,
     inFlightBytes: config.pipeline.in_flight_bytes,
     maxRecordBytes: config.limits.max_record_bytes,
