@@ -81,6 +81,13 @@ export interface PoisonRecord {
 
 /** A source that can keep poison records somewhere (Kafka: a dead-letter topic). */
 export interface DeadLetterSink {
-  /** Resolves once every record is durably stored; rejects to be retried. */
-  deadLetter(records: PoisonRecord[]): Promise<void>;
+  /** Where the records go, for log lines (Kafka: the topic). */
+  readonly name: string;
+  /**
+   * Stores the records in order, in as many writes as its limits need, calling `stored` after
+   * each durable write with how many of the next records it held and how many of those were
+   * stored truncated. Rejects at the first failed write: the records not yet reported are to be
+   * retried (or set aside).
+   */
+  deadLetter(records: readonly PoisonRecord[], stored: (records: number, truncated: number) => void): Promise<void>;
 }
