@@ -55,9 +55,13 @@ async function withAdmin<T>(use: (admin: ReturnType<Kafka['admin']>) => Promise<
   }
 }
 
-/** Creates a fresh topic and waits for its partition leaders. Throws if it already exists. */
-export async function createTopic(name: string, partitions = 1): Promise<void> {
-  const created = await withAdmin((admin) => admin.createTopics({ topics: [{ topic: name, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true }));
+/**
+ * Creates a fresh topic and waits for its partition leaders. Throws if it already exists.
+ * `config` sets topic configs, e.g. `{ 'max.message.bytes': '16777216' }`.
+ */
+export async function createTopic(name: string, partitions = 1, config: Record<string, string> = {}): Promise<void> {
+  const configEntries = Object.entries(config).map(([key, value]) => ({ name: key, value }));
+  const created = await withAdmin((admin) => admin.createTopics({ topics: [{ topic: name, numPartitions: partitions, replicationFactor: 1, configEntries }], waitForLeaders: true }));
   if (!created) throw new Error(`topic ${name} already exists (use uniqueTopic() for a fresh one)`);
 }
 

@@ -16,41 +16,12 @@ import { DEAD_LETTER_HEADERS } from '../../src/sources/kafka/dead-letter.ts';
 import { KafkaSource } from '../../src/sources/kafka/source.ts';
 import { createLogger } from '../../src/telemetry/log.ts';
 import { outputLines } from '../e2e/output-reader.ts';
-import { createTopic, ensureKafka, kafkaClient, produce, uniqueTopic } from '../helpers/kafka.ts';
+import { createTopic, ensureKafka, produce, uniqueTopic } from '../helpers/kafka.ts';
+import { readDeadLetters } from './support/dead-letters.ts';
 
 const ZONE = '023e105f4ecef8ad9ca31a8372d0c353';
 const dir = mkdtempSync(join(tmpdir(), 'sluice-dlq-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-interface DeadLetter {
-  value: string;
-  headers: Record<string, string>;
-}
-
-async function readDeadLetters(topic: string, expected: number): Promise<DeadLetter[]> {
-  const consumer = kafkaClient('sluice-dlq-reader').consumer({ groupId: uniqueTopic('dlq-reader') });
-  const seen: DeadLetter[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    let done!: () => void;
-    const all = new Promise<void>((resolve) => (done = resolve));
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
-        seen.push({ value: message.value?.toString('utf8') ?? '', headers });
-        if (seen.length >= expected) done();
-      },
-    });
-    const deadline = setTimeout(done, 60_000);
-    await all;
-    clearTimeout(deadline);
-  } finally {
-    await consumer.disconnect();
-  }
-  return seen;
-}
 
 it('copies poison records to the dead-letter topic with the error in headers, then acknowledges them', { timeout: 180_000 }, async () => {
   const { brokers } = await ensureKafka();
@@ -106,11 +77,11 @@ it('copies poison records to the dead-letter topic with the error in headers, th
   const dead = await readDeadLetters(deadLetterTopic, 3);
   const byReason = new Map(dead.map((m) => [m.headers[DEAD_LETTER_HEADERS.reason], m]));
   assert.equal(dead.length, 3);
-  assert.equal(byReason.get('invalid_json')?.value, values[1]);
+  assert.equal(byReason.get('invalid_json')?.value.toString(), values[1]);
   assert.equal(byReason.get('invalid_json')?.headers[DEAD_LETTER_HEADERS.offset], '1');
   assert.equal(byReason.get('invalid_json')?.headers[DEAD_LETTER_HEADERS.job], '5');
-  assert.equal(byReason.get('oversized')?.value, values[3]);
+  assert.equal(byReason.get('oversized')?.value.toString(), values[3]);
   assert.match(byReason.get('oversized')?.headers[DEAD_LETTER_HEADERS.message] ?? '', /max_record_bytes/);
-  assert.equal(byReason.get('wrong_type')?.value, values[5]);
+  assert.equal(byReason.get('wrong_type')?.value.toString(), values[5]);
   assert.equal(byReason.get('wrong_type')?.headers[DEAD_LETTER_HEADERS.source], `${topic}/0`);
 });
