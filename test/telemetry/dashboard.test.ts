@@ -1,6 +1,7 @@
 // The Grafana dashboard and the Prometheus alert rules may only use metrics sluice exports:
 // every metric name in their PromQL must be declared in the /metrics output of a running
-// service (histogram series by their _bucket/_sum/_count names). The same run checks /healthz
+// service (histogram series by their _bucket/_sum/_count names); docs/metrics.md lists exactly
+// the sluice_* metrics that output declares. The same run checks /healthz
 // and that /readyz turns 200 once the sources run.
 
 import assert from 'node:assert/strict';
@@ -104,6 +105,14 @@ describe('dashboard and alert rules against a running service', { timeout: 120_0
       metricNames('histogram_quantile(0.99, sum by (le, destination_type) (rate(a_bucket{outcome="success", x=~"or"}[5m]))) / on(instance) b and up == 0'),
       ['a_bucket', 'b', 'up'],
     );
+  });
+
+  it('documents in docs/metrics.md exactly the sluice_* metrics /metrics exports', () => {
+    const table = readFileSync(new URL('docs/metrics.md', root), 'utf8').split('## Metrics')[1]!.split('\n## ')[0]!;
+    const documented = new Set([...table.matchAll(/^\| `(sluice_[a-z0-9_]+)` \|/gm)].map((m) => m[1]!));
+    const exported = new Set([...declaredNames(exposition)].filter((name) => name.startsWith('sluice_')));
+    assert.deepEqual([...exported].filter((name) => !documented.has(name)).sort(), [], 'exported but not documented');
+    assert.deepEqual([...documented].filter((name) => !exported.has(name)).sort(), [], 'documented but not exported');
   });
 
   for (const [what, exprs] of [['dashboard', dashboardExprs()], ['alert rules', alertExprs()]] as const) {
