@@ -2,6 +2,7 @@
 // (assignments, batches, rebalances, crashes) and inspects what the source did (pauses,
 // resumes, seeks, commits, resolved offsets).
 
+import type { LagPort, PartitionEnds } from '../../../src/sources/kafka/consumer-lag.ts';
 import type { DeadLetterProducerPort } from '../../../src/sources/kafka/dead-letter.ts';
 import type { Logger } from 'pino';
 import type { KafkaSourceConfig } from '../../../src/config/schema.ts';
@@ -159,6 +160,27 @@ export class FakeProducer implements DeadLetterProducerPort {
     for (const m of messages) this.sent.push({ topic, key: m.key, value: m.value.toString('utf8'), headers: m.headers });
   }
   async disconnect(): Promise<void> {}
+}
+
+/** The broker's end and committed offsets as consumer lag reads them; `calls` lists the requests. */
+export class FakeLagPort implements LagPort {
+  ends = new Map<string, PartitionEnds[]>();
+  committed: Array<{ topic: string; partition: number; offset: number }> = [];
+  failing = false;
+  calls: string[] = [];
+  closed = false;
+  async endOffsets(topic: string): Promise<PartitionEnds[]> {
+    this.calls.push(`end ${topic}`);
+    if (this.failing) throw new Error('broker unreachable');
+    return this.ends.get(topic) ?? [];
+  }
+  async committedOffsets(_groupId: string, topics: readonly string[]): Promise<Array<{ topic: string; partition: number; offset: number }>> {
+    this.calls.push(`committed ${topics.join(',')}`);
+    return this.committed;
+  }
+  async close(): Promise<void> {
+    this.closed = true;
+  }
 }
 
 export function fakeConnect(connection: FakeConnection): (config: KafkaSourceConfig, log: Logger) => KafkaConnection {
