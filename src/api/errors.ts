@@ -8,7 +8,8 @@
 //   1004 invalid field (400; one error per problem, "$.path: message")
 //   1005 malformed JSON body (400, with line/column/position)
 //   1006 request body too large (413)    1011 job store unavailable (503)
-//   1012 the job store refused a load and runs on its last good set (a warning in `messages`)
+//   1012 the job store refused a change to one of the answer's jobs and runs its last good
+//        version (a warning in `messages`, only on list/get answers holding that job)
 
 import type { Problem } from '../jobs/types.ts';
 

@@ -6,8 +6,10 @@
 // every tenant fail with 1011 (across restarts), each failure writing 8 more claims.
 // Asserted here: creates on both instances succeed with the first ids (the strays moved
 // nothing), each writes exactly one claim and one job record; a create that fails (over the
-// job limit, invalid) writes nothing; lists and gets show each zone only its own jobs; the same
-// holds after restarting both instances, and a deleted job's id is not handed out again.
+// job limit, invalid) writes nothing; lists and gets show each zone only its own jobs, with no
+// `messages` entry (no warning 1012: a stray concerns no tenant's job, and what the store
+// refused is the operator's business); the same holds after restarting both instances, and a
+// deleted job's id is not handed out again.
 
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
@@ -104,7 +106,14 @@ describe('a poisoned Kafka job store topic does not stop creates (issue 9)', { t
   async function assertEveryZoneSeesOnlyItsOwn(): Promise<void> {
     for (const on of ['a', 'b'] as const) {
       for (const zone of [ZONE_A, ZONE_B]) {
-        assert.deepEqual(await listIds(on, zone), created.filter((j) => j.zone === zone).map((j) => j.id).sort((x, y) => x - y), `${zone} on ${on}`);
+        const own = created.filter((j) => j.zone === zone).map((j) => j.id).sort((x, y) => x - y);
+        assert.deepEqual(await listIds(on, zone), own, `${zone} on ${on}`);
+        // Issue 9: a stray changed what every tenant's API answered (warning 1012, for ever).
+        for (const path of [zoneJobs(zone), ...own.map((id) => `${zoneJobs(zone)}/${id}`)]) {
+          const reply = await call(on, zone, 'GET', path);
+          assert.equal(reply.status, 200, JSON.stringify(reply.json));
+          assert.deepEqual(reply.json.messages, [], `messages of GET ${path} on ${on}`);
+        }
         for (const id of [999_999_999_999_999, 2_000]) {
           assert.equal((await call(on, zone, 'GET', `${zoneJobs(zone)}/${id}`)).status, 404, `stray job ${id} for ${zone} on ${on}`);
         }

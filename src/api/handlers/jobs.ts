@@ -39,10 +39,20 @@ function view(deps: ApiDeps, job: Job): JobView {
   return jobView(job, deps.health(job.id));
 }
 
-function storeMessages(deps: ApiDeps): ApiErrorItem[] {
-  const rejection = deps.store.lastRejection();
-  if (rejection === null) return [];
-  return [{ code: API_ERROR_CODES.storeRefusedLoad, message: `the job store refused a ${rejection.reason} job set at ${rejection.at} and keeps running ${rejection.kept_jobs} last good job(s); see the service log` }];
+/**
+ * Warning 1012 for each job in the answer that runs its last good version because the store
+ * refused a newer one (or its removal). Only the answer's own jobs, which are the caller's:
+ * a refusal that holds back no job of this tenant (a stray record, another tenant's job)
+ * changes nothing here, and what was refused and where stays in the service log.
+ */
+function storeMessages(deps: ApiDeps, jobs: readonly Job[]): ApiErrorItem[] {
+  const messages: ApiErrorItem[] = [];
+  for (const job of jobs) {
+    const rejection = deps.store.rejectionOf(job.id);
+    if (rejection === null) continue;
+    messages.push({ code: API_ERROR_CODES.storeRefusedLoad, message: `the job store refused a change to job ${job.id} at ${rejection.at} and keeps running its last good version; see the service log` });
+  }
+  return messages;
 }
 
 async function audit(ctx: RequestContext, action: AuditAction, tenant: Tenant, jobId: number, before: JobView | null, after: JobView | null): Promise<void> {
@@ -76,14 +86,14 @@ function asBodyObject(body: unknown): Record<string, unknown> {
 
 export async function listJobs(ctx: RequestContext): Promise<HandlerResult> {
   const jobs = await ctx.deps.store.list(tenantOf(ctx));
-  return { result: jobs.map((job) => view(ctx.deps, job)), messages: storeMessages(ctx.deps) };
+  return { result: jobs.map((job) => view(ctx.deps, job)), messages: storeMessages(ctx.deps, jobs) };
 }
 
 export async function listDatasetJobs(ctx: RequestContext): Promise<HandlerResult> {
   const dataset = ctx.params.dataset ?? '';
   if (getCatalog(dataset) === undefined) throw notFound(`dataset ${JSON.stringify(dataset.slice(0, 64))}`);
-  const jobs = await ctx.deps.store.list(tenantOf(ctx));
-  return { result: jobs.filter((job) => job.dataset === dataset).map((job) => view(ctx.deps, job)), messages: storeMessages(ctx.deps) };
+  const jobs = (await ctx.deps.store.list(tenantOf(ctx))).filter((job) => job.dataset === dataset);
+  return { result: jobs.map((job) => view(ctx.deps, job)), messages: storeMessages(ctx.deps, jobs) };
 }
 
 export async function createJob(ctx: RequestContext): Promise<HandlerResult> {
@@ -105,7 +115,7 @@ async function ownJob(ctx: RequestContext, tenant: Tenant, id: number): Promise<
 
 export async function getJob(ctx: RequestContext): Promise<HandlerResult> {
   const job = await ownJob(ctx, tenantOf(ctx), jobIdOf(ctx));
-  return { result: view(ctx.deps, job), messages: storeMessages(ctx.deps) };
+  return { result: view(ctx.deps, job), messages: storeMessages(ctx.deps, [job]) };
 }
 
 export async function updateJob(ctx: RequestContext): Promise<HandlerResult> {

@@ -177,6 +177,10 @@ export class FileJobStore implements JobStore {
     return this.broadcast.rejection;
   }
 
+  rejectionOf(id: number): StoreRejection | null {
+    return this.broadcast.rejectionOf(id);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.queue.idle();
@@ -255,8 +259,9 @@ export class FileJobStore implements JobStore {
     if (lastId > this.lastId) this.lastId = lastId;
   }
 
-  private reject(partial: Omit<StoreRejection, 'at' | 'kept_jobs'>): StoreRejection {
-    return this.broadcast.reject({ ...partial, at: this.now().toISOString(), kept_jobs: this.jobs.size });
+  /** A refused document holds back every running job: each job's tenant is told (1012), no one else. */
+  private reject(partial: Omit<StoreRejection, 'at' | 'kept_jobs' | 'job_ids'>): StoreRejection {
+    return this.broadcast.reject({ ...partial, at: this.now().toISOString(), kept_jobs: this.jobs.size, job_ids: [...this.jobs.keys()] });
   }
 
   private publish(): void {

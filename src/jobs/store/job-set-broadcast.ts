@@ -14,6 +14,8 @@ export class JobSetBroadcast {
   rejection: StoreRejection | null = null;
   /** Subscribers are called at once only after the store has loaded. */
   started = false;
+  /** `rejection.job_ids` as a set, built once per rejection (a list answer asks once per job). */
+  private held: { of: StoreRejection; ids: ReadonlySet<number> } | null = null;
 
   subscribe(listener: JobsListener): () => void {
     this.listeners.add(listener);
@@ -38,9 +40,22 @@ export class JobSetBroadcast {
     }
   }
 
+  /** `rejection` if it keeps job `id` on its last good version, else null. */
+  rejectionOf(id: number): StoreRejection | null {
+    const rejection = this.rejection;
+    if (rejection === null) return null;
+    if (this.held?.of !== rejection) this.held = { of: rejection, ids: new Set(rejection.job_ids) };
+    return this.held.ids.has(id) ? rejection : null;
+  }
+
   /** Records a refused load and tells every rejection listener; the running set is unchanged. */
   reject(rejection: StoreRejection): StoreRejection {
     this.rejection = rejection;
+    return this.notify(rejection);
+  }
+
+  /** Tells every rejection listener without recording it (a stray record: it holds back no job). */
+  notify(rejection: StoreRejection): StoreRejection {
     for (const listener of this.rejectionListeners) {
       try {
         listener(rejection);

@@ -7,6 +7,12 @@
 // Invariant 6 (DESIGN.md): a load that yields an empty set while the last good set was not
 // empty, or any record that fails validation, never replaces the running set. It is refused
 // and reported through onRejected; the last good set keeps running.
+//
+// Who hears of a refusal (issue 9): the operator always (onRejected: the service log and
+// sluice_job_store_refusals_total); a tenant only through its own jobs that keep running a
+// last good version because of it (rejectionOf: API warning 1012 on that job's list and get).
+// A stray record — one that is not and cannot become any tenant's job — concerns no job, so
+// no tenant's API answer ever shows it.
 
 import type { Job, Problem, Tenant } from '../types.ts';
 
@@ -26,8 +32,13 @@ export interface StoredJobRecord {
   updated_at: string;
 }
 
-/** Why a loaded set was refused (it did not replace the running set). */
-export type RejectionReason = 'empty' | 'invalid' | 'corrupt';
+/**
+ * Why a loaded set was refused (it did not replace the running set). `stray`: a record that is
+ * not and cannot become a job of any tenant (a garbage key, a refused claim, a value for an id
+ * no create claimed or for a deleted job, a value that would move a job to another tenant);
+ * its problems say what was wrong with it.
+ */
+export type RejectionReason = 'empty' | 'invalid' | 'corrupt' | 'stray';
 
 export interface StoreRejection {
   reason: RejectionReason;
@@ -39,6 +50,8 @@ export interface StoreRejection {
   at: string;
   /** How many jobs keep running instead. */
   kept_jobs: number;
+  /** The jobs this refusal keeps on their last good version (their tenants see 1012); none for a stray. */
+  job_ids: readonly number[];
 }
 
 export type JobsListener = (jobs: readonly Job[]) => void;
@@ -64,8 +77,10 @@ export interface JobStore {
   subscribe(listener: JobsListener): () => void;
   /** Called whenever a loaded set is refused (invariant 6). Returns an unsubscribe function. */
   onRejected(listener: RejectionListener): () => void;
-  /** The most recent refusal not yet superseded by an accepted load, or null. */
+  /** The most recent refusal not yet superseded by an accepted load, or null; never a stray's (it holds back no job). */
   lastRejection(): StoreRejection | null;
+  /** The refusal in force that keeps job `id` on its last good version, or null: all a tenant is told (1012). */
+  rejectionOf(id: number): StoreRejection | null;
   close(): Promise<void>;
 }
 

@@ -36,9 +36,15 @@
 //     "suddenly reading as empty" — is refused: the job keeps running on its last good version
 //     until the API deletes it or a good value for it arrives. (Reason "empty" when the topic's
 //     good jobs are then none, else "invalid".)
-// Refusals stay outstanding (lastRejection) until the key they concern gets a good value or an
-// API delete. What compaction removes cannot be replayed: an instance started after the good
-// value of a refused key was compacted away does not have that job (and reports nothing).
+// A refusal that keeps a running job on its last good version stays outstanding (refusalOf,
+// lastRefusal: the job's tenant sees API warning 1012) until that job gets a good value or an
+// API delete. Every other refused record is a stray (reason "stray", jobId null): it is not
+// and cannot become any tenant's job (a garbage or out-of-range key, a refused claim or delete
+// marker, a value for an id no create claimed, for a deleted job, one that would move a job
+// to another tenant, or a bad value for an id whose job never had a good one). A stray is
+// reported once and kept nowhere, so it neither adds nor clears any tenant's warning.
+// What compaction removes cannot be replayed: an instance started after the good value of a
+// refused key was compacted away does not have that job (and reports nothing).
 
 import { z } from 'zod';
 import type { Job, JobLimits, Problem } from '../types.ts';
@@ -80,6 +86,14 @@ export interface LogRefusal {
   /** e.g. "offset 812 (key \"7\")". */
   where: string;
   problems: Problem[];
+  /** The running job this refusal keeps on its last good version; null for a stray. */
+  jobId: number | null;
+  /**
+   * A value for an id no claim has named yet. While a topic written before issue 9 is loaded,
+   * such a value may still be applied by a later claim (see applyClaim), so the store reports
+   * it only once the load is done and it is still waiting (JobLog.unclaimedRefusals).
+   */
+  awaitsClaim: boolean;
 }
 
 export interface ApplyOutcome {
@@ -141,8 +155,8 @@ export class JobLog {
   private readonly held = new Map<number, LoggedJob>();
   /** good ∪ held: the running set (the same map as `good` while nothing is held). */
   private view: Map<number, LoggedJob> = this.good;
-  /** Refusals not yet superseded, by the key they concern (insertion order = recency). */
-  private readonly outstanding = new Map<string, LogRefusal>();
+  /** Refusals holding a running job on its last good version, by job id (insertion order = recency). */
+  private readonly outstanding = new Map<number, LogRefusal>();
   /** The highest id of an accepted claim: new ids go above (refused records never move it). */
   private maxClaimedId = 0;
   /** The first claimant (nonce) of each claimed id. */
@@ -184,15 +198,25 @@ export class JobLog {
     return this.claims.has(id);
   }
 
-  /** The most recent refusal still in force, or null. */
+  /** The most recent refusal still in force, or null (never a stray). */
   lastRefusal(): LogRefusal | null {
     let last: LogRefusal | null = null;
     for (const refusal of this.outstanding.values()) last = refusal;
     return last;
   }
 
+  /** The refusal that keeps job `id` on its last good version, or null. */
+  refusalOf(id: number): LogRefusal | null {
+    return this.outstanding.get(id) ?? null;
+  }
+
   outstandingRefusals(): LogRefusal[] {
     return [...this.outstanding.values()];
+  }
+
+  /** Values still waiting for a claim: strays, once the whole topic has been read. */
+  unclaimedRefusals(): LogRefusal[] {
+    return [...this.unclaimed].map(([id, { where }]) => unclaimedStray(id, where, false));
   }
 
   apply(message: LogRecord): ApplyOutcome {
@@ -200,7 +224,7 @@ export class JobLog {
     this.markerFor = null;
     const key = message.key;
     const where = `offset ${message.offset} (key ${JSON.stringify(key === null ? null : key.slice(0, 80))})`;
-    if (key === null) return this.refuse('$null', { reason: 'corrupt', where, problems: [{ path: '$', message: 'a record without a key' }] });
+    if (key === null) return stray(where, 'a record without a key');
     if (JOB_KEY.test(key)) return this.applyJob(key, Number(key), message, markerFor, where);
     if (key.startsWith(CLAIM_KEY_PREFIX)) return this.applyClaim(key, message.value, where);
     if (key === DELETE_MARKER_KEY) {
@@ -212,22 +236,18 @@ export class JobLog {
         raw = undefined;
       }
       const marker = DeleteMarkerSchema.safeParse(raw);
-      if (!marker.success) return this.refuse(key, { reason: 'corrupt', where, problems: [{ path: '$', message: 'is not a delete marker ({"delete_intended":true,"job_id":N})' }] });
+      if (!marker.success) return stray(where, 'is not a delete marker ({"delete_intended":true,"job_id":N})');
       this.markerFor = marker.data.job_id;
       return { changed: false, refusal: null };
     }
-    return this.refuse(key, { reason: 'corrupt', where, problems: [{ path: '$', message: 'a record whose key is neither a job id nor a sluice key' }] });
+    return stray(where, 'a record whose key is neither a job id nor a sluice key');
   }
 
   private applyClaim(key: string, value: Buffer | null, where: string): ApplyOutcome {
     const claim = parseClaim(key, value);
-    if (typeof claim === 'string') return this.refuse(key, { reason: 'corrupt', where, problems: [{ path: '$', message: claim }] });
+    if (typeof claim === 'string') return stray(where, claim);
     if (claim.id > this.maxClaimedId + CLAIM_WINDOW) {
-      return this.refuse(key, {
-        reason: 'corrupt',
-        where,
-        problems: [{ path: '$', message: `a claim for job ${claim.id}, more than ${CLAIM_WINDOW} past the highest claimed id (${this.maxClaimedId}); no create claims that far ahead` }],
-      });
+      return stray(where, `a claim for job ${claim.id}, more than ${CLAIM_WINDOW} past the highest claimed id (${this.maxClaimedId}); no create claims that far ahead`);
     }
     if (claim.id > this.maxClaimedId) this.maxClaimedId = claim.id;
     this.sawJobRecord = true;
@@ -248,7 +268,7 @@ export class JobLog {
   private applyJob(key: string, id: number, message: LogRecord, markerFor: number | null, where: string): ApplyOutcome {
     this.unclaimed.delete(id);
     if (message.value === null) {
-      this.outstanding.delete(key);
+      this.outstanding.delete(id);
       const current = this.good.get(id) ?? this.held.get(id);
       if (current === undefined) return { changed: false, refusal: null };
       this.good.delete(id);
@@ -262,7 +282,7 @@ export class JobLog {
       this.held.set(id, current);
       this.rebuild();
       const empty = this.good.size === 0;
-      return this.refuse(key, {
+      return this.hold(id, {
         reason: empty ? 'empty' : 'invalid',
         where,
         problems: [{
@@ -273,19 +293,23 @@ export class JobLog {
     }
     if (!this.claims.has(id)) {
       this.unclaimed.set(id, { message, where });
-      return this.refuse(key, { reason: 'corrupt', where, problems: [{ path: '$', message: `no create claimed job id ${id} (no claim record before it); only jobs created through the API run` }] });
+      return { changed: false, refusal: unclaimedStray(id, where, true) };
     }
-    if (this.deleted.has(id)) {
-      return this.refuse(key, { reason: 'corrupt', where, problems: [{ path: '$', message: `job ${id} was deleted through the API; job ids are never reused` }] });
-    }
+    if (this.deleted.has(id)) return stray(where, `job ${id} was deleted through the API; job ids are never reused`);
     const decoded = decodeJobValue(key, message.value, this.limits);
-    if (!decoded.ok) return this.refuse(key, { reason: decoded.reason, where, problems: decoded.problems });
-    const owner = (this.good.get(id) ?? this.held.get(id))?.record.tenant;
-    if (owner !== undefined && tenantKey(owner) !== tenantKey(decoded.record.tenant)) {
-      return this.refuse(key, { reason: 'invalid', where, problems: [{ path: '$.tenant', message: `names another tenant than job ${id}'s; a job's tenant never changes` }] });
+    const current = this.good.get(id) ?? this.held.get(id);
+    if (!decoded.ok) {
+      // Only a job that runs can be held back; a bad value for an id with no good one is nobody's job.
+      if (current === undefined) return { changed: false, refusal: { reason: 'stray', where, problems: decoded.problems, jobId: null, awaitsClaim: false } };
+      return this.hold(id, { reason: decoded.reason, where, problems: decoded.problems });
+    }
+    if (current !== undefined && tenantKey(current.record.tenant) !== tenantKey(decoded.record.tenant)) {
+      // Not the owner's change (the API never moves a job): the owner's job is untouched, and
+      // no other tenant gains anything, so it concerns no tenant.
+      return { changed: false, refusal: { reason: 'stray', where, problems: [{ path: '$.tenant', message: `names another tenant than job ${id}'s; a job's tenant never changes` }], jobId: null, awaitsClaim: false } };
     }
     this.sawJobRecord = true;
-    this.outstanding.delete(key);
+    this.outstanding.delete(id);
     this.good.set(id, { record: decoded.record, job: decoded.job, offset: message.offset });
     this.held.delete(id);
     this.rebuild();
@@ -296,9 +320,20 @@ export class JobLog {
     this.view = this.held.size === 0 ? this.good : new Map([...this.good, ...this.held]);
   }
 
-  private refuse(key: string, refusal: LogRefusal): ApplyOutcome {
-    this.outstanding.delete(key);
-    this.outstanding.set(key, refusal);
+  /** Job `id` keeps running its last good version: the refusal stays until the job changes. */
+  private hold(id: number, partial: Pick<LogRefusal, 'reason' | 'where' | 'problems'>): ApplyOutcome {
+    const refusal: LogRefusal = { ...partial, jobId: id, awaitsClaim: false };
+    this.outstanding.delete(id);
+    this.outstanding.set(id, refusal);
     return { changed: false, refusal };
   }
+}
+
+function stray(where: string, message: string): ApplyOutcome {
+  return { changed: false, refusal: { reason: 'stray', where, problems: [{ path: '$', message }], jobId: null, awaitsClaim: false } };
+}
+
+function unclaimedStray(id: number, where: string, awaitsClaim: boolean): LogRefusal {
+  const message = `no create claimed job id ${id} (no claim record before it); only jobs created through the API run`;
+  return { reason: 'stray', where, problems: [{ path: '$', message }], jobId: null, awaitsClaim };
 }

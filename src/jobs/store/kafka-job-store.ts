@@ -18,6 +18,11 @@
 //     an API delete is told apart from tombstones written behind the API's back (refused).
 // Job count limits are checked against this instance's view: two instances creating at the
 // same moment can both pass the check (a soft limit across instances).
+//
+// Refusals: every refused record goes to onRejected (the service log and metric). Only those
+// that hold a running job on its last good version are kept (lastRejection, rejectionOf): the
+// API tells that job's tenant and no one else. Strays are reported as they are read, also
+// during the first load (a topic full of them is reported without keeping them in memory).
 
 import { JobSetBroadcast } from './job-set-broadcast.ts';
 import { randomUUID } from 'node:crypto';
@@ -82,6 +87,8 @@ export class KafkaJobStore implements JobStore {
   private closed = false;
   private failure: Error | null = null;
   private readonly queue = new SerialQueue();
+  /** What was reported for each refusal the log holds (a refusal is reported once, with its time). */
+  private readonly reported = new WeakMap<LogRefusal, StoreRejection>();
 
   constructor(options: KafkaJobStoreOptions) {
     this.options = options;
@@ -149,6 +156,7 @@ export class KafkaJobStore implements JobStore {
     }
     this.broadcast.started = true;
     for (const refusal of this.log.outstandingRefusals()) this.report(refusal);
+    for (const refusal of this.log.unclaimedRefusals()) this.report(refusal);
     this.publish();
   }
 
@@ -211,7 +219,11 @@ export class KafkaJobStore implements JobStore {
   }
 
   lastRejection(): StoreRejection | null {
-    return this.broadcast.rejection;
+    return this.reportedOf(this.log.lastRefusal());
+  }
+
+  rejectionOf(id: number): StoreRejection | null {
+    return this.reportedOf(this.log.refusalOf(id));
   }
 
   async close(): Promise<void> {
@@ -262,17 +274,17 @@ export class KafkaJobStore implements JobStore {
       if (offset < this.position) continue;
       const outcome = this.log.apply({ key: message.key === null ? null : message.key.toString('utf8'), value: message.value, offset });
       if (outcome.changed) changed = true;
-      if (outcome.refusal !== null) refusals.push(outcome.refusal);
+      const refusal = outcome.refusal;
+      // A stray read during the first load is reported now (nothing can supersede it); refusals
+      // of jobs wait for the end of the load, where only those still in force are reported.
+      if (refusal !== null && (this.broadcast.started || (refusal.jobId === null && !refusal.awaitsClaim))) refusals.push(refusal);
       this.position = offset + 1;
     }
     // Compaction leaves gaps: the batch's last offset says how far this read really got.
     const last = Number(batch.lastOffset());
     if (Number.isFinite(last) && last + 1 > this.position) this.position = last + 1;
-    if (this.broadcast.started) {
-      for (const refusal of refusals) this.report(refusal);
-      if (this.log.lastRefusal() === null) this.broadcast.rejection = null;
-      if (changed) this.publish();
-    }
+    for (const refusal of refusals) this.report(refusal);
+    if (this.broadcast.started && changed) this.publish();
     this.wake();
     await heartbeat();
   }
@@ -343,8 +355,14 @@ export class KafkaJobStore implements JobStore {
       problems: refusal.problems,
       at: this.now().toISOString(),
       kept_jobs: this.log.running.size,
+      job_ids: refusal.jobId === null ? [] : [refusal.jobId],
     };
-    this.broadcast.reject(rejection);
+    if (refusal.jobId !== null) this.reported.set(refusal, rejection);
+    this.broadcast.notify(rejection);
+  }
+
+  private reportedOf(refusal: LogRefusal | null): StoreRejection | null {
+    return refusal === null ? null : this.reported.get(refusal) ?? null;
   }
 
   private publish(): void {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Producer } from 'kafkajs';
-import { MAX_JOB_ID, type StoredJobRecord } from '../../../src/jobs/store/job-store.ts';
+import { MAX_JOB_ID, type StoreRejection, type StoredJobRecord } from '../../../src/jobs/store/job-store.ts';
 import {
   CLAIM_WINDOW, claimKey, DELETE_MARKER_KEY, decodeJobValue, encodeDeleteMarker, encodeRecord, JobLog, type LogRecord,
 } from '../../../src/jobs/store/kafka-job-log.ts';
@@ -163,8 +163,10 @@ describe('JobLog (the topic\'s record rules)', () => {
     for (const [key, value] of strays) {
       const outcome = feed.put(key, value);
       assert.equal(outcome.changed, false, `${key}`);
-      assert.equal(outcome.refusal?.reason, 'corrupt', `${key}: ${JSON.stringify(outcome.refusal)}`);
+      assert.equal(outcome.refusal?.reason, 'stray', `${key}: ${JSON.stringify(outcome.refusal)}`);
+      assert.equal(outcome.refusal?.jobId, null, `${key} holds back no job`);
     }
+    assert.equal(feed.log.lastRefusal(), null, 'no stray stays outstanding');
     assert.equal(feed.log.nextId(), 1, 'the next id is still 1');
     assert.deepEqual(feed.ids(), []);
     assert.equal(feed.log.pristine, true, 'refused strays do not make the topic hold jobs');
@@ -175,9 +177,9 @@ describe('JobLog (the topic\'s record rules)', () => {
     assert.equal(feed.log.nextId(), 2);
     feed.claim(1 + CLAIM_WINDOW);
     assert.equal(feed.log.nextId(), 2 + CLAIM_WINDOW);
-    assert.equal(feed.put(claimKey(2 + 2 * CLAIM_WINDOW, randomUUID()), null).refusal?.reason, 'corrupt');
+    assert.equal(feed.put(claimKey(2 + 2 * CLAIM_WINDOW, randomUUID()), null).refusal?.reason, 'stray');
     const far = randomUUID();
-    assert.equal(feed.put(claimKey(2 + 2 * CLAIM_WINDOW, far), far).refusal?.reason, 'corrupt', 'one past the window');
+    assert.equal(feed.put(claimKey(2 + 2 * CLAIM_WINDOW, far), far).refusal?.reason, 'stray', 'one past the window');
     assert.equal(feed.log.isClaimed(2 + 2 * CLAIM_WINDOW), false);
     assert.equal(feed.log.nextId(), 2 + CLAIM_WINDOW);
   });
@@ -190,8 +192,9 @@ describe('JobLog (the topic\'s record rules)', () => {
     assert.match(unclaimed.refusal?.problems[0]?.message ?? '', /no create claimed job id 2/);
     // A value that moves job 1 to another tenant.
     const moved = feed.put('1', encodeRecord(record(1, 2, { name: 'stolen' }, 'zone-other')));
-    assert.equal(moved.refusal?.reason, 'invalid');
+    assert.equal(moved.refusal?.reason, 'stray', 'not the owner\'s change: it holds back nothing of the owner\'s');
     assert.equal(moved.refusal?.problems[0]?.path, '$.tenant');
+    assert.equal(feed.log.refusalOf(1), null);
     assert.deepEqual(feed.log.running.get(1)?.job.tenant, { zone_id: ZONE });
     assert.notEqual(feed.log.running.get(1)?.job.name, 'stolen');
     // After an API delete, the id is dead: a value for it is refused, a claim of it loses.
@@ -231,24 +234,64 @@ describe('JobLog (the topic\'s record rules)', () => {
   it('a topic from before issue 9: a job value read before its only surviving (losing) claim still runs', () => {
     const feed = new Feed();
     // Compaction kept the loser's claim (same key as the winner's), written after the job value.
-    assert.equal(feed.put('1', encodeRecord(record(1))).refusal?.reason, 'corrupt');
+    const early = feed.put('1', encodeRecord(record(1))).refusal;
+    assert.equal(early?.reason, 'stray');
+    assert.equal(early?.awaitsClaim, true, 'reported only if no claim comes by the end of the load');
     const outcome = feed.put('sluice.claim.1', randomUUID());
     assert.equal(outcome.changed, true);
     assert.deepEqual(feed.ids(), [1]);
     assert.equal(feed.log.lastRefusal(), null);
     // Today's claims never do that: a stray value waiting for an id is not what a create claims.
     feed.put('2', encodeRecord(record(2, 1, {}, 'zone-other')));
+    assert.deepEqual(feed.log.unclaimedRefusals().map((r) => r.where), ['offset 2 (key "2")']);
     feed.claim(2);
     assert.deepEqual(feed.ids(), [1]);
+    assert.deepEqual(feed.log.unclaimedRefusals(), []);
   });
 
   it('records with unknown or missing keys are refused and change nothing', () => {
     const feed = new Feed();
     feed.job(record(1));
-    assert.equal(feed.put(null, 'x').refusal?.reason, 'corrupt');
-    assert.equal(feed.put('hello', 'x').refusal?.reason, 'corrupt');
-    assert.equal(feed.put(DELETE_MARKER_KEY, 'nope').refusal?.reason, 'corrupt');
+    assert.equal(feed.put(null, 'x').refusal?.reason, 'stray');
+    assert.equal(feed.put('hello', 'x').refusal?.reason, 'stray');
+    assert.equal(feed.put(DELETE_MARKER_KEY, 'nope').refusal?.reason, 'stray');
     assert.deepEqual(feed.ids(), [1]);
+    assert.equal(feed.log.lastRefusal(), null);
+  });
+
+  // Issue 9: a refused stray record put API warning 1012 on every tenant's answers.
+  it('a refusal holds back only the job it concerns; strays hold back none and clear none', () => {
+    const feed = new Feed();
+    feed.job(record(1, 1, {}, 'zone-a'));
+    feed.job(record(2, 1, {}, 'zone-b'));
+    feed.claim(3); // a create that has not written its job yet
+    for (const [key, value] of [
+      ['sluice.claim.abc', randomUUID()], ['1000000000000000', '{}'], ['7', encodeRecord(record(7, 1, {}, 'zone-a'))],
+      ['3', '{not json'], ['3', encodeRecord(record(3, 1, { max_upload_interval_seconds: 'soon' }, 'zone-a'))],
+      ['2', encodeRecord(record(2, 2, {}, 'zone-a'))], // moves B's job to A
+    ] as const) {
+      assert.equal(feed.put(key, value).refusal?.jobId, null, `${key} holds back no job`);
+    }
+    assert.equal(feed.log.lastRefusal(), null);
+    assert.deepEqual([1, 2, 3].map((id) => feed.log.refusalOf(id)), [null, null, null]);
+
+    // A refused new value of A's job 1 holds job 1 back, and nothing else.
+    const refused = feed.job(record(1, 2, { max_upload_interval_seconds: 'soon' }, 'zone-a')).refusal;
+    assert.equal(refused?.reason, 'invalid');
+    assert.equal(refused?.jobId, 1);
+    assert.equal(feed.log.refusalOf(1), refused);
+    assert.equal(feed.log.refusalOf(2), null);
+    // A stray for job 1's key neither replaces nor clears that.
+    feed.put('1', encodeRecord(record(1, 3, {}, 'zone-b')));
+    assert.equal(feed.log.refusalOf(1), refused);
+    // A tombstone not written through the API holds back that job, under its own id.
+    feed.put('2', null);
+    assert.equal(feed.log.refusalOf(2)?.reason, 'invalid');
+    assert.equal(feed.log.refusalOf(2)?.jobId, 2);
+    // The owner's good value ends job 1's hold.
+    feed.job(record(1, 4, { name: 'fixed' }, 'zone-a'));
+    assert.equal(feed.log.refusalOf(1), null);
+    assert.equal(feed.log.lastRefusal()?.jobId, 2);
   });
 
   it('decodeJobValue names the problem path', () => {
@@ -261,9 +304,15 @@ describe('JobLog (the topic\'s record rules)', () => {
 describe('KafkaJobStore on a real broker', { timeout: 120_000 }, () => {
   const topic = uniqueTopic('sluice-jobs-test');
   const stores: KafkaJobStore[] = [];
+  /** Every stray each store reported (from its first load on). */
+  const strays = new Map<KafkaJobStore, StoreRejection[]>();
   const open = async (): Promise<KafkaJobStore> => {
     const store = new KafkaJobStore({ brokers, topic, limits: LIMITS, counts: { max_jobs_per_zone: 50 }, replicationFactor: 1, loadTimeoutMs: 30_000 });
     stores.push(store);
+    strays.set(store, []);
+    store.onRejected((r) => {
+      if (r.reason === 'stray') strays.get(store)!.push(r);
+    });
     await store.start();
     return store;
   };
@@ -365,8 +414,8 @@ describe('KafkaJobStore on a real broker', { timeout: 120_000 }, () => {
       { key: '1000000000000000', value: '{}' },
     ]);
     const mark = await end();
-    const readAll = (s: KafkaJobStore) => (s.lastRejection()?.origin ?? '').includes(`offset ${mark - 1} `);
-    await until(() => readAll(a) && readAll(b), 'both instances read the strays');
+    await until(() => [a, b].every((s) => strays.get(s)!.some((r) => r.origin.includes(`offset ${mark - 1} `))), 'both instances read the strays');
+    for (const s of [a, b]) assert.ok(strays.get(s)!.every((r) => r.job_ids.length === 0));
     const first = await a.create({ zone_id: ZONE }, input('after-a'));
     await until(async () => (await b.get(first.id)) !== undefined, 'B sees A\'s create');
     const second = await b.create({ zone_id: ZONE }, input('after-b'));
@@ -375,6 +424,46 @@ describe('KafkaJobStore on a real broker', { timeout: 120_000 }, () => {
     assert.equal(await end(), mark + 4, 'one claim and one job record per create');
     const created = [first, second];
     for (const job of created) await a.delete(job.id, { zone_id: ZONE });
+  });
+
+  // Issue 9: a refused stray record put API warning 1012 on every tenant's answers, for ever.
+  it('strays hold back no tenant\'s job, also on an instance started after them; a refused value of A\'s job holds back only that job', async () => {
+    const [zoneA, zoneB] = [{ zone_id: 'zone-stray-a' }, { zone_id: 'zone-stray-b' }];
+    const jobA = await a.create(zoneA, input('stray-a'));
+    const jobB = await a.create(zoneB, input('stray-b'));
+    const stranger = 900 + jobB.id; // inside the claim window, never claimed
+    await produce(topic, [
+      { key: 'sluice.claim.abc', value: randomUUID() },
+      { key: '1000000000000000', value: JSON.stringify(record(1, 1, {}, zoneA.zone_id)) },
+      { key: String(stranger), value: '{"not json' },
+      { key: String(stranger), value: JSON.stringify(record(stranger, 1, {}, zoneB.zone_id)) },
+      { key: String(jobA.id), value: JSON.stringify(record(jobA.id, 5, {}, zoneB.zone_id)) }, // moves A's job to B
+      { key: String(jobB.id), value: JSON.stringify(record(jobB.id, 5, {}, zoneA.zone_id)) }, // moves B's job to A
+    ]);
+    const mark = await end();
+    const late = await open();
+    await until(() => [a, b].every((s) => strays.get(s)!.some((r) => r.origin.includes(`offset ${mark - 1} `))), 'both instances read the strays');
+    for (const s of [a, b, late]) {
+      assert.ok(strays.get(s)!.filter((r) => r.origin.includes(`offset ${mark - 1} `)).length === 1, 'each stray reported once');
+      assert.equal(s.lastRejection(), null, 'a stray holds back no job');
+      assert.deepEqual([await s.get(jobA.id), await s.get(jobB.id)].map((j) => j?.tenant), [zoneA, zoneB]);
+      assert.deepEqual([s.rejectionOf(jobA.id), s.rejectionOf(jobB.id), s.rejectionOf(stranger)], [null, null, null]);
+      assert.equal(await s.get(stranger), undefined);
+    }
+    // A refused new value of A's job: A's job runs its last good version, B's job is not concerned.
+    await produce(topic, [{ key: String(jobA.id), value: JSON.stringify({ ...record(jobA.id, 6, {}, zoneA.zone_id), input: { dataset: 'nope' } }) }]);
+    await until(() => a.rejectionOf(jobA.id) !== null && late.rejectionOf(jobA.id) !== null, 'A\'s job held back');
+    for (const s of [a, late]) {
+      assert.deepEqual(s.rejectionOf(jobA.id)?.job_ids, [jobA.id]);
+      assert.equal(s.rejectionOf(jobA.id)?.reason, 'invalid');
+      assert.equal(s.rejectionOf(jobB.id), null);
+      assert.equal((await s.get(jobA.id))?.destination_conf, jobA.destination_conf);
+    }
+    // The owner's update ends the hold.
+    await a.update(jobA.id, zoneA, { name: 'fixed' });
+    await until(() => late.rejectionOf(jobA.id) === null, 'the update read on the late instance');
+    assert.equal(a.rejectionOf(jobA.id), null);
+    for (const job of [jobA, jobB]) await a.delete(job.id, job.tenant);
   });
 
   // Issue 9: a failing create wrote 8 claims per API call, every call, for ever.
