@@ -28,7 +28,8 @@ import { DESTINATION_UNREACHABLE, DESTINATION_UNREACHABLE_MESSAGE } from './dest
 import { writeS3OwnershipChallenge } from './destinations/s3/ownership.ts';
 import { validateS3Destination } from './destinations/s3/validate.ts';
 import { FileJobStore, JOBS_FILE_NAME } from './jobs/store/file-job-store.ts';
-import type { JobStore, StoreRejection } from './jobs/store/job-store.ts';
+import type { JobStore } from './jobs/store/job-store.ts';
+import { refusalLogger } from './jobs/store/refusal-log.ts';
 import { KafkaJobStore } from './jobs/store/kafka-job-store.ts';
 import type { Job } from './jobs/types.ts';
 import { connectError, unknownTopicError } from './sources/kafka/errors.ts';
@@ -77,7 +78,7 @@ export async function openAdminSide(config: Config, log: Logger): Promise<AdminS
     store = fileStore;
     pristine = () => !existed;
   }
-  store.onRejected((rejection) => logRejection(log, rejection));
+  store.onRejected(refusalLogger(log).onRejected);
   await store.start();
   try {
     if (pristine() && config.jobs.length > 0) await seed(store, config.jobs, log);
@@ -157,15 +158,6 @@ function reloadTlsOnSighup(config: ApiTlsConfig, server: ApiServer, log: Logger)
   };
   process.on('SIGHUP', reload);
   return () => process.off('SIGHUP', reload);
-}
-
-function logRejection(log: Logger, rejection: StoreRejection): void {
-  log.warn({
-    reason: rejection.reason,
-    origin: rejection.origin,
-    problems: rejection.problems.slice(0, 20),
-    kept_jobs: rejection.kept_jobs,
-  }, 'job store refused a job set; the last good jobs keep running');
 }
 
 /** The job JSON a resolved config job was written as (ids are assigned by the store). */
