@@ -156,6 +156,9 @@ export function parseConfig(rawValue: unknown, source: string, env: KafkaEnv = p
   const rawJobs = own(value, 'jobs');
   const jobs = Array.isArray(rawJobs) ? validateJobs(rawJobs, limits, problems) : [];
   const store = top === undefined ? {} : resolveStoreAndAudit(top, problems);
+  if (top?.pipeline.parking.enabled && !(top.sources.length === 1 && top.sources[0]!.type === 'kafka')) {
+    problems.push({ path: '$.pipeline.parking.enabled', message: 'needs exactly one source, of type kafka (parked jobs are read again from Kafka)' });
+  }
   if (top === undefined || problems.length > 0) {
     throw new ConfigError(source, problems.length > 0 ? problems : [{ path: '$', message: 'is not a valid config' }]);
   }

@@ -31,6 +31,22 @@ export const LimitsSchema = z.strictObject({
     .describe('Records larger than this are dropped as oversized (counted and acknowledged); default 1 MiB.'),
 }).describe('Operator limits that bound what jobs may ask for.');
 
+export const ParkingSchema = z.strictObject({
+  enabled: z.boolean().default(false)
+    .describe('Park jobs whose destination keeps failing or stalls, and catch them up from Kafka later (docs/design.md "Parking and catch-up"), so one job cannot pause intake for all. Needs exactly one kafka source. Default false while it is being proven under load.'),
+  job_share: z.number().gt(0).max(1).default(0.5)
+    .describe('Share of pipeline.in_flight_bytes one job may hold before it may be parked (when it also stalls); default 0.5. Also each catch-up reader\'s budget.'),
+  after_failing_seconds: z.number().gt(0).max(86_400).default(60)
+    .describe('A job whose destination has failed this long without a success is parked; default 60.'),
+  stalled_seconds: z.number().gt(0).max(86_400).default(15)
+    .describe('A job at its share is parked when none of its batches was delivered for this long; default 15.'),
+  catch_up_readers: z.int().min(1).max(64).default(2)
+    .describe('Parked jobs caught up at once (each reader is its own Kafka consumer); default 2.'),
+  hand_back_lag: z.int().min(0).default(1000)
+    .describe('A reader hands its job back to the live path once it is at most this many offsets behind on every partition; default 1000.'),
+}).describe('Isolation of failing jobs (invariant 4).');
+export type ParkingConfig = z.output<typeof ParkingSchema>;
+
 export const PipelineSchema = z.strictObject({
   workers: z.int().min(1).max(1024).default(() => availableParallelism())
     .describe('Worker threads that filter, encode and compress batches; default: the number of CPUs.'),
@@ -40,6 +56,7 @@ export const PipelineSchema = z.strictObject({
     .describe('Uncompressed bytes per independently compressed chunk; 0 = one chunk per batch. Default 8 MiB.'),
   part_bytes: z.int().min(64 * 1024).default(DEFAULT_PART_BYTES)
     .describe('A batch with more input bytes than this is encoded as several parts on several workers at once, and its first parts are uploaded while later ones encode. Default 16 MiB.'),
+  parking: ParkingSchema.prefault({}),
 }).describe('How the pipeline uses the machine.');
 
 export const GeneratorSourceSchema = z.strictObject({

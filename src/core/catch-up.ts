@@ -20,6 +20,8 @@ export interface CatchUpRun {
   deliveredOffsets(): Offsets;
   /** From now on, read nothing at or past these offsets. */
   stopAt(targets: Offsets): void;
+  /** True once the reader stopped on its own (its consumer failed): it is started again. */
+  readonly ended: boolean;
   close(): Promise<void>;
 }
 
@@ -63,6 +65,12 @@ export class CatchUp {
   readonly #live: LiveSide;
   readonly #options: CatchUpOptions;
   readonly #runs = new Map<number, RunState>();
+  /**
+   * Jobs handed back whose reader stopped (a rebalance, a failed consumer) before it delivered
+   * everything below the hand-back point: the job is live again, so it is not parked, but a new
+   * reader must still finish those records, up to the same stop points.
+   */
+  readonly #unfinished = new Map<number, { runtime: JobRuntime; topic: string; targets: Map<number, number> }>();
   #closing = false;
 
   constructor(live: LiveSide, options: CatchUpOptions) {
@@ -79,6 +87,11 @@ export class CatchUp {
   async tick(): Promise<void> {
     if (this.#closing) return;
     for (const state of [...this.#runs.values()]) await this.#progress(state);
+    for (const [jobId, left] of [...this.#unfinished]) {
+      if (this.#runs.size >= this.#options.maxRuns) break;
+      this.#unfinished.delete(jobId);
+      this.#finish(left.runtime, left.topic, left.targets);
+    }
     for (const runtime of this.#live.parkedJobs()) {
       if (this.#runs.size >= this.#options.maxRuns) break;
       if (this.#runs.has(runtime.job.id)) continue;
@@ -94,7 +107,22 @@ export class CatchUp {
   async stopAll(): Promise<void> {
     const states = [...this.#runs.values()];
     this.#runs.clear();
+    for (const state of states) this.#keepUnfinished(state);
     await Promise.all(states.map((state) => state.run.close()));
+  }
+
+  #keepUnfinished(state: RunState): void {
+    if (state.targets !== null) this.#unfinished.set(state.runtime.job.id, { runtime: state.runtime, topic: state.topic, targets: state.targets });
+  }
+
+  /** A reader for a job already handed back: it stops where the live path took over, on partitions still owned. */
+  #finish(runtime: JobRuntime, topic: string, targets: Map<number, number>): void {
+    const owned = this.#live.liveOffsets(topic);
+    const kept = new Map([...targets].filter(([partition]) => owned.has(partition)));
+    const from = this.#live.resumeOffsets(runtime.job.id, topic);
+    const run = this.#live.startRun(runtime, topic, from);
+    run.stopAt(kept);
+    this.#runs.set(runtime.job.id, { runtime, topic, run, targets: kept });
   }
 
   async close(): Promise<void> {
@@ -113,14 +141,21 @@ export class CatchUp {
 
   async #progress(state: RunState): Promise<void> {
     const jobId = state.runtime.job.id;
+    if (state.run.ended) {
+      // Its progress is saved; a new reader picks up from it (next tick).
+      this.#runs.delete(jobId);
+      this.#keepUnfinished(state);
+      await state.run.close();
+      return;
+    }
     const delivered = state.run.deliveredOffsets();
     this.#live.advance(jobId, state.topic, delivered);
     if (state.targets === null) {
       const live = this.#live.liveOffsets(state.topic);
       const read = state.run.readOffsets();
-      if ([...live.keys()].some((partition) => !read.has(partition))) {
-        // The live consumer took a partition this reader does not read: start over from the
-        // saved positions (its progress is in them), now including that partition.
+      if ([...live.keys()].some((partition) => !read.has(partition)) || [...read.keys()].some((partition) => !live.has(partition))) {
+        // The live consumer's partitions changed (a rebalance): start over from the saved
+        // positions (its progress is in them), on the partitions owned now.
         this.#runs.delete(jobId);
         await state.run.close();
         return;
@@ -131,6 +166,13 @@ export class CatchUp {
       state.run.stopAt(state.targets);
       this.#live.handBack(jobId);
       this.#options.log.info({ job_id: jobId, topic: state.topic }, 'parked job handed back; catch-up finishes the records before that point');
+      return;
+    }
+    if (this.#live.parkedJobs().some((runtime) => runtime.job.id === jobId)) {
+      // Parked again before this reader finished: its positions now also cover the new parking,
+      // so one new reader (started by the next tick) delivers both; this one must not drop them.
+      this.#runs.delete(jobId);
+      await state.run.close();
       return;
     }
     for (const [partition, target] of state.targets) {

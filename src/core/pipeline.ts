@@ -349,6 +349,19 @@ export class Pipeline implements RecordSink, PartitionRegistry {
   }
 
   /**
+   * Jobs a previous owner of a newly assigned partition had parked (its commit metadata says
+   * so): they are parked here too, before any of their records there is taken. Jobs that no
+   * longer exist are forgotten.
+   */
+  parkFromElsewhere(jobIds: readonly number[]): void {
+    for (const jobId of jobIds) {
+      const runtime = this.runtimesById.get(jobId);
+      if (runtime === undefined) this.options.parking?.port.forget(jobId);
+      else this.park(runtime, 'it was parked by the previous owner of one of its partitions');
+    }
+  }
+
+  /**
    * Hands a parked job back to the live path: from the next push on, its records are routed to
    * it again (the caller, the catch-up reader, delivers everything before that point). Its
    * destination and health carry over; the parked runtime's in-flight batches finish on their own.

@@ -26,6 +26,7 @@ class FakeRun implements CatchUpRun {
   delivered = new Map<number, number>();
   targets: Offsets | null = null;
   closed = false;
+  ended = false;
   constructor(from: Offsets) {
     this.read = new Map(from);
     this.delivered = new Map(from);
@@ -143,6 +144,52 @@ describe('catch-up', () => {
     await catchUp.close();
     await catchUp.tick();
     assert.equal(live.runs.length, 2, 'nothing starts after close');
+  });
+
+  it('a reader that stops after hand-back is replaced by one that finishes up to the same stop points', async () => {
+    const live = new FakeLive();
+    live.parked = [parkedRuntime(8)];
+    live.live = new Map([[0, 100], [1, 100]]);
+    live.resume.set(8, new Map([[0, 95], [1, 95]]));
+    const catchUp = new CatchUp(live, options);
+    await catchUp.tick();
+    await catchUp.tick();
+    assert.deepEqual(live.handedBack, [8]);
+    live.resume.set(8, new Map([[0, 97], [1, 95]]));
+    await catchUp.stopAll(); // a rebalance: partition 1 moves away
+    live.live = new Map([[0, 180]]);
+    await catchUp.tick();
+    const second = live.runs[1]!;
+    assert.deepEqual([...second.read], [[0, 97], [1, 95]], 'from the saved progress');
+    assert.deepEqual(second.targets && [...second.targets], [[0, 100]], 'the same stop point, only where still owned');
+    assert.deepEqual(live.handedBack, [8], 'not handed back twice');
+    second.ended = true; // its consumer failed
+    await catchUp.tick();
+    await catchUp.tick();
+    const third = live.runs[2]!;
+    assert.deepEqual(third.targets && [...third.targets], [[0, 100]]);
+    third.delivered.set(0, 100);
+    await catchUp.tick();
+    assert.deepEqual(live.caught, [8]);
+  });
+
+  it('a job parked again before its reader finished is not forgotten: a new reader takes over', async () => {
+    const live = new FakeLive();
+    const runtime = parkedRuntime(9);
+    live.parked = [runtime];
+    live.live = new Map([[0, 50]]);
+    live.resume.set(9, new Map([[0, 45]]));
+    const catchUp = new CatchUp(live, options);
+    await catchUp.tick();
+    await catchUp.tick();
+    assert.deepEqual(live.handedBack, [9]);
+    live.parked = [runtime]; // parked again
+    live.runs[0]!.delivered.set(0, 50);
+    await catchUp.tick();
+    assert.deepEqual(live.caught, [], 'its new positions are kept');
+    assert.equal(live.runs[0]!.closed, true);
+    await catchUp.tick();
+    assert.equal(live.runs.length, 2, 'a new reader for the new parking');
   });
 
   it('closeBehind needs every live partition within the lag', () => {

@@ -55,6 +55,14 @@ export class CommitScheduler {
     return out;
   }
 
+  /**
+   * Commit every partition again at its current offset, although it did not move: what goes
+   * with the offset (parked positions in the metadata) changed.
+   */
+  recommitAll(): void {
+    for (const entry of this.#entries.values()) if (entry.committable >= 0) entry.committed = -1;
+  }
+
   /** Kafka acknowledged these commits. Partitions removed meanwhile stay removed. */
   committed(done: readonly DueCommit[]): void {
     for (const d of done) {

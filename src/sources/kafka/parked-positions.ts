@@ -68,7 +68,11 @@ export class ParkedPositions {
     return this.#maxJobsPerTopic;
   }
 
-  /** Keeps `jobId`'s positions; false (nothing kept) when a topic has no room for one more job. */
+  /**
+   * Keeps `jobId`'s positions; false (nothing kept) when a topic has no room for one more job.
+   * A position already kept for the job is lowered, never raised: the lowest known undelivered
+   * offset is where the job resumes (raising is `advance`'s job, as records are delivered).
+   */
   keep(jobId: number, positions: ReadonlyMap<TopicPartition, number>): boolean {
     for (const { topic } of positions.keys()) {
       const jobs = this.#jobsByTopic.get(topic);
@@ -76,9 +80,24 @@ export class ParkedPositions {
     }
     for (const [{ topic, partition }, offset] of positions) {
       this.#jobs(topic).add(jobId);
-      this.#positions(topic, partition).set(jobId, offset);
+      const kept = this.#positions(topic, partition);
+      kept.set(jobId, Math.min(offset, kept.get(jobId) ?? offset));
     }
     return true;
+  }
+
+  /** Moves a kept position forward as the job's records below `offset` are delivered; unknown entries stay unknown. */
+  advance(jobId: number, topic: string, partition: number, offset: number): void {
+    const kept = this.#byPartition.get(keyOf(topic, partition));
+    const at = kept?.get(jobId);
+    if (at !== undefined && offset > at) kept!.set(jobId, offset);
+  }
+
+  /** Jobs with a kept position on any partition. */
+  jobs(): Set<number> {
+    const all = new Set<number>();
+    for (const jobs of this.#jobsByTopic.values()) for (const jobId of jobs) all.add(jobId);
+    return all;
   }
 
   /** Positions read from a partition's committed metadata when it is assigned to this member. */

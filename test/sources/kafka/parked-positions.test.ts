@@ -51,3 +51,21 @@ describe('parked positions in commit metadata', () => {
     assert.equal(table.metadataFor('t', 4), null, 'no job left: the commit carries no metadata');
   });
 });
+
+describe('parked positions: keep lowers, advance raises', () => {
+  it('keeps the lowest known position and advances only known entries', () => {
+    const table = new ParkedPositions();
+    table.keep(1, new Map([[tp('t', 0), 500]]));
+    table.keep(1, new Map([[tp('t', 0), 700]]));
+    assert.equal(table.positionsOf('t', 0).get(1), 500, 'a later, higher position does not skip records');
+    table.keep(1, new Map([[tp('t', 0), 300]]));
+    assert.equal(table.positionsOf('t', 0).get(1), 300);
+    table.advance(1, 't', 0, 450);
+    assert.equal(table.positionsOf('t', 0).get(1), 450);
+    table.advance(1, 't', 0, 400);
+    assert.equal(table.positionsOf('t', 0).get(1), 450, 'never backwards');
+    table.advance(2, 't', 0, 9);
+    assert.equal(table.positionsOf('t', 0).has(2), false, 'advance never creates an entry');
+    assert.deepEqual([...table.jobs()], [1]);
+  });
+});
