@@ -6,17 +6,18 @@ import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { DIGEST_SIGNING_KEY_FILE, type Config } from './config/schema.ts';
 import { Pipeline } from './core/pipeline.ts';
-import type { BackoffPolicy } from './core/backoff.ts';
+import { DEFAULT_BACKOFF, type BackoffPolicy } from './core/backoff.ts';
 import type { JobRuntime } from './core/job-runtime.ts';
-import { quarantine } from './core/quarantine.ts';
+import { quarantine, quarantinePoison } from './core/quarantine.ts';
 import { createDestination } from './destinations/create.ts';
 import { NetworkPolicy } from './destinations/net/network-policy.ts';
 import { AuditDigests } from './audit/digesting-destination.ts';
 import { WorkerPool } from './pool/worker-pool.ts';
-import { ownedRegistry, writeDeadLetters } from './sources/partition-owners.ts';
+import { deadLetterPaths, ownedRegistry, writeDeadLetters } from './sources/partition-owners.ts';
 import type { PartitionHandle, PoisonRecord, Source } from './sources/source.ts';
 import { progressLine, snapshot, summaryLines } from './cli/progress.ts';
 import { openAdminSide, type AdminSide } from './service-api.ts';
+import { prepareParking } from './service-parking.ts';
 import { SluiceMetrics, type LagView } from './telemetry/metrics.ts';
 import { startOpsServer } from './telemetry/ops-server.ts';
 import { Readiness } from './telemetry/readiness.ts';
@@ -125,7 +126,17 @@ async function runPipeline(options: ServiceOptions, telemetry: ServiceTelemetry 
   }
   /** Which source opened each partition, so a poison record goes to its own source's dead letters. */
   const owners = new Map<PartitionHandle, Source>();
+  /** Each dead-letter sink behind bounded retries, set aside to quarantine while it refuses writes. */
+  const deadLetters = deadLetterPaths(options.sources, {
+    quarantine: (records, why) => quarantinePoison(quarantineRoot, records, why),
+    log,
+    backoff: options.backoff ?? DEFAULT_BACKOFF,
+    ...(telemetry ? { metrics: telemetry.metrics } : {}),
+  });
+  // Failing jobs are parked and caught up from Kafka instead of pausing everyone (opt-in).
+  const parking = prepareParking(config, options.sources, log);
   const pipeline: Pipeline = new Pipeline({
+    ...(parking ? { parking: parking.option } : {}),
     jobs: admin ? admin.jobs : config.jobs,
     pool,
     createDestination: (job) => digests.wrap(job, createDestination(job.destination_conf, { network })),
@@ -135,7 +146,7 @@ async function runPipeline(options: ServiceOptions, telemetry: ServiceTelemetry 
     chunkBytes: config.pipeline.chunk_bytes,
     partBytes: config.pipeline.part_bytes,
     ...(options.backoff ? { backoff: options.backoff } : {}),
-    ...(options.sources.some((source) => source.deadLetterSink) ? { deadLetter: (records: PoisonRecord[]) => writeDeadLetters(owners, records) } : {}),
+    ...(deadLetters.size > 0 ? { deadLetter: (records: PoisonRecord[], signal: AbortSignal) => writeDeadLetters(owners, deadLetters, records, signal) } : {}),
     onCommittable: (partition, offset) => {
       for (const source of options.sources) source.committable?.(partition, offset);
     },
@@ -143,6 +154,14 @@ async function runPipeline(options: ServiceOptions, telemetry: ServiceTelemetry 
     ...(telemetry ? { metrics: telemetry.metrics } : {}),
   });
   if (telemetry) watch(telemetry, config, pipeline, pool, options.sources, () => sourcesStarted);
+  parking?.start(pipeline, {
+    pool,
+    maxRecordBytes: config.limits.max_record_bytes,
+    chunkBytes: config.pipeline.chunk_bytes,
+    partBytes: config.pipeline.part_bytes,
+    ...(options.backoff ? { backoff: options.backoff } : {}),
+    quarantine: (runtime, batch, batchId, reason) => quarantine(quarantineRoot, runtime, batch, batchId, reason, log),
+  });
 
   let stopping = false;
   let resolveStop!: () => void;
@@ -212,6 +231,8 @@ async function runPipeline(options: ServiceOptions, telemetry: ServiceTelemetry 
   await failed.catch((error: unknown) => (sourceError = error));
   // No job changes while the last batches drain: the API stops answering, the store stops following.
   await admin?.close();
+  // Catch-up readers stop first; what they delivered is in the positions the final commit carries.
+  await parking?.close();
 
   const deadline = setTimeout(() => {
     log.warn({ timeout_ms: options.shutdownTimeoutMs ?? 30_000 }, 'shutdown deadline reached: abandoning undelivered batches (they are not acknowledged)');

@@ -126,7 +126,7 @@ async function deliverWithRetry(ctx: DeliveryContext, runtime: JobRuntime, objec
       const suppressed = ctx.limiter.take(`deliver:${runtime.job.id}:${failure.code}`);
       if (suppressed >= 0) {
         ctx.log.warn(
-          { job_id: runtime.job.id, destination: redactDestinationConf(runtime.job.destination_conf), code: failure.code, retryable: failure.retryable, attempt, suppressed },
+          { job_id: runtime.job.id, destination: redactDestinationConf(runtime.job.destination_conf), code: failure.code, retryable: failure.retryable, attempt, suppressed, ...(failure.detail !== null ? { detail: failure.detail } : {}) },
           `delivery failed, will retry: ${failure.message}`,
         );
       }
@@ -155,6 +155,7 @@ function countTotals(ctx: DeliveryContext, runtime: JobRuntime, result: BatchTot
   counters.sampled += result.sampled;
   counters.dropped.invalid_json += result.dropped.invalid_json;
   counters.dropped.wrong_type += result.dropped.wrong_type;
+  counters.invalidUtf8 += result.invalidUtf8;
   ctx.metrics.batchEncoded(runtime.destination.kind, runtime.job.compression, result.bytesEncoded, result.bytesCompressed, result.workerMicros / 1e6);
   stats.bytesEncoded += result.bytesEncoded;
   stats.bytesCompressed += result.bytesCompressed;

@@ -14,6 +14,7 @@
 // with the number of jobs (test/telemetry/metrics-cardinality.test.ts proves it).
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DeadLetterMetrics, DeadLetterOutcome } from '../core/dead-letter.ts';
 import type { JobRuntime } from '../core/job-runtime.ts';
 import type { PipelineStats } from '../core/stats.ts';
 import { DROP_REASONS, type DatasetCounters } from './dataset-counters.ts';
@@ -58,7 +59,7 @@ export interface PoolView {
   readonly utilization: number;
 }
 
-/** A source that knows its consumer lag (Kafka): records behind the high watermark, per topic. */
+/** A source that knows its consumer lag (Kafka): records between its acknowledged positions and the broker's end offsets, per topic. */
 export interface LagView {
   consumerLag(): Iterable<[topic: string, lag: number]>;
 }
@@ -86,7 +87,7 @@ export interface SluiceMetricsOptions {
   version?: string;
 }
 
-export class SluiceMetrics implements DeliveryMetrics {
+export class SluiceMetrics implements DeliveryMetrics, DeadLetterMetrics {
   readonly registry = new Registry();
   private pipeline: PipelineView | null = null;
   private budgetBytes = 0;
@@ -103,6 +104,8 @@ export class SluiceMetrics implements DeliveryMetrics {
   private readonly retries: Counter<'destination_type' | 'error_code'>;
   private readonly refusals: Counter<'reason'>;
   private readonly auditDigests: Counter<'outcome'>;
+  private readonly deadLetters: Counter<'outcome'>;
+  private readonly deadLettersSetAside: Gauge;
 
   constructor(options: SluiceMetricsOptions = {}) {
     const registers = [this.registry];
@@ -129,6 +132,7 @@ export class SluiceMetrics implements DeliveryMetrics {
     byDataset('sluice_pipeline_delivered_records_total', 'Routed record copies written to a destination.', (c) => c.delivered);
     byDataset('sluice_pipeline_filtered_records_total', 'Routed record copies removed by their job\'s filter.', (c) => c.filtered);
     byDataset('sluice_pipeline_sampled_records_total', 'Routed record copies removed by their job\'s sample_rate.', (c) => c.sampled);
+    byDataset('sluice_pipeline_invalid_utf8_records_total', 'Routed record copies whose selected, filtered or event-time strings held invalid UTF-8, delivered with U+FFFD in its place (not dropped).', (c) => c.invalidUtf8);
     new Counter({
       name: 'sluice_pipeline_dropped_records_total',
       help: 'Records dropped, by reason: oversized (per received record, before routing); invalid_json, wrong_type, quarantined (per routed copy).',
@@ -149,8 +153,12 @@ export class SluiceMetrics implements DeliveryMetrics {
     this.workerSeconds = new Histogram({ name: 'sluice_worker_batch_duration_seconds', help: 'Worker time to filter, encode and compress one batch (all its parts), as the workers report it.', labelNames: ['compression'], buckets: WORKER_SECONDS_BUCKETS, registers });
     this.uploadSeconds = new Histogram({ name: 'sluice_destination_upload_duration_seconds', help: 'Duration of one upload attempt, by outcome.', labelNames: ['destination_type', 'outcome'], buckets: UPLOAD_SECONDS_BUCKETS, registers });
     this.retries = new Counter({ name: 'sluice_destination_retries_total', help: 'Failed uploads that will be retried, by ERR_* code.', labelNames: ['destination_type', 'error_code'], registers });
-    this.refusals = new Counter({ name: 'sluice_job_store_refusals_total', help: 'Job sets the job store refused to load (the last good set kept running).', labelNames: ['reason'], registers });
+    this.refusals = new Counter({ name: 'sluice_job_store_refusals_total', help: 'Job sets and records the job store refused to load (the last good set kept running); stray = a record that is no tenant\'s job.', labelNames: ['reason'], registers });
     this.auditDigests = new Counter({ name: 'sluice_audit_digests_total', help: 'Audit digest writes by outcome (written, failed: retried at the next interval).', labelNames: ['outcome'], registers });
+    this.deadLetters = new Counter({ name: 'sluice_dead_letter_records_total', help: 'Poison records stored before acknowledgement, by outcome: written (to the dead-letter topic), truncated (written cut to the topic\'s max.message.bytes), quarantined (the topic refused writes: under <data_dir>/quarantine/dead-letter/).', labelNames: ['outcome'], registers });
+    this.deadLettersSetAside = new Gauge({ name: 'sluice_dead_letter_set_aside_topics', help: 'Dead-letter topics set aside because they refuse writes (their poison records go to quarantine until a probe succeeds).', registers });
+    this.deadLettersSetAside.set(0);
+    for (const outcome of ['written', 'truncated', 'quarantined'] as const) this.deadLetters.inc({ outcome }, 0);
 
     // Gauges read at scrape time.
     new Gauge({
@@ -168,6 +176,11 @@ export class SluiceMetrics implements DeliveryMetrics {
     new Gauge({
       name: 'sluice_pipeline_buffered_bytes', help: 'Record bytes held in open and in-flight batches.', registers,
       collect() { this.set(self.pipeline?.bufferedBytes ?? 0); },
+    });
+    new Gauge({
+      // A count, never a job id as a label (per-job state is in the API's error_message).
+      name: 'sluice_jobs_parked', help: 'Jobs parked on this instance (pipeline.parking): out of the live path, their records left in Kafka for a catch-up reader.', registers,
+      collect() { this.set(self.pipeline?.runtimes.filter((runtime) => runtime.parked).length ?? 0); },
     });
     new Gauge({
       name: 'sluice_pipeline_buffered_bytes_budget', help: 'The budget of buffered bytes (pipeline.in_flight_bytes); intake pauses at it.', registers,
@@ -190,7 +203,7 @@ export class SluiceMetrics implements DeliveryMetrics {
       collect() { this.set(self.pool?.threads ?? 0); },
     });
     new Gauge({
-      name: 'sluice_kafka_consumer_lag_records', help: 'Records between the last one taken and the partition high watermark, summed per configured topic.', labelNames: ['topic'], registers,
+      name: 'sluice_kafka_consumer_lag_records', help: 'Records between the acknowledged position (where a restart resumes) and the broker\'s end offset (read every 10 s), summed over the topic\'s partitions this member owns.', labelNames: ['topic'], registers,
       collect() {
         this.reset();
         const lag = new Map<string, number>();
@@ -211,7 +224,7 @@ export class SluiceMetrics implements DeliveryMetrics {
     this.pool = pool;
   }
 
-  /** `topics` are the configured topic names (a closed set), reported as 0 before the first fetch. */
+  /** `topics` are the configured topic names (a closed set), reported as 0 until end offsets are known. */
   watchConsumerLag(source: LagView, topics: readonly string[]): void {
     this.lagSources.push(source);
     for (const topic of topics) this.topics.add(topic);
@@ -238,13 +251,21 @@ export class SluiceMetrics implements DeliveryMetrics {
     this.retries.inc({ destination_type: destinationTypeLabel(destinationType), error_code: errorCodeLabel(errorCode) });
   }
 
-  /** `reason` is the store's closed RejectionReason (empty | invalid | corrupt). */
+  /** `reason` is the store's closed RejectionReason (empty | invalid | corrupt | stray). */
   jobStoreRefused(reason: string): void {
     this.refusals.inc({ reason });
   }
 
   auditDigestWritten(outcome: 'written' | 'failed'): void {
     this.auditDigests.inc({ outcome });
+  }
+
+  deadLetterRecords(outcome: DeadLetterOutcome, records: number): void {
+    this.deadLetters.inc({ outcome }, records);
+  }
+
+  deadLetterSetAside(change: 1 | -1): void {
+    this.deadLettersSetAside.inc(change);
   }
 
   /** The Prometheus text exposition of every metric. */

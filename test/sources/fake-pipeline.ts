@@ -14,9 +14,13 @@ export interface PushedRecord {
 
 export class FakeRegistry implements PartitionRegistry {
   readonly opened: Array<{ name: string; dataset: string; firstOffset: number }> = [];
+  /** The handles handed out, by name: sources key commits by handle identity. */
+  readonly handles = new Map<string, PartitionHandle>();
   open(name: string, dataset: string, firstOffset: number): PartitionHandle {
     this.opened.push({ name, dataset, firstOffset });
-    return { name, dataset };
+    const handle = { name, dataset };
+    this.handles.set(name, handle);
+    return handle;
   }
   close(): void {}
 }

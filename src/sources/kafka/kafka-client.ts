@@ -4,11 +4,12 @@
 // routed into pino.
 
 import kafkajs from 'kafkajs';
-import type { Consumer, KafkaConfig, LogEntry, SASLOptions } from 'kafkajs';
+import type { Admin, Consumer, KafkaConfig, LogEntry, SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaSourceConfig } from '../../config/schema.ts';
-import type { DeadLetterProducerPort } from './dead-letter.ts';
+import { DEFAULT_MESSAGE_LIMITS, type DeadLetterProducerPort, type MessageLimits } from './dead-letter.ts';
 import { registerKafkaCodecs } from './codecs.ts';
+import type { LagPort } from './consumer-lag.ts';
 import { connectError, unknownTopicError } from './errors.ts';
 import type { TenantCarrier } from './tenant.ts';
 
@@ -46,7 +47,8 @@ export interface ConsumerPort {
   pause(topics: TopicPartitions[]): void;
   resume(topics: TopicPartitions[]): void;
   seek(target: { topic: string; partition: number; offset: string }): void;
-  commitOffsets(offsets: Array<{ topic: string; partition: number; offset: string }>): Promise<void>;
+  /** `metadata` is stored with the offset (parked jobs' positions: parked-positions.ts). */
+  commitOffsets(offsets: Array<{ topic: string; partition: number; offset: string; metadata?: string | null }>): Promise<void>;
   disconnect(): Promise<void>;
 }
 
@@ -56,12 +58,25 @@ export interface TopicCheck {
   path: string;
 }
 
+/** A partition's committed offset metadata (null when none, or no commit yet). */
+export interface CommittedMetadata {
+  topic: string;
+  partition: number;
+  metadata: string | null;
+}
+
 export interface KafkaConnection {
+  /** Reads the group's committed metadata for these partitions (parking); absent in fakes without parking. */
+  committedMetadata?(groupId: string, partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<CommittedMetadata[]>;
   /** First contact with bounded retries: connects, checks that every topic exists. Throws KafkaSourceError. */
   preflight(topics: readonly TopicCheck[]): Promise<void>;
+  /** End and committed offsets for consumer lag (consumer-lag.ts), over one admin client kept open; absent in fakes. */
+  lagPort?(): LagPort;
   readonly consumer: ConsumerPort;
   /** A producer for the dead-letter topic (created on demand, connected on first use). */
   createProducer(): DeadLetterProducerPort;
+  /** What the broker accepts for `topic` (describeConfigs); absent in fakes (Kafka's defaults apply). */
+  describeMessageLimits?(topic: string): Promise<MessageLimits>;
 }
 
 /** Connection-level settings shared by the preflight admin and the consumer. */
@@ -78,7 +93,7 @@ function clientConfig(config: KafkaSourceConfig): KafkaConfig {
   };
 }
 
-const { logLevel } = kafkajs;
+const { logLevel, ConfigResourceTypes } = kafkajs;
 
 /** kafkajs's console logger would write unstructured lines to stdout; send them to pino instead. */
 function pinoLogCreator(log: Logger) {
@@ -161,8 +176,22 @@ export function connectKafka(config: KafkaSourceConfig, log: Logger): KafkaConne
 
   return {
     consumer: port,
+    async committedMetadata(groupId, partitions) {
+      const admin = consumerKafka.admin();
+      await admin.connect();
+      try {
+        const topics = [...new Set(partitions.map((p) => p.topic))];
+        const fetched = await admin.fetchOffsets({ groupId, topics });
+        return fetched.flatMap(({ topic, partitions: found }) => found.map((p) => ({ topic, partition: p.partition, metadata: p.metadata ?? null })));
+      } finally {
+        await admin.disconnect().catch(() => {});
+      }
+    },
     createProducer(): DeadLetterProducerPort {
-      const producer = consumerKafka.producer({ allowAutoTopicCreation: false });
+      // Few retries inside kafkajs (its default retries a missing topic for ~10 s per send):
+      // the dead-letter path retries a bounded number of times itself, then sets the topic
+      // aside (src/core/dead-letter.ts), so a failing topic holds its records only briefly.
+      const producer = consumerKafka.producer({ allowAutoTopicCreation: false, retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 } });
       return {
         connect: () => producer.connect(),
         // acks -1: a poison record is acknowledged on the source only once its copy is durable.
@@ -170,6 +199,68 @@ export function connectKafka(config: KafkaSourceConfig, log: Logger): KafkaConne
           await producer.send({ topic, acks: -1, messages });
         },
         disconnect: () => producer.disconnect(),
+      };
+    },
+    async describeMessageLimits(topic) {
+      const probe = new kafkajs.Kafka({ ...clientConfig(config), logLevel: logLevel.NOTHING, retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 } });
+      const admin = probe.admin();
+      const entry = (resources: Array<{ configEntries: Array<{ configName: string; configValue: string }> }>, name: string): number | null => {
+        const value = Number(resources[0]?.configEntries.find((e) => e.configName === name)?.configValue);
+        return Number.isSafeInteger(value) && value > 0 ? value : null;
+      };
+      try {
+        await admin.connect();
+        let topicLimit: number | null = null;
+        try {
+          // The topic's effective value: its own override, else the broker default it inherits.
+          const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }] });
+          topicLimit = entry(described.resources, 'max.message.bytes');
+        } catch (error) {
+          log.warn({ topic, err: (error as Error).message }, 'could not read the dead-letter topic\'s max.message.bytes; using the broker\'s message.max.bytes');
+        }
+        // One broker stands for all (a cluster normally shares its settings).
+        const { brokers } = await admin.describeCluster();
+        const broker = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.BROKER, name: String(brokers[0]?.nodeId ?? 0), configNames: ['message.max.bytes', 'socket.request.max.bytes'] }] });
+        const brokerLimit = entry(broker.resources, 'message.max.bytes');
+        const maxRequestBytes = entry(broker.resources, 'socket.request.max.bytes') ?? DEFAULT_MESSAGE_LIMITS.maxRequestBytes;
+        if (topicLimit !== null) return { maxMessageBytes: topicLimit, maxRequestBytes, from: 'topic' };
+        if (brokerLimit !== null) return { maxMessageBytes: brokerLimit, maxRequestBytes, from: 'broker' };
+        return { ...DEFAULT_MESSAGE_LIMITS, maxRequestBytes };
+      } finally {
+        await admin.disconnect().catch(() => {});
+      }
+    },
+    lagPort(): LagPort {
+      // One admin connection for the life of the source (a refresh every 10 s would otherwise
+      // connect each time); dropped after a failure and made again at the next refresh.
+      let admin: Admin | null = null;
+      let closed = false;
+      const using = async <T>(use: (connected: Admin) => Promise<T>): Promise<T> => {
+        if (closed) throw new Error('the consumer lag reader is closed');
+        const current = admin ?? consumerKafka.admin();
+        try {
+          if (admin === null) {
+            await current.connect();
+            if (closed) throw new Error('the consumer lag reader is closed');
+            admin = current;
+          }
+          return await use(current);
+        } catch (error) {
+          admin = null;
+          await current.disconnect().catch(() => {});
+          throw error;
+        }
+      };
+      return {
+        endOffsets: (topic) => using(async (a) => (await a.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, start: Number(p.low), end: Number(p.high) }))),
+        committedOffsets: (groupId, topics) => using(async (a) => (await a.fetchOffsets({ groupId, topics: [...topics] }))
+          .flatMap(({ topic, partitions }) => partitions.map((p) => ({ topic, partition: p.partition, offset: Number(p.offset) })))),
+        close: async () => {
+          closed = true;
+          const current = admin;
+          admin = null;
+          await current?.disconnect().catch(() => {});
+        },
       };
     },
     async preflight(topics) {

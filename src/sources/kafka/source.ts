@@ -14,16 +14,25 @@
 //   kept ones continue where we pushed (seek), new ones are opened at their first record.
 // - Shutdown: stop() pauses every topic and lets run() resolve; the service flushes the
 //   pipeline, then close() commits what was delivered and leaves the group.
+// - Parking (docs/design.md "Parking and catch-up"): the source is the pipeline's ParkingPort.
+//   Parked jobs' resume positions travel in each commit's metadata; a partition newly assigned
+//   is held back until its committed metadata is read, so a job a previous owner parked is
+//   parked here before any of its records could be acknowledged past that position.
+// - Catch-up mode (a reader for one parked job): only the given partitions are read, from the
+//   given offsets, up to stop points set at hand-back; nothing is committed.
 
 import type { Logger } from 'pino';
 import type { KafkaSourceConfig } from '../../config/schema.ts';
 import { log as defaultLog } from '../../telemetry/log.ts';
 import type { PartitionHandle, PartitionRegistry, RecordSink, Source } from '../source.ts';
+import type { ParkingPort } from '../../core/parking.ts';
 import { PausedPartitions } from './backpressure.ts';
 import { CommitScheduler } from './commit-scheduler.ts';
+import { ConsumerLag, type OwnedPartition } from './consumer-lag.ts';
 import { connectError, consumerCrashError } from './errors.ts';
 import { KafkaDeadLetter } from './dead-letter.ts';
 import { connectKafka, type BatchPayload, type ConsumerPort, type KafkaConnection } from './kafka-client.ts';
+import { ParkedPositions, type TopicPartition } from './parked-positions.ts';
 import { tenantReader, type TenantReader } from './tenant.ts';
 
 export interface KafkaSourceDeps {
@@ -32,6 +41,10 @@ export interface KafkaSourceDeps {
   configPath?: string;
   /** Builds the kafkajs connection; unit tests pass a fake. */
   connect?: (config: KafkaSourceConfig, log: Logger) => KafkaConnection;
+  /** Catch-up mode: read only these partitions (of the one topic), each from its offset; never commit. */
+  catchUp?: { from: ReadonlyMap<number, number> };
+  /** How often consumer lag reads end offsets from the broker (default 10 s; consumer-lag.ts). */
+  lagRefreshMs?: number;
 }
 
 export interface KafkaSourceStats {
@@ -58,6 +71,8 @@ interface OpenPartition {
   next: number;
   /** The partition's high watermark at the last fetch, -1 until known (for consumer lag). */
   highWatermark: number;
+  /** The ack tracker's committable offset: every record below it is done (consumer lag's position). */
+  acked: number;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -66,8 +81,10 @@ function keyOf(topic: string, partition: number): string {
   return `${topic}/${partition}`;
 }
 
-export class KafkaSource implements Source {
+export class KafkaSource implements Source, ParkingPort {
   readonly kind = 'kafka';
+  /** Parked jobs' resume positions on this member's partitions (committed as metadata). */
+  readonly parked = new ParkedPositions();
   readonly stats: KafkaSourceStats = { recordsWithoutTenant: 0, pauses: 0, resumes: 0, commits: 0, commitFailures: 0, partitionsRevoked: 0 };
   /** Where poison records go before they are acknowledged; null when no dead_letter_topic is set. */
   readonly deadLetterSink: KafkaDeadLetter | null;
@@ -81,6 +98,13 @@ export class KafkaSource implements Source {
   readonly #paused = new PausedPartitions();
   readonly #open = new Map<string, OpenPartition>();
   #assigned = new Set<string>();
+  readonly #deps: KafkaSourceDeps;
+  /** Partitions whose committed metadata is being read: nothing is taken from them yet. */
+  readonly #loading = new Set<string>();
+  /** Set by enableParking: told which jobs a previous owner had parked on partitions assigned here. */
+  #parkedElsewhere: ((jobIds: readonly number[]) => void) | null = null;
+  /** Catch-up mode: per partition, the offset not to read (set at hand-back). */
+  #stopAt: ReadonlyMap<number, number> | null = null;
   #sink: RecordSink | null = null;
   #registry: PartitionRegistry | null = null;
   #started = false;
@@ -88,6 +112,7 @@ export class KafkaSource implements Source {
   /** True once the group was joined (and again after a crash restart rejoins): readiness. */
   #joined = false;
   #timer: ReturnType<typeof setInterval> | null = null;
+  readonly #lag: ConsumerLag;
   #commitTail: Promise<void> = Promise.resolve();
   #commitQueued: Promise<void> | null = null;
   #closing: Promise<void> | null = null;
@@ -99,15 +124,30 @@ export class KafkaSource implements Source {
     this.#config = config;
     this.#log = (deps.log ?? defaultLog).child({ source: 'kafka', group_id: config.group_id });
     this.#configPath = deps.configPath ?? 'sources[0]';
+    this.#deps = deps;
     for (const t of config.topics) this.#routes.set(t.topic, { dataset: t.dataset, tenant: tenantReader(t.tenant_from) });
     this.#connection = (deps.connect ?? connectKafka)(config, this.#log);
     this.#consumer = this.#connection.consumer;
-    this.deadLetterSink = config.dead_letter_topic === undefined ? null : new KafkaDeadLetter(config.dead_letter_topic, this.#connection.createProducer());
+    const connection = this.#connection;
+    const deadLetterTopic = config.dead_letter_topic;
+    this.deadLetterSink = deadLetterTopic === undefined
+      ? null
+      : new KafkaDeadLetter(deadLetterTopic, connection.createProducer(), connection.describeMessageLimits ? () => connection.describeMessageLimits!(deadLetterTopic) : null);
     this.#ended = new Promise<void>((resolve, reject) => {
       this.#end = resolve;
       this.#fail = reject;
     });
     this.#ended.catch(() => {});
+    const lagPort = this.#connection.lagPort?.();
+    this.#lag = new ConsumerLag({
+      port: lagPort ?? { endOffsets: async () => [], committedOffsets: async () => [], close: async () => {} },
+      topics: config.topics.map((t) => t.topic),
+      groupId: config.group_id,
+      fromBeginning: config.from_beginning,
+      owned: () => this.#owned(),
+      log: this.#log,
+      intervalMs: deps.lagRefreshMs,
+    });
   }
 
   async run(sink: RecordSink, partitions: PartitionRegistry): Promise<void> {
@@ -118,6 +158,7 @@ export class KafkaSource implements Source {
     const checks = this.#config.topics.map((t, i) => ({ topic: t.topic, path: `${this.#configPath}.topics[${i}].topic` }));
     if (this.#config.dead_letter_topic !== undefined) checks.push({ topic: this.#config.dead_letter_topic, path: `${this.#configPath}.dead_letter_topic` });
     await this.#connection.preflight(checks);
+    if (this.deadLetterSink) await this.#loadDeadLetterLimits(this.deadLetterSink);
     if (this.#stopping) return;
     const consumer = this.#consumer;
     consumer.onGroupJoin((assignment) => this.#onGroupJoin(assignment));
@@ -133,10 +174,23 @@ export class KafkaSource implements Source {
     }
     this.#timer = setInterval(() => void this.#commit(), this.#config.commit_interval_ms);
     this.#timer.unref();
+    // A catch-up reader's lag is not the group's: only the live source reports it.
+    if (!this.#deps.catchUp) this.#lag.start();
     // run() resolves after the first join; a fatal crash or stop() ends the wait either way.
     await Promise.race([consumer.run({ eachBatch: (payload) => this.#eachBatch(payload) }), this.#ended]);
     if (this.#stopping) this.#pauseEverything();
     await this.#ended;
+  }
+
+  /** Dead-letter writes are split to fit what the broker accepts; unknown limits fall back to Kafka's defaults. */
+  async #loadDeadLetterLimits(sink: KafkaDeadLetter): Promise<void> {
+    try {
+      const limits = await sink.loadLimits();
+      this.#log.info({ topic: sink.topic, max_message_bytes: limits.maxMessageBytes, max_request_bytes: limits.maxRequestBytes, from: limits.from }, 'dead-letter topic limits');
+    } catch (error) {
+      const limits = sink.limits;
+      this.#log.warn({ topic: sink.topic, err: (error as Error).message, max_message_bytes: limits.maxMessageBytes }, 'could not read the dead-letter topic\'s limits from the broker; using Kafka\'s defaults');
+    }
   }
 
   /** Ready for /readyz: the consumer joined its group. */
@@ -144,18 +198,72 @@ export class KafkaSource implements Source {
     return this.#joined;
   }
 
-  /** Records between what was pushed and the high watermark, summed per topic (scrape time). */
-  *consumerLag(): Iterable<[topic: string, lag: number]> {
-    const byTopic = new Map<string, number>();
-    for (const state of this.#open.values()) {
-      if (state.highWatermark < 0) continue;
-      byTopic.set(state.topic, (byTopic.get(state.topic) ?? 0) + Math.max(0, state.highWatermark - state.next));
+  /**
+   * Records between each owned partition's acknowledged position (where a restart resumes) and
+   * its end offset on the broker, summed per topic (scrape time; consumer-lag.ts).
+   */
+  consumerLag(): Iterable<[topic: string, lag: number]> {
+    return this.#lag.byTopic();
+  }
+
+  /** Reads the broker's end offsets for consumer lag now (the timer does it every 10 s). */
+  refreshConsumerLag(): Promise<void> {
+    return this.#lag.refresh();
+  }
+
+  *#owned(): Iterable<OwnedPartition> {
+    for (const key of this.#assigned) {
+      const state = this.#open.get(key);
+      const cut = key.lastIndexOf('/');
+      yield { topic: key.slice(0, cut), partition: Number(key.slice(cut + 1)), position: state?.acked ?? null, fetchedEnd: state?.highWatermark ?? -1 };
     }
-    yield* byTopic;
+  }
+
+  /** Per owned partition of `topic`: the offset after the last record taken (the live position). */
+  nextOffsets(topic: string): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const state of this.#open.values()) if (state.topic === topic) out.set(state.partition, state.next);
+    if (this.#deps.catchUp) {
+      // Partitions not opened yet are still at their starting offset.
+      for (const [partition, from] of this.#deps.catchUp.from) if (!out.has(partition)) out.set(partition, from);
+    }
+    return out;
+  }
+
+  /**
+   * Turns parking on (before run): commits carry parked positions, and a newly assigned
+   * partition's committed metadata is read before its records are taken; `parkedElsewhere` is
+   * told which jobs a previous owner had parked there, so they are parked here too.
+   */
+  enableParking(parkedElsewhere: (jobIds: readonly number[]) => void): void {
+    this.#parkedElsewhere = parkedElsewhere;
+  }
+
+  /** Catch-up mode: read nothing at or past these offsets from now on. */
+  stopAt(targets: ReadonlyMap<number, number>): void {
+    this.#stopAt = targets;
+  }
+
+  keepPositions(jobId: number, positions: ReadonlyMap<PartitionHandle, number>): boolean {
+    const byPartition = new Map<TopicPartition, number>();
+    for (const [handle, offset] of positions) {
+      // Handle names are `topic/partition` (topic names cannot contain '/').
+      const cut = handle.name.lastIndexOf('/');
+      byPartition.set({ topic: handle.name.slice(0, cut), partition: Number(handle.name.slice(cut + 1)) }, offset);
+    }
+    return this.parked.keep(jobId, byPartition);
+  }
+
+  forget(jobId: number): void {
+    this.parked.forget(jobId);
+    // Commit again so the positions leave the metadata even where the offset does not move.
+    this.#scheduler.recommitAll();
   }
 
   committable(partition: PartitionHandle, offset: number): void {
     this.#scheduler.report(partition, offset);
+    const state = this.#open.get(partition.name);
+    if (state !== undefined && state.handle === partition && offset > state.acked) state.acked = offset;
   }
 
   stop(): void {
@@ -180,6 +288,7 @@ export class KafkaSource implements Source {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     if (this.#started) await this.#commit();
+    await this.#lag.close();
     await this.deadLetterSink?.close();
     try {
       await this.#consumer.disconnect();
@@ -205,10 +314,11 @@ export class KafkaSource implements Source {
   }
 
   async #commitOnce(): Promise<void> {
+    if (this.#deps.catchUp) return; // a catch-up reader's progress goes to the live source's positions
     const due = this.#scheduler.due();
     if (due.length === 0) return;
     try {
-      await this.#consumer.commitOffsets(due.map((d) => ({ topic: d.topic, partition: d.partition, offset: String(d.offset) })));
+      await this.#consumer.commitOffsets(due.map((d) => ({ topic: d.topic, partition: d.partition, offset: String(d.offset), ...(this.#parkedElsewhere !== null ? { metadata: this.parked.metadataFor(d.topic, d.partition) } : {}) })));
       this.#scheduler.committed(due);
       this.stats.commits++;
     } catch (error) {
@@ -226,6 +336,9 @@ export class KafkaSource implements Source {
     if (known !== undefined && payload.batch.highWatermark !== undefined) known.highWatermark = Number(payload.batch.highWatermark);
     // A batch fetched before a rebalance for a partition we no longer own, or made stale by a seek.
     if (!this.#assigned.has(key) || payload.isStale()) return;
+    // Its committed metadata is not read yet: take nothing (the partition is paused; unresolved
+    // records are fetched again once it resumes).
+    if (this.#loading.has(key)) return;
     const sink = this.#sink!;
     if (this.#paused.saturated) {
       this.#pause(payload, topic, partition, sink);
@@ -235,9 +348,16 @@ export class KafkaSource implements Source {
     if (route === undefined) return; // kafkajs only assigns subscribed topics
     let state = known;
     let lastTaken: string | null = null;
+    // Catch-up mode after hand-back: records from here on are the live path's.
+    const stop = this.#stopAt?.get(partition) ?? Infinity;
     for (let i = 0; i < messages.length; i++) {
       const message = messages[i]!;
       const offset = Number(message.offset);
+      if (offset >= stop) {
+        if (lastTaken !== null) payload.resolveOffset(lastTaken);
+        payload.pause();
+        return;
+      }
       if (state === undefined) {
         state = this.#openPartition(topic, partition, route.dataset, offset);
         if (payload.batch.highWatermark !== undefined) state.highWatermark = Number(payload.batch.highWatermark);
@@ -261,7 +381,7 @@ export class KafkaSource implements Source {
 
   #openPartition(topic: string, partition: number, dataset: string, firstOffset: number): OpenPartition {
     const handle = this.#registry!.open(keyOf(topic, partition), dataset, firstOffset);
-    const state: OpenPartition = { topic, partition, handle, next: firstOffset, highWatermark: -1 };
+    const state: OpenPartition = { topic, partition, handle, next: firstOffset, highWatermark: -1, acked: firstOffset };
     this.#open.set(keyOf(topic, partition), state);
     this.#scheduler.add(handle, topic, partition);
     return state;
@@ -313,10 +433,63 @@ export class KafkaSource implements Source {
         this.#closePartition(key, state);
       }
     }
+    const added = [...assigned].filter((key) => !this.#assigned.has(key));
     this.#assigned = assigned;
     this.#joined = true;
     this.#log.info({ partitions: [...assigned] }, 'Kafka partitions assigned');
+    if (this.#deps.catchUp) this.#positionCatchUp(added);
+    else if (this.#parkedElsewhere !== null && added.length > 0) this.#loadParkedPositions(added);
     if (this.#stopping) this.#pauseEverything();
+  }
+
+  /** Catch-up mode: each wanted partition starts at its offset; the others are not read. */
+  #positionCatchUp(added: readonly string[]): void {
+    const from = this.#deps.catchUp!.from;
+    for (const key of added) {
+      const cut = key.lastIndexOf('/');
+      const topic = key.slice(0, cut);
+      const partition = Number(key.slice(cut + 1));
+      const offset = from.get(partition);
+      if (offset === undefined) {
+        this.#consumer.pause([{ topic, partitions: [partition] }]);
+        continue;
+      }
+      if (!this.#open.has(key)) this.#openPartition(topic, partition, this.#routes.get(topic)!.dataset, offset);
+      this.#consumer.seek({ topic, partition, offset: String(offset) });
+    }
+  }
+
+  /**
+   * Reads the committed metadata of newly assigned partitions before taking their records: a
+   * previous owner may have parked jobs there. Failures are retried; the partitions stay held
+   * (other partitions flow, nothing is lost).
+   */
+  #loadParkedPositions(added: readonly string[]): void {
+    const connection = this.#connection;
+    if (connection.committedMetadata === undefined) return;
+    const read = (groupId: string, partitions: ReadonlyArray<{ topic: string; partition: number }>) => connection.committedMetadata!(groupId, partitions);
+    for (const key of added) this.#loading.add(key);
+    const partitions = added.map((key) => ({ topic: key.slice(0, key.lastIndexOf('/')), partition: Number(key.slice(key.lastIndexOf('/') + 1)) }));
+    const attempt = (delayMs: number): void => {
+      read(this.#config.group_id, partitions).then((committed) => {
+        const parkedJobs = new Set<number>();
+        for (const { topic, partition, metadata } of committed) {
+          if (!this.#assigned.has(keyOf(topic, partition))) continue;
+          for (const jobId of this.parked.load(topic, partition, metadata).keys()) parkedJobs.add(jobId);
+        }
+        if (parkedJobs.size > 0) {
+          this.#log.warn({ jobs: [...parkedJobs] }, 'partitions came with parked jobs from their previous owner; those jobs are parked here too');
+          this.#parkedElsewhere!([...parkedJobs]);
+        }
+        for (const key of added) this.#loading.delete(key);
+        if (!this.#stopping) this.#consumer.resume(partitions.map((p) => ({ topic: p.topic, partitions: [p.partition] })));
+      }, (error: unknown) => {
+        this.#log.warn({ err: (error as Error).message, retry_ms: delayMs }, 'reading parked positions of new partitions failed; they wait');
+        setTimeout(() => attempt(Math.min(delayMs * 2, 30_000)), delayMs).unref();
+      });
+    };
+    this.#consumer.pause(partitions.map((p) => ({ topic: p.topic, partitions: [p.partition] })));
+    attempt(500);
   }
 
   #onCrash(error: Error, restart: boolean): void {
@@ -331,6 +504,8 @@ export class KafkaSource implements Source {
   }
 
   #closePartition(key: string, state: OpenPartition): void {
+    // Its parked positions are in its last commit, for the next owner.
+    this.parked.drop(state.topic, state.partition);
     this.#registry?.close(state.handle);
     this.#scheduler.remove(state.handle);
     this.#open.delete(key);

@@ -13,13 +13,7 @@ import { FakeConnection, fakeConnect, message } from './fake-consumer.ts';
 const silent = createLogger('silent');
 
 class RecordingRegistry extends FakeRegistry {
-  readonly handles = new Map<string, PartitionHandle>();
   readonly closed: string[] = [];
-  override open(name: string, dataset: string, firstOffset: number): PartitionHandle {
-    const handle = super.open(name, dataset, firstOffset);
-    this.handles.set(name, handle);
-    return handle;
-  }
   override close(partition?: PartitionHandle): void {
     if (partition) this.closed.push(partition.name);
   }

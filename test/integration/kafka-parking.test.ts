@@ -1,0 +1,185 @@
+// Parking on the real broker (docs/design.md "Parking and catch-up", issue 10): two jobs read
+// one 2-partition topic; job 1's HTTP destination answers 503. Job 1 is parked: the group's
+// committed offsets reach the end of the topic although job 1 delivered nothing (job 2 is not
+// held back), and the commit metadata carries job 1's resume positions. When the destination
+// comes back, a catch-up reader delivers every record of job 1 and hands it back; the positions
+// leave the metadata. The same with a kill -9 while job 1 is parked: the restarted process reads
+// the positions from the commit and catches up. 0 records missing in both.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { after, before, describe, it } from 'node:test';
+import { parse, stringify } from 'yaml';
+import { DEFAULT_TENANTS } from '../../src/generator/http-requests.ts';
+import { createTopic, ensureKafka, kafkaClient, produce, uniqueTopic } from '../helpers/kafka.ts';
+import { EventStream, type ProducedEvent } from './support/events.ts';
+import { allCommitted, groupOffsets } from './support/kafka-offsets.ts';
+import { checkDelivery, OutputIndex } from './support/output.ts';
+import { killAllSluice, SluiceProcess, writeKafkaConfig } from './support/sluice-process.ts';
+import { waitUntil } from './support/wait.ts';
+
+const PART = 3000;
+const PARTITIONS = 2;
+const [zoneA, zoneB] = DEFAULT_TENANTS as [string, string];
+
+/** An HTTP receiver that answers 503 while `failing`, else stores every RayID it is sent. */
+class Receiver {
+  failing = true;
+  readonly counts = new Map<string, number>();
+  requests = 0;
+  readonly server: Server = createServer((req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => parts.push(chunk));
+    req.on('end', () => {
+      this.requests++;
+      if (this.failing) {
+        res.writeHead(503).end();
+        return;
+      }
+      const body = Buffer.concat(parts);
+      const text = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body).toString();
+      for (const line of text.split('\n')) {
+        if (line === '') continue;
+        const id = (JSON.parse(line) as { RayID: string }).RayID;
+        this.counts.set(id, (this.counts.get(id) ?? 0) + 1);
+      }
+      res.writeHead(200).end();
+    });
+  });
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/logs`;
+  }
+}
+
+async function committedMetadata(groupId: string, topic: string): Promise<Array<string | null>> {
+  const admin = kafkaClient('sluice-it-parking').admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return (offsets?.partitions ?? []).map((p) => p.metadata);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+describe('parking a failing job on a real broker', { timeout: 300_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-parking-'));
+  const receivers: Receiver[] = [];
+  let brokers: string[] = [];
+  before(async () => {
+    ({ brokers } = await ensureKafka());
+  });
+  after(async () => {
+    await killAllSluice();
+    for (const receiver of receivers) receiver.server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function scenario(name: string, seed: number) {
+    const receiver = new Receiver();
+    receivers.push(receiver);
+    const url = await receiver.listen();
+    const topic = uniqueTopic(`sluice-it-parking-${name}`);
+    const groupId = uniqueTopic(`sluice-it-parking-${name}-group`);
+    await createTopic(topic, PARTITIONS);
+    const outB = join(dir, name, 'b');
+    const configPath = writeKafkaConfig(join(dir, `${name}.yaml`), {
+      dataDir: join(dir, name, 'state'),
+      brokers,
+      groupId,
+      topic,
+      inFlightBytes: 8 * 1024 * 1024,
+      maxUploadRecords: 200,
+      jobs: [{ id: 1, zone_id: zoneA, dir: join(dir, name, 'unused') }, { id: 2, zone_id: zoneB, dir: outB, compression: 'zstd' }],
+    });
+    const config = parse(readFileSync(configPath, 'utf8'));
+    config.jobs[0].destination_conf = url;
+    config.pipeline.parking = { enabled: true, after_failing_seconds: 1, stalled_seconds: 1, hand_back_lag: 100 };
+    config.destinations = { allow_networks: ['127.0.0.0/8'] };
+    writeFileSync(configPath, stringify(config));
+
+    const stream = new EventStream(seed);
+    const produced: ProducedEvent[] = [];
+    const producePart = async () => {
+      const part = stream.take(PART);
+      assert.equal(await produce(topic, part.messages), PART);
+      produced.push(...part.events);
+    };
+    const idsOf = (zone: string) => produced.filter((e) => e.tenant === zone).map((e) => e.rayId);
+    const outputB = new OutputIndex(outB);
+    return { receiver, topic, groupId, configPath, producePart, idsOf, outputB };
+  }
+
+  async function waitParkedAndCommitted(sluice: SluiceProcess, s: Awaited<ReturnType<typeof scenario>>) {
+    await waitUntil(() => sluice.logs.some((line) => line.msg === 'job parked' && line['job_id'] === 1) || sluice.exit !== null, 'job 1 parked', { timeoutMs: 60_000, detail: () => sluice.tail() });
+    assert.equal(sluice.exit, null, sluice.tail());
+    const wantedB = s.idsOf(zoneB);
+    await waitUntil(() => wantedB.every((id) => s.outputB.scan().counts.has(id)), 'job 2 delivers everything while job 1 is parked', { timeoutMs: 60_000, detail: () => sluice.tail() });
+    // The group moves past job 1's undelivered records: intake and commits are not held by it.
+    await waitUntil(async () => allCommitted(await groupOffsets(s.groupId, s.topic)), 'committed offsets at the end of the topic', { timeoutMs: 30_000, detail: () => sluice.tail() });
+    // Records are keyed by tenant, so job 1's records may all sit in one partition; a partition
+    // committed before the parking needs no position (nothing of job 1 lies below its offset).
+    const metadata = await committedMetadata(s.groupId, s.topic);
+    assert.ok(metadata.some((m) => m?.startsWith('sluice-parked:1:') === true), `a commit carries job 1's position: ${JSON.stringify(metadata)}`);
+  }
+
+  async function waitCaughtUp(sluice: SluiceProcess, s: Awaited<ReturnType<typeof scenario>>) {
+    const wantedA = s.idsOf(zoneA);
+    await waitUntil(() => wantedA.every((id) => s.receiver.counts.has(id)), 'every record of job 1 at its destination', {
+      timeoutMs: 120_000,
+      detail: () => `${wantedA.filter((id) => !s.receiver.counts.has(id)).length} of ${wantedA.length} missing\n${sluice.tail()}`,
+    });
+    await waitUntil(() => sluice.logs.some((line) => line.msg === 'catch-up finished'), 'the catch-up reader finished', { timeoutMs: 30_000, detail: () => sluice.tail() });
+    await waitUntil(async () => (await committedMetadata(s.groupId, s.topic)).every((m) => m === null || m === ''), 'the positions leave the commit metadata', { timeoutMs: 30_000 });
+    return checkDelivery(s.receiver.counts, wantedA);
+  }
+
+  it('parks job 1, commits past it, catches it up with no record missing and none twice', async (t) => {
+    const s = await scenario('live', 20261207);
+    await s.producePart();
+    const sluice = new SluiceProcess('parking', s.configPath);
+    await waitParkedAndCommitted(sluice, s);
+    await s.producePart(); // more records while parked: job 2 takes them, job 1's wait in Kafka
+    await waitUntil(() => s.idsOf(zoneB).every((id) => s.outputB.scan().counts.has(id)), 'job 2 keeps delivering', { timeoutMs: 60_000, detail: () => sluice.tail() });
+    s.receiver.failing = false;
+    const check = await waitCaughtUp(sluice, s);
+    t.diagnostic(`job 1: ${check.expected} records, ${check.duplicates} duplicates; ${s.receiver.requests} requests`);
+    assert.equal(check.missing.length, 0);
+    assert.equal(check.unexpected, 0, 'only job 1\'s tenant at its destination');
+    assert.equal(check.duplicates, 0, 'catch-up and the live path each delivered their own records');
+    // Job 1 is live again: new records reach it without another catch-up.
+    await s.producePart();
+    await waitUntil(() => s.idsOf(zoneA).every((id) => s.receiver.counts.has(id)), 'job 1 delivers live again', { timeoutMs: 60_000, detail: () => sluice.tail() });
+    sluice.kill('SIGTERM');
+    assert.deepEqual(await sluice.exited, { code: 0, signal: null }, sluice.tail());
+    assert.ok(allCommitted(await groupOffsets(s.groupId, s.topic)));
+    const b = checkDelivery(s.outputB.scan().counts, s.idsOf(zoneB));
+    assert.equal(b.missing.length, 0);
+  });
+
+  it('a kill -9 while job 1 is parked: the restarted process reads its positions from the commit and catches it up', async () => {
+    const s = await scenario('kill9', 20261208);
+    await s.producePart();
+    const first = new SluiceProcess('parking-kill9#1', s.configPath);
+    await waitParkedAndCommitted(first, s);
+    first.kill('SIGKILL');
+    await first.exited;
+    await s.producePart();
+    s.receiver.failing = false;
+    const second = new SluiceProcess('parking-kill9#2', s.configPath);
+    await waitUntil(() => second.logs.some((line) => /previous owner/.test(String(line.msg))) || second.exit !== null, 'the restarted process finds job 1 parked', { timeoutMs: 60_000, detail: () => second.tail() });
+    const check = await waitCaughtUp(second, s);
+    assert.equal(check.missing.length, 0, `records of job 1 never delivered, e.g. ${check.missing.slice(0, 5).join(', ')}`);
+    const b = checkDelivery(s.outputB.scan().counts, s.idsOf(zoneB));
+    await waitUntil(() => s.idsOf(zoneB).every((id) => s.outputB.scan().counts.has(id)), 'job 2 delivers everything', { timeoutMs: 60_000, detail: () => second.tail() });
+    assert.ok(b.expected > 0);
+    second.kill('SIGTERM');
+    assert.deepEqual(await second.exited, { code: 0, signal: null }, second.tail());
+  });
+});
