@@ -15,6 +15,8 @@ import { createApiServer, type ApiServer } from './api/server.ts';
 import { loadApiTls } from './api/tls.ts';
 import { TokenStore } from './api/token-store.ts';
 import type { AuditSink, DestinationValidator } from './api/types.ts';
+import { SYSTEM_ACTOR } from './audit/audit-record.ts';
+import { jobView } from './api/job-view.ts';
 import { auditFilePath, fileAuditSink } from './audit/file-audit-sink.ts';
 import { kafkaAuditSink } from './audit/kafka-audit-sink.ts';
 import { splitListen, type ApiTlsConfig, type Config } from './config/schema.ts';
@@ -40,6 +42,11 @@ export interface AdminSide {
   jobs: readonly Job[];
   /** Follows the store into the pipeline and starts the API; resolves with its URL. */
   serve(pipeline: Pipeline): Promise<string>;
+  /**
+   * Disables a job in the store on sluice's own account (a job parked too long), with an audit
+   * event whose actor is sluice and whose after-view carries `reason` as error_message.
+   */
+  disableJob(jobId: number, reason: string): Promise<void>;
   /** Stops the API, then the store and the audit producer. */
   close(): Promise<void>;
 }
@@ -134,6 +141,14 @@ export async function openAdminSide(config: Config, log: Logger): Promise<AdminS
       if (api.tls) stopTlsReload = reloadTlsOnSighup(api.tls, server, log);
       log.info({ url: bound.url }, 'admin API listening');
       return bound.url;
+    },
+    async disableJob(jobId, reason) {
+      const job = await store.get(jobId);
+      if (job === undefined || !job.enabled) return;
+      const updated = await store.update(jobId, job.tenant, { enabled: false });
+      const health = { last_complete: null, last_error: new Date().toISOString(), error_message: reason };
+      await audit.sink({ who: SYSTEM_ACTOR, action: 'disable', tenant: job.tenant, job_id: jobId, before: jobView(job), after: jobView(updated, health), when: health.last_error });
+      log.warn({ job_id: jobId, reason }, 'job disabled');
     },
     async close() {
       stopTlsReload?.();

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { Config, KafkaSourceConfig } from './config/schema.ts';
 import { CatchUp, type LiveSide, type Offsets } from './core/catch-up.ts';
+import type { JobRuntime } from './core/job-runtime.ts';
 import type { ParkingPort, ParkingRules } from './core/parking.ts';
 import type { Pipeline } from './core/pipeline.ts';
 import { KafkaCatchUpRun, type CatchUpPipelineSettings } from './sources/kafka/catch-up-run.ts';
@@ -17,7 +18,7 @@ const CATCH_UP_TICK_MS = 1000;
 
 export interface ServiceParking {
   /** The pipeline's `parking` option. */
-  readonly option: { port: ParkingPort; rules: ParkingRules };
+  readonly option: { port: ParkingPort; rules: ParkingRules; disable(runtime: JobRuntime): void };
   /** Starts catching up parked jobs of `pipeline`, with readers built like it. */
   start(pipeline: Pipeline, settings: CatchUpPipelineSettings): void;
   /** Readers currently running (metrics). */
@@ -26,7 +27,11 @@ export interface ServiceParking {
   close(): Promise<void>;
 }
 
-export function prepareParking(config: Config, sources: readonly Source[], log: Logger): ServiceParking | null {
+/**
+ * `disable` is called once for a job parked longer than `disable_after_hours` (the service
+ * disables it in the job store, with an audit event).
+ */
+export function prepareParking(config: Config, sources: readonly Source[], log: Logger, disable: (runtime: JobRuntime) => void): ServiceParking | null {
   const settings = config.pipeline.parking;
   const source = sources[0];
   const kafka = config.sources[0];
@@ -39,7 +44,11 @@ export function prepareParking(config: Config, sources: readonly Source[], log: 
   source.enableParking((jobIds) => pipelineRef?.parkFromElsewhere(jobIds));
 
   return {
-    option: { port: source, rules: { shareBytes, stalledMs: settings.stalled_seconds * 1000, failingMs: settings.after_failing_seconds * 1000 } },
+    option: {
+      port: source,
+      rules: { shareBytes, stalledMs: settings.stalled_seconds * 1000, failingMs: settings.after_failing_seconds * 1000, disableAfterMs: settings.disable_after_hours * 3_600_000 },
+      disable,
+    },
     start(pipeline, pipelineSettings) {
       pipelineRef = pipeline;
       catchUp = new CatchUp(liveSide(pipeline, source, kafka, shareBytes, pipelineSettings, log), {

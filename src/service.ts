@@ -134,7 +134,7 @@ async function runPipeline(options: ServiceOptions, telemetry: ServiceTelemetry 
     ...(telemetry ? { metrics: telemetry.metrics } : {}),
   });
   // Failing jobs are parked and caught up from Kafka instead of pausing everyone (opt-in).
-  const parking = prepareParking(config, options.sources, log);
+  const parking = prepareParking(config, options.sources, log, (runtime) => disableParkedJob(runtime, config, admin, log));
   const pipeline: Pipeline = new Pipeline({
     ...(parking ? { parking: parking.option } : {}),
     jobs: admin ? admin.jobs : config.jobs,
@@ -260,6 +260,26 @@ async function runPipeline(options: ServiceOptions, telemetry: ServiceTelemetry 
   }
   if (sourceError) throw sourceError;
   return { undelivered, runtimes: pipeline.runtimes, pipeline };
+}
+
+/**
+ * A job parked for pipeline.parking.disable_after_hours is disabled in the job store (Logpush
+ * disables a job that fails for a day). Its positions stay with the commits, so enabling it
+ * again resumes where it stopped. Jobs of a config file (no api:) cannot be disabled: they stay
+ * parked, and the log says so.
+ */
+function disableParkedJob(runtime: JobRuntime, config: Config, admin: AdminSide | null | undefined, log: Logger): void {
+  const jobId = runtime.job.id;
+  const reason = `disabled after ${config.pipeline.parking.disable_after_hours} h parked (${runtime.health.error_message ?? 'its destination kept failing'}); enable it again to resume from where it stopped, for records the topic still holds`;
+  if (!admin) {
+    log.error({ job_id: jobId }, 'a job has been parked for pipeline.parking.disable_after_hours; jobs from the config file cannot be disabled, so it stays parked');
+    return;
+  }
+  runtime.health.error_message = reason;
+  admin.disableJob(jobId, reason).catch((error: unknown) => {
+    runtime.disableRequested = false; // asked again at the next tick
+    log.error({ job_id: jobId, err: error instanceof Error ? error.message : String(error) }, 'disabling a job parked too long failed; will try again');
+  });
 }
 
 /** Points metrics at the running parts and registers the /readyz checks. */

@@ -33,6 +33,9 @@ export const AUDIT_RESOURCE_TYPE = 'logpush_job';
  * zone or account goes into Metadata. Events are emitted only for changes that were stored, so
  * ActionResult is always true.
  */
+/** The actor of changes sluice makes on its own, without a token. */
+export const SYSTEM_ACTOR = 'sluice';
+
 export function auditLogRecord(event: AuditEvent, ownerId: string, id: string = randomUUID()): AuditLogRecord {
   const tenant = event.tenant.zone_id !== undefined ? { zone_id: event.tenant.zone_id } : { account_id: event.tenant.account_id };
   return {
@@ -44,8 +47,9 @@ export function auditLogRecord(event: AuditEvent, ownerId: string, id: string = 
     // Tokens have no e-mail address; the token id in ActorID names the actor.
     ActorEmail: '',
     ActorIP: '',
-    ActorType: event.who === 'operator' ? 'operator' : 'api_token',
-    Interface: 'API',
+    ActorType: event.who === SYSTEM_ACTOR ? 'system' : event.who === 'operator' ? 'operator' : 'api_token',
+    // A change sluice made on its own (disabling a job parked too long) came through no API.
+    Interface: event.who === SYSTEM_ACTOR ? 'sluice' : 'API',
     OwnerID: ownerId,
     ResourceID: String(event.job_id),
     ResourceType: AUDIT_RESOURCE_TYPE,

@@ -40,6 +40,8 @@ export const ParkingSchema = z.strictObject({
     .describe('A job whose destination has failed this long without a success is parked; default 60.'),
   stalled_seconds: z.number().gt(0).max(86_400).default(15)
     .describe('A job at its share is parked when none of its batches was delivered for this long; default 15.'),
+  disable_after_hours: z.number().gt(0).max(8760).default(24)
+    .describe('A job parked this long is disabled in the job store (with an audit event and an error_message saying why), as Logpush disables a job that fails for a day; enabling it again resumes from its saved positions while Kafka still holds them. Default 24. Jobs from a config file without api: stay parked.'),
   catch_up_readers: z.int().min(1).max(64).default(2)
     .describe('Parked jobs caught up at once (each reader is its own Kafka consumer); default 2.'),
   hand_back_lag: z.int().min(0).default(1000)

@@ -28,6 +28,10 @@ export interface JobRuntime {
   heldBytes: number;
   /** Parked: out of the router, its undelivered records left to a catch-up reader (docs/design.md). */
   parked: boolean;
+  /** When (ms) the job was parked, carried across its versions; null while running. */
+  parkedAt: number | null;
+  /** The service was asked to disable this job for staying parked too long (asked once). */
+  disableRequested: boolean;
   /** Aborted when the job is parked: its retries stop. */
   readonly abort: AbortController;
   /** When this runtime was made (ms): a job that never delivered is stalled since then. */
@@ -46,6 +50,8 @@ export function createJobRuntime(job: Job, destination: Destination): JobRuntime
     sealed: new Set(),
     heldBytes: 0,
     parked: false,
+    parkedAt: null,
+    disableRequested: false,
     abort: new AbortController(),
     createdAt: Date.now(),
     failingSince: null,

@@ -28,6 +28,8 @@ export interface ParkingRules {
   stalledMs: number;
   /** A job whose destination keeps failing is parked after this long, whatever it holds. */
   failingMs: number;
+  /** A job parked this long is disabled (as Logpush disables a job that fails for a day). */
+  disableAfterMs: number;
 }
 
 /**

@@ -51,8 +51,12 @@ export interface PipelineOptions {
   quarantine(runtime: JobRuntime, batch: OpenBatch, batchId: string, reason: string): Promise<void>;
   /** Batch-level metric emitters (src/telemetry/metrics.ts); absent = none. */
   metrics?: DeliveryMetrics;
-  /** Parks failing or stalled jobs (a source that can re-read records); absent = never park. */
-  parking?: { port: ParkingPort; rules: ParkingRules };
+  /**
+   * Parks failing or stalled jobs (a source that can re-read records); absent = never park.
+   * `disable` is called once for a job parked longer than rules.disableAfterMs (the service
+   * disables it in the job store; its positions are kept, so enabling it again resumes).
+   */
+  parking?: { port: ParkingPort; rules: ParkingRules; disable?(runtime: JobRuntime): void };
 }
 
 /** How often parking rules are looked at (failing time is known to this resolution). */
@@ -156,8 +160,13 @@ export class Pipeline implements RecordSink, PartitionRegistry {
       const sameDestination = current !== undefined && current.job.destination_conf === job.destination_conf;
       const runtime = createJobRuntime(job, sameDestination ? current.destination : this.options.createDestination(job));
       if (current) Object.assign(runtime.health, current.health);
-      // A new version of a parked job stays parked: its positions still say where it resumes.
-      if (current?.parked) this.markParked(runtime);
+      // A new version of a parked job stays parked: its positions still say where it resumes
+      // (also when it was disabled: enabling it again catches it up from there).
+      if (current?.parked) {
+        this.markParked(runtime);
+        runtime.parkedAt = current.parkedAt;
+        runtime.disableRequested = current.disableRequested && !job.enabled;
+      }
       if (current && !sameDestination) this.retire(current);
       next.set(job.id, runtime);
     }
@@ -285,9 +294,9 @@ export class Pipeline implements RecordSink, PartitionRegistry {
     return this.datasets.entries();
   }
 
-  /** Jobs parked now, for the API and metrics. */
+  /** Enabled jobs parked now: the ones to catch up (a disabled job waits until it is enabled). */
   parkedJobs(): JobRuntime[] {
-    return this.runtimes.filter((runtime) => runtime.parked);
+    return this.runtimes.filter((runtime) => runtime.parked && runtime.job.enabled);
   }
 
   private contextOf(runtime: JobRuntime): DeliveryContext {
@@ -305,7 +314,16 @@ export class Pipeline implements RecordSink, PartitionRegistry {
       if (runtime.health.error_message === null || runtime.parked) runtime.failingSince = null;
       else runtime.failingSince ??= now;
       this.parkIfDue(runtime, now);
+      this.disableIfDue(runtime, now);
     }
+  }
+
+  private disableIfDue(runtime: JobRuntime, now: number): void {
+    const parking = this.options.parking;
+    if (!runtime.parked || runtime.parkedAt === null || runtime.disableRequested || !runtime.job.enabled || parking?.disable === undefined) return;
+    if (now - runtime.parkedAt < parking.rules.disableAfterMs) return;
+    runtime.disableRequested = true;
+    parking.disable(runtime);
   }
 
   private parkIfDue(runtime: JobRuntime, now: number): void {
@@ -381,6 +399,7 @@ export class Pipeline implements RecordSink, PartitionRegistry {
 
   private markParked(runtime: JobRuntime): void {
     runtime.parked = true;
+    runtime.parkedAt ??= Date.now();
     runtime.abort.abort();
   }
 

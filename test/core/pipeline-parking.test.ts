@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { ParkingPort, ParkingRules } from '../../src/core/parking.ts';
 import { parkingReason } from '../../src/core/parking.ts';
-import { createJobRuntime } from '../../src/core/job-runtime.ts';
+import { createJobRuntime, type JobRuntime } from '../../src/core/job-runtime.ts';
 import { Pipeline } from '../../src/core/pipeline.ts';
 import { DeliveryError, type DeliveryObject, type Destination } from '../../src/destinations/destination.ts';
 import { LOGPUSH_LIMITS, type Job } from '../../src/jobs/types.ts';
@@ -70,9 +70,9 @@ function job(id: number, zone: string, version = 1): Job {
   return result.value;
 }
 
-const NEVER: ParkingRules = { shareBytes: Number.MAX_SAFE_INTEGER, stalledMs: Number.MAX_SAFE_INTEGER, failingMs: Number.MAX_SAFE_INTEGER };
+const NEVER: ParkingRules = { shareBytes: Number.MAX_SAFE_INTEGER, stalledMs: Number.MAX_SAFE_INTEGER, failingMs: Number.MAX_SAFE_INTEGER, disableAfterMs: Number.MAX_SAFE_INTEGER };
 
-function setup(rules: ParkingRules, port = new FakePort()) {
+function setup(rules: ParkingRules, port = new FakePort(), disable?: (runtime: JobRuntime) => void) {
   const destinations = new Map<number, FakeDestination>([[1, new FakeDestination()], [2, new FakeDestination()]]);
   const committed: number[] = [];
   const pipeline = new Pipeline({
@@ -87,7 +87,7 @@ function setup(rules: ParkingRules, port = new FakePort()) {
     backoff: { baseMs: 5, capMs: 20 },
     onCommittable: (_partition, offset) => committed.push(offset),
     quarantine: async () => {},
-    parking: { port, rules },
+    parking: { port, rules, ...(disable ? { disable } : {}) },
   });
   const partition = pipeline.open('p/0', 'http_requests', 100);
   let next = 100;
@@ -133,7 +133,7 @@ describe('parking a job', () => {
 
   it('parks a job that holds its share without delivering, and frees its open batch at once', async () => {
     const record = Buffer.byteLength(JSON.stringify({ RayID: 'zone-a-100' }));
-    const s = setup({ shareBytes: record * 3, stalledMs: 0, failingMs: Number.MAX_SAFE_INTEGER });
+    const s = setup({ ...NEVER, shareBytes: record * 3, stalledMs: 0 });
     s.push(ZONE_A, 3);
     assert.equal(s.runtime(1).parked, true, 'parked as it reached its share');
     assert.deepEqual([...s.port.kept.get(1)!], [['p/0', 100]]);
@@ -145,7 +145,7 @@ describe('parking a job', () => {
 
   it('does not park a job at its share that delivered recently', async () => {
     const record = Buffer.byteLength(JSON.stringify({ RayID: 'zone-a-100' }));
-    const s = setup({ shareBytes: record * 3, stalledMs: 60_000, failingMs: Number.MAX_SAFE_INTEGER });
+    const s = setup({ ...NEVER, shareBytes: record * 3, stalledMs: 60_000 });
     s.push(ZONE_A, 3);
     assert.equal(s.runtime(1).parked, false, 'a job that has not been stalled for stalledMs keeps its records');
     assert.ok(s.runtime(1).heldBytes >= record * 3);
@@ -188,7 +188,7 @@ describe('parking a job', () => {
 
   it('keeps a parked job\'s position on a partition opened later, carries parking to a new version, forgets a deleted job', async () => {
     const record = Buffer.byteLength(JSON.stringify({ RayID: 'zone-a-100' }));
-    const s = setup({ shareBytes: record, stalledMs: 0, failingMs: Number.MAX_SAFE_INTEGER });
+    const s = setup({ ...NEVER, shareBytes: record, stalledMs: 0 });
     s.push(ZONE_A, 1);
     assert.equal(s.runtime(1).parked, true);
     const other = s.pipeline.open('p/1', 'http_requests', 500);
@@ -206,8 +206,38 @@ describe('parking a job', () => {
   });
 });
 
+describe('disabling a job parked too long', () => {
+  it('parked → disabled once after disableAfterMs; a disabled job is not caught up; enabled again, it is, from its positions', async () => {
+    const record = Buffer.byteLength(JSON.stringify({ RayID: 'zone-a-100' }));
+    const disabled: number[] = [];
+    const s = setup({ ...NEVER, shareBytes: record, stalledMs: 0, disableAfterMs: 3_600_000 }, new FakePort(), (runtime) => disabled.push(runtime.job.id));
+    s.push(ZONE_A, 1);
+    const parkedAt = s.runtime(1).parkedAt!;
+    assert.ok(parkedAt > 0);
+    s.pipeline.checkParking(parkedAt + 3_599_999);
+    assert.deepEqual(disabled, [], 'not before disableAfterMs');
+    s.pipeline.checkParking(parkedAt + 3_600_000);
+    s.pipeline.checkParking(parkedAt + 3_600_001);
+    assert.deepEqual(disabled, [1], 'asked once');
+
+    // The store's disabled version arrives: still parked (positions kept), no longer caught up.
+    s.pipeline.updateJobs([{ ...job(1, ZONE_A, 2), enabled: false }, job(2, ZONE_B)]);
+    assert.equal(s.runtime(1).parked, true);
+    assert.equal(s.runtime(1).parkedAt, parkedAt, 'parked since the first parking, across versions');
+    assert.deepEqual(s.pipeline.parkedJobs(), [], 'a disabled job waits');
+    assert.deepEqual([...s.port.kept.get(1)!], [['p/0', 100]], 'its positions stay for when it is enabled again');
+    s.pipeline.checkParking(parkedAt + 7_200_000);
+    assert.deepEqual(disabled, [1], 'a disabled job is not disabled again');
+
+    s.pipeline.updateJobs([job(1, ZONE_A, 3), job(2, ZONE_B)]);
+    assert.deepEqual(s.pipeline.parkedJobs().map((r) => r.job.id), [1], 'enabled again: caught up from its positions');
+    await s.pipeline.flush();
+    await s.pipeline.shutdown();
+  });
+});
+
 describe('parkingReason', () => {
-  const rules: ParkingRules = { shareBytes: 100, stalledMs: 10_000, failingMs: 60_000 };
+  const rules: ParkingRules = { shareBytes: 100, stalledMs: 10_000, failingMs: 60_000, disableAfterMs: 86_400_000 };
   const fresh = () => createJobRuntime(job(1, ZONE_A), new FakeDestination());
 
   it('running → parked after failing for failingMs', () => {
