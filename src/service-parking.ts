@@ -1,6 +1,6 @@
 // Parking in a running service (config `pipeline.parking.enabled`): the Kafka source keeps
 // parked jobs' positions in its commits, the pipeline parks failing or stalled jobs, and a
-// catch-up coordinator re-reads them from Kafka and hands them back (docs/design.md "Parking
+// catch-up coordinator re-reads them from Kafka and hands them back (docs/architecture.md "Parking
 // and catch-up"). Only with exactly one Kafka source (the config loader checks it).
 
 import type { Logger } from 'pino';

@@ -11,7 +11,7 @@
 // into dropSamples; invalid UTF-8 in a tracked string is replaced with U+FFFD and counted, and
 // the record goes on (utf8.ts); an exception while handling one record (which would be a bug) drops that
 // record as invalid_json with an ERR_INTERNAL sample rather than failing the whole batch,
-// because a batch that always fails would stop its partition (docs/design.md invariant 5).
+// because a batch that always fails would stop its partition (docs/architecture.md invariant 5).
 
 import { performance } from 'node:perf_hooks';
 import { Piscina } from 'piscina';

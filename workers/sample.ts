@@ -1,6 +1,6 @@
 // sample_rate: keep each record that passed the filter with probability `rate`, deterministically
 // for a given BatchTask.sampleSeed (a rebuilt batch keeps the same records, so re-delivery after
-// a crash is recognisable — docs/design.md invariant 2).
+// a crash is recognisable — docs/architecture.md invariant 2).
 //
 // rate 1 (the default) is decided at compile time: the sampler keeps everything and never
 // touches a PRNG.

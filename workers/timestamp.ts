@@ -3,7 +3,7 @@
 // Timestamp fields arrive as unixnano integers (19 digits, beyond float precision) or, from
 // some producers, as RFC 3339 strings. Everything here works on the decimal digit string of
 // the raw JSON value, never on a double: `Number("1506702504433000200")` is already wrong in
-// the last digits (docs/design.md: JSON.parse changed 99.7% of generated EdgeStartTimestamp values).
+// the last digits (docs/architecture.md: JSON.parse changed 99.7% of generated EdgeStartTimestamp values).
 //
 // A value that is neither (a float, a bool, an unparseable string) is passed through as it came:
 // the encoder never drops or invents data, and the filter is the place that rejects wrong types.

@@ -1,4 +1,4 @@
-// The tenant boundary of a destination (docs/design.md invariant 8): whether a tenant may point a
+// The tenant boundary of a destination (docs/architecture.md invariant 8): whether a tenant may point a
 // job, an ownership challenge or a destination check at a destination_conf. Two rules, each
 // owned by its own module: file:// paths stay inside the operator's roots and the tenant's
 // folder (src/destinations/file-roots.ts), and network destinations resolve only to addresses

@@ -1,4 +1,4 @@
-// Writes one audit job's digest chain (docs/design.md "Around the process"; src/audit/digest.ts has the
+// Writes one audit job's digest chain (docs/architecture.md "Around the process"; src/audit/digest.ts has the
 // format). Delivered objects are added as they become durable; every interval, and when the job
 // stops, the pending ones are written as the next signed digest, which points at the previous
 // digest's key and hash. A process run is one chain (a random id, sequence from 0), so two

@@ -1,4 +1,4 @@
-// Audit digests (docs/design.md "Around the process"): a signed JSON document listing delivered objects with
+// Audit digests (docs/architecture.md "Around the process"): a signed JSON document listing delivered objects with
 // their SHA-256, chained to the previous digest by key and hash, as CloudTrail log file
 // validation does. This module is the format only: building the file bytes, parsing them back
 // and checking the signature. Writing chains is digest-writer.ts; checking a destination is

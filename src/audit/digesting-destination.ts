@@ -17,7 +17,7 @@ import { sha256HexAsync } from './digest.ts';
 import { DigestWriter, type DigestSigner } from './digest-writer.ts';
 import { loadOrCreateSigningKey } from './signing-key.ts';
 
-/** Datasets delivered with digests (docs/design.md "Around the process"). */
+/** Datasets delivered with digests (docs/architecture.md "Around the process"). */
 export function digestsApply(dataset: string): boolean {
   return dataset.startsWith('audit_logs');
 }

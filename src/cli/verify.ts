@@ -1,4 +1,4 @@
-// `sluice verify`: checks a destination against a job's audit digests (docs/design.md "Around the process";
+// `sluice verify`: checks a destination against a job's audit digests (docs/architecture.md "Around the process";
 // src/audit/digest.ts has the format). Every digest chain under `_digests/<job>/` must be signed
 // by the given public key and run 0..n without gaps, each digest pointing at the exact bytes of
 // the one before; every object a validly signed digest lists must be there with the same SHA-256

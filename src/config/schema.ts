@@ -33,7 +33,7 @@ export const LimitsSchema = z.strictObject({
 
 export const ParkingSchema = z.strictObject({
   enabled: z.boolean().default(false)
-    .describe('Park jobs whose destination keeps failing or stalls, and catch them up from Kafka later (docs/design.md "Parking and catch-up"), so one job cannot pause intake for all. Needs exactly one kafka source. Default false while it is being proven under load.'),
+    .describe('Park jobs whose destination keeps failing or stalls, and catch them up from Kafka later (docs/architecture.md "Parking and catch-up"), so one job cannot pause intake for all. Needs exactly one kafka source. Default false while it is being proven under load.'),
   job_share: z.number().gt(0).max(1).default(0.5)
     .describe('Share of pipeline.in_flight_bytes one job may hold before it may be parked (when it also stalls); default 0.5. Also each catch-up reader\'s budget.'),
   after_failing_seconds: z.number().gt(0).max(86_400).default(60)

@@ -1,4 +1,4 @@
-// Contiguous-ack tracking for one source partition (docs/design.md "The flow").
+// Contiguous-ack tracking for one source partition (docs/architecture.md "The flow").
 //
 // Every record pushed from a partition gets a sequence number and a reference count: the
 // number of jobs it was routed to. Each job acknowledges the record once its batch is

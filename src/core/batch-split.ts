@@ -1,6 +1,6 @@
 // A large batch is encoded as several worker tasks over the same shared buffers, so several
 // workers compress it at once and its first parts can be uploaded while later ones are still
-// being encoded (docs/design.md "The flow"). Parts are cut at record boundaries.
+// being encoded (docs/architecture.md "The flow"). Parts are cut at record boundaries.
 
 import type { OpenBatch } from './open-batch.ts';
 

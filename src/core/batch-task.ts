@@ -1,7 +1,7 @@
 // The contract between the main thread and the worker pool.
 // A batch crosses the thread boundary as one buffer of concatenated raw record bytes plus a
 // Uint32Array of record end offsets — never as an array of objects or strings (cloning those
-// costs 0.6–2 µs per record, see docs/design.md). Both live in SharedArrayBuffers: handing them to
+// costs 0.6–2 µs per record, see docs/architecture.md). Both live in SharedArrayBuffers: handing them to
 // a worker copies nothing (like a transfer), and unlike a transfer the main thread keeps them,
 // so a batch whose worker crashed can be retried or set aside without losing a record.
 // Workers only read them.

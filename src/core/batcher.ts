@@ -1,5 +1,5 @@
 // One open batch per job; a batch closes on whichever comes first of max_upload_bytes,
-// max_upload_records and max_upload_interval_seconds (docs/design.md "The flow").
+// max_upload_records and max_upload_interval_seconds (docs/architecture.md "The flow").
 //
 // Bytes are the raw record bytes appended (the uncompressed input), so an output file is never
 // larger than max_upload_bytes before compression. Intervals are checked by one coarse timer

@@ -1,4 +1,4 @@
-// Catch-up of parked jobs (docs/design.md "Parking and catch-up"): for each parked job, a
+// Catch-up of parked jobs (docs/architecture.md "Parking and catch-up"): for each parked job, a
 // reader re-reads the job's records from its resume positions and delivers them through the job's
 // own destination; once the reader is close behind the live consumer on every partition, the
 // job is handed back to the live path in one step, and the reader finishes the records before

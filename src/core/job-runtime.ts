@@ -26,7 +26,7 @@ export interface JobRuntime {
   readonly sealed: Set<OpenBatch>;
   /** Record bytes this job holds in its open and sealed batches (its share of the budget). */
   heldBytes: number;
-  /** Parked: out of the router, its undelivered records left to a catch-up reader (docs/design.md). */
+  /** Parked: out of the router, its undelivered records left to a catch-up reader (docs/architecture.md). */
   parked: boolean;
   /** When (ms) the job was parked, carried across its versions; null while running. */
   parkedAt: number | null;

@@ -2,7 +2,7 @@
 //
 // Raw record bytes are appended to one SharedArrayBuffer (grown by doubling) and their end
 // offsets to a Uint32Array, so the sealed batch crosses to a worker as two shared buffers and
-// no per-record objects (docs/design.md: cloning arrays of buffers costs 0.6–2 µs per record).
+// no per-record objects (docs/architecture.md: cloning arrays of buffers costs 0.6–2 µs per record).
 // Each record also remembers its (partition, sequence number) so the batch can acknowledge it
 // once delivered; per partition the first and last offsets name the batch (its batch id).
 

@@ -1,4 +1,4 @@
-// Parking a job (docs/design.md "Parking and catch-up"): what the pipeline needs from the
+// Parking a job (docs/architecture.md "Parking and catch-up"): what the pipeline needs from the
 // source to park a job, and where a parked job must resume on each partition.
 
 import type { PartitionHandle } from '../sources/source.ts';

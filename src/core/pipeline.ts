@@ -7,7 +7,7 @@
 // is reached, `push` returns false and the source must wait for `onDrain` (Kafka: pause).
 // With a source that can re-read records (a ParkingPort), a job that fails for too long, or
 // that holds its whole share of the budget without delivering, is parked instead: its memory
-// is freed and its resume positions go with the source's commits (docs/design.md, invariant 4),
+// is freed and its resume positions go with the source's commits (docs/architecture.md, invariant 4),
 // so one tenant's broken destination does not pause everyone's intake.
 
 import type { Logger } from 'pino';

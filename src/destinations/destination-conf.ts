@@ -2,7 +2,7 @@
 //
 // destination_conf carries credentials (secret-access-key, header_Authorization, URL userinfo,
 // …). Everything that logs or reports a destination goes through redactDestinationConf
-// (docs/design.md invariant 7). Parsing is done by hand rather than with `new URL` so the path keeps
+// (docs/architecture.md invariant 7). Parsing is done by hand rather than with `new URL` so the path keeps
 // `{DATE}` as written and nothing is re-encoded.
 
 import { isIP } from 'node:net';

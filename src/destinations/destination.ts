@@ -9,7 +9,7 @@ export interface DeliveryObject {
   /** Job id, for the object name. */
   jobId: number;
   /**
-   * Identifies the batch by job and source offsets (docs/design.md invariant 2): the same batch
+   * Identifies the batch by job and source offsets (docs/architecture.md invariant 2): the same batch
    * rebuilt after a crash gets the same id, so its object overwrites the same key.
    */
   batchId: string;

@@ -1,6 +1,6 @@
 // Where a tenant's file:// destination may write: inside one of the operator's file roots
 // (`destinations.file_roots`) and, by default, inside that tenant's own folder
-// `<root>/<zone or account id>/` (docs/design.md invariant 8).
+// `<root>/<zone or account id>/` (docs/architecture.md invariant 8).
 //
 // The check runs on the path the file destination will really write to. FileDestination
 // decodes %-escapes and joins paths lexically (node:path normalises `..` before any system

@@ -1,4 +1,4 @@
-// Object names and batch ids (docs/design.md "Jobs", invariant 2).
+// Object names and batch ids (docs/architecture.md "Jobs", invariant 2).
 //
 // Name: `<start>_<end>_<batchId>.log.<ext>` where start/end are the batch's first and last event
 // times as `YYYYMMDDTHHMMSSZ` (UTC) and ext is gz / zst / sz (none: `.log`). The directory or key

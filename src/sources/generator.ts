@@ -1,7 +1,7 @@
 // The built-in generator source: realistic events at a fixed rate, for the embedded demo,
 // benchmarks and tests, with no Kafka.
 //
-// Rate control is open loop (docs/design.md "How it is measured"): the number of records due is a function of
+// Rate control is open loop (docs/architecture.md "How it is measured"): the number of records due is a function of
 // the time elapsed since start, not of how fast earlier records were taken. Every ~10 ms the
 // source sends the deficit as one burst — never one timer per record, which would cost a timer
 // and a macrotask each at 10k+ records/s. Bursts are cut into slices of MAX_SLICE records with a

@@ -30,7 +30,7 @@ export interface NdjsonSourceOptions {
   input?: Readable | AsyncIterable<Uint8Array>;
   /**
    * Longest line kept, in bytes (default 64 MiB). A longer line is skipped and counted in
-   * `oversizedLines` rather than buffered without bound (docs/design.md invariant 3).
+   * `oversizedLines` rather than buffered without bound (docs/architecture.md invariant 3).
    */
   maxLineBytes?: number;
 }

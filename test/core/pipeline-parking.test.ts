@@ -1,4 +1,4 @@
-// Parking (docs/design.md "Parking and catch-up"): a job whose destination keeps failing, or
+// Parking (docs/architecture.md "Parking and catch-up"): a job whose destination keeps failing, or
 // that holds its whole share of memory without delivering, leaves the live path. Its resume
 // positions reach the source before any of its records is acknowledged, its memory is freed,
 // and the other jobs' records are committed past it. The pipeline and worker pool are real; the

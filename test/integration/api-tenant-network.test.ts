@@ -1,4 +1,4 @@
-// Issue 9, the network half of docs/design.md invariant 8, against a running `sluice run`: a token
+// Issue 9, the network half of docs/architecture.md invariant 8, against a running `sluice run`: a token
 // scoped to one zone must not make sluice send anything to loopback, private, link-local or
 // metadata addresses, and the answers must not tell an open port from a closed one. Every
 // refusal — job create (HTTP, Splunk, Datadog, S3 endpoint=), validate/destination and the

@@ -1,4 +1,4 @@
-// Parking on the real broker (docs/design.md "Parking and catch-up", issue 10): two jobs read
+// Parking on the real broker (docs/architecture.md "Parking and catch-up", issue 10): two jobs read
 // one 2-partition topic; job 1's HTTP destination answers 503. Job 1 is parked: the group's
 // committed offsets reach the end of the topic although job 1 delivered nothing (job 2 is not
 // held back), and the commit metadata carries job 1's resume positions. When the destination

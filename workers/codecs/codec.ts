@@ -2,7 +2,7 @@
 // reused for every chunk: creating a zstd context or zlib state per chunk costs more than small
 // chunks take to compress.
 //
-// Contract that lets the uploader stream a batch as independent parts (docs/design.md "The flow"):
+// Contract that lets the uploader stream a batch as independent parts (docs/architecture.md "The flow"):
 // compress() output for consecutive chunks, concatenated, is one valid file of the format.
 
 import type { Compression } from '../../src/jobs/types.ts';

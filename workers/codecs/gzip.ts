@@ -1,7 +1,7 @@
 // gzip via node:zlib. Each chunk becomes one complete gzip member; RFC 1952 §2.2 defines a gzip
 // file as a series of members, so concatenated chunks are one valid file for `gzip -d`.
 // Level 6 is zlib's (and Logpush's) default; level 1 is ~2x faster for a somewhat worse ratio
-// (docs/design.md "How it is measured").
+// (docs/architecture.md "How it is measured").
 
 import { constants, gzipSync } from 'node:zlib';
 import { CodecError, type Codec } from './codec.ts';

@@ -1,4 +1,4 @@
-// Which addresses a destination must not reach unless the operator allows them (docs/design.md
+// Which addresses a destination must not reach unless the operator allows them (docs/architecture.md
 // invariant 8): this machine, the networks it sits on, and the cloud metadata services.
 //
 // IPv6 addresses that carry an IPv4 address (mapped ::ffff:a.b.c.d, also written in hex as

@@ -1,4 +1,4 @@
-// One answer for every destination that cannot be reached (docs/design.md invariant 8): an address
+// One answer for every destination that cannot be reached (docs/architecture.md invariant 8): an address
 // the policy refuses, a closed port, a timeout, a failed DNS lookup and a reset connection all
 // read the same to a tenant, so error messages cannot map what listens where. The operator's
 // log keeps the difference (DeliveryError.detail).

@@ -1,4 +1,4 @@
-// Object keys: `<path with {DATE}>/<objectName>` (docs/design.md "Jobs"), deterministic for a
+// Object keys: `<path with {DATE}>/<objectName>` (docs/architecture.md "Jobs"), deterministic for a
 // job and offset range so that a retried or rebuilt batch overwrites the same key. And the
 // matcher the sweep uses to recognise keys this job's path template can produce.
 

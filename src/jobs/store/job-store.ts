@@ -4,7 +4,7 @@
 // instances. Health (last_complete, last_error, error_message) is not stored: it is per
 // instance and comes from the running pipeline through a separate provider.
 //
-// Invariant 6 (docs/design.md): a load that yields an empty set while the last good set was not
+// Invariant 6 (docs/architecture.md): a load that yields an empty set while the last good set was not
 // empty, or any record that fails validation, never replaces the running set. It is refused
 // and reported through onRejected; the last good set keeps running.
 //

@@ -1,5 +1,5 @@
 // Parked jobs' resume positions, kept in the metadata string of each partition's offset commit
-// (docs/design.md "Parking and catch-up"). The broker stores the string atomically with the
+// (docs/architecture.md "Parking and catch-up"). The broker stores the string atomically with the
 // offset and hands both to whichever member owns the partition next, so the group's position
 // can never move past a parked job's undelivered records without the record of where that job
 // resumes — and no further topic is needed.

@@ -14,7 +14,7 @@
 //   kept ones continue where we pushed (seek), new ones are opened at their first record.
 // - Shutdown: stop() pauses every topic and lets run() resolve; the service flushes the
 //   pipeline, then close() commits what was delivered and leaves the group.
-// - Parking (docs/design.md "Parking and catch-up"): the source is the pipeline's ParkingPort.
+// - Parking (docs/architecture.md "Parking and catch-up"): the source is the pipeline's ParkingPort.
 //   Parked jobs' resume positions travel in each commit's metadata; a partition newly assigned
 //   is held back until its committed metadata is read, so a job a previous owner parked is
 //   parked here before any of its records could be acknowledged past that position.

@@ -1,4 +1,4 @@
-// KafkaSource's parts of parking (docs/design.md "Parking and catch-up") against a fake consumer:
+// KafkaSource's parts of parking (docs/architecture.md "Parking and catch-up") against a fake consumer:
 // commits carry parked positions only when parking is on; a newly assigned partition is held
 // until its committed metadata is read, and a job parked by its previous owner is reported; in
 // catch-up mode only the wanted partitions are read, from their offsets, up to the stop points,
