@@ -70,6 +70,7 @@ export async function deliverBatch(ctx: DeliveryContext, runtime: JobRuntime, ba
     if (range !== null) {
       const object: DeliveryObject = {
         jobId: job.id, batchId, startNs: range.startNs, endNs: range.endNs, compression: job.compression, chunks: encoded.stream, contentType: contentTypeForOutput(job.output_options),
+        signal: ctx.signal,
       };
       delivering = deliverWithRetry(ctx, runtime, object, () => crash !== null);
     }
@@ -109,12 +110,14 @@ async function deliverWithRetry(ctx: DeliveryContext, runtime: JobRuntime, objec
   for (let attempt = 0; ; attempt++) {
     const startedAt = performance.now();
     try {
-      await runtime.destination.deliver(object);
+      await untilAborted(runtime.destination.deliver(object), ctx.signal);
       ctx.metrics.uploadFinished(destinationType, 'success', (performance.now() - startedAt) / 1000);
       runtime.health.last_complete = new Date().toISOString();
       runtime.health.error_message = null;
       return true;
     } catch (error) {
+      // Shutdown's deadline cut the attempt short: the batch stays unacknowledged.
+      if (ctx.signal.aborted) return false;
       // The batch could not be encoded (a part crashes workers): the caller quarantines it.
       if (encodingFailed()) return false;
       const failure = asDeliveryError(error);
@@ -145,6 +148,24 @@ async function deliverWithRetry(ctx: DeliveryContext, runtime: JobRuntime, objec
       }
     }
   }
+}
+
+/**
+ * The attempt, or a rejection as soon as `signal` aborts: an upload that hangs (a server that
+ * accepts and never answers holds a request up to undici's 60 s headers timeout) must not hold
+ * a shutdown past its deadline. A destination that honours `DeliveryObject.signal` also stops
+ * the request; one that does not finishes it in the background, unacknowledged.
+ */
+function untilAborted<T>(attempt: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    attempt.catch(() => {});
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    attempt.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function countTotals(ctx: DeliveryContext, runtime: JobRuntime, result: BatchTotals): void {

@@ -32,6 +32,11 @@ export interface DeliveryObject {
   contentType?: string;
   /** Records inside, when known up front (logs only). */
   records?: number;
+  /**
+   * Aborted when shutdown gives up on deliveries (its deadline): a destination that can cancel
+   * a request in flight should, so the attempt ends at once. Delivery stops waiting either way.
+   */
+  signal?: AbortSignal;
 }
 
 export interface DeliveryReceipt {
