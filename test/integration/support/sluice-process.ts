@@ -90,10 +90,11 @@ export class SluiceProcess {
   #partial = '';
   #exit: Exit | null = null;
 
-  constructor(name: string, configPath: string) {
+  /** `extraEnv` adds variables (e.g. SLUICE_SHUTDOWN_DEADLINE_SECONDS) to the child's environment. */
+  constructor(name: string, configPath: string, extraEnv: Record<string, string> = {}) {
     this.name = name;
     // The config names the test broker: no SLUICE_KAFKA_* override from the caller's environment.
-    const env: NodeJS.ProcessEnv = { ...process.env, SLUICE_LOG_LEVEL: process.env['SLUICE_IT_LOG_LEVEL'] ?? 'info' };
+    const env: NodeJS.ProcessEnv = { ...process.env, SLUICE_LOG_LEVEL: process.env['SLUICE_IT_LOG_LEVEL'] ?? 'info', ...extraEnv };
     delete env['SLUICE_KAFKA_BROKERS'];
     this.child = spawn(process.execPath, [MAIN, 'run', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'], env });
     running.add(this);
