@@ -37,10 +37,23 @@ if (failed.length > 0) {
 }
 
 const args = process.argv.slice(2);
+// A test that never ends (one broken stop() did) must fail, not hang the whole suite:
+// - --test-timeout is the default of every test and hook that declares no `timeout:` of its
+//   own. Hooks (before/after) get it even inside a suite that declares a longer one, so it must
+//   exceed the longest suite: the slowest integration suites declare 240–300 s
+//   (test/integration/kafka-source, kafka-parking, kafka-dead-letter-limits, api-schemathesis),
+//   and a hook inside one can take nearly all of it. 360 s leaves a fifth in hand.
+// - --test-force-exit ends a file once its tests have finished (or timed out): a timed-out test
+//   whose code still holds a socket or timer would otherwise keep its process, and the
+//   suite, alive forever; the timeout alone only marks it failed.
+const TEST_TIMEOUT_MS = 360_000;
 // kafkajs 2.2.4 calls setTimeout with a negative delay when its request queue is idle; Node 24
-// clamps it to 1 ms (harmless) but prints a TimeoutNegativeWarning per client. The flag is
+// clamps it to 1 ms (harmless) but prints a TimeoutNegativeWarning per client. The flags are
 // inherited by the runner's per-file child processes.
-const result = spawnSync(process.execPath, ['--disable-warning=TimeoutNegativeWarning', '--test', '--test-reporter=spec', ...(args.length > 0 ? args : ['test/**/*.test.ts'])], { stdio: 'inherit' });
+const result = spawnSync(process.execPath, [
+  '--disable-warning=TimeoutNegativeWarning', '--test', '--test-reporter=spec', `--test-timeout=${TEST_TIMEOUT_MS}`, '--test-force-exit',
+  ...(args.length > 0 ? args : ['test/**/*.test.ts']),
+], { stdio: 'inherit' });
 
 // Locally the servers stay up so that the next run starts in no time; CI leaves nothing
 // running. Their output is swallowed so that the runner's summary stays the last thing printed.

@@ -1,7 +1,8 @@
 // The pipeline's retry loop (src/core/delivery.ts) seen from a job: a destination that refuses
 // the credentials (S3's 403) is retried at the cap interval, not in a storm, its clear message is
 // the job's error_message until a delivery succeeds, and no record is acknowledged before then;
-// a destination that says when to come back (Retry-After) is not tried again sooner.
+// a destination that says when to come back (Retry-After) is not tried again sooner, nor later
+// than the backoff cap.
 // The destinations are fakes at the Destination interface; their errors come from the real
 // S3 and HTTP error mappers. The pipeline and the worker pool are the real ones.
 
@@ -161,5 +162,29 @@ describe('delivery retries', () => {
     assert.ok(gap >= 1000 - 5, `the retry came ${gap.toFixed(1)} ms after the 429 with Retry-After: 1`);
     assert.deepEqual(destination.lines, expectedLines);
     assert.equal(pipeline.runtimes[0]!.health.error_message, null);
+  });
+
+  it('a Retry-After longer than the backoff cap waits only the cap (a destination cannot stall a job for an hour)', async () => {
+    const rateLimited = errorForResponse({ kind: 'generic', redacted: 'https://logs.example.com/ingest', secrets: [], quoteBody: true }, { status: 429, retryAfter: '3600', body: '' });
+    assert.equal(rateLimited?.retryAfterMs, 3_600_000);
+    const destination = new ScriptedDestination();
+    let refusals = 1;
+    destination.failure = () => (refusals-- > 0 ? rateLimited : null);
+    const { pipeline } = pipelineWith(destination, { baseMs: 1, capMs: 50 });
+    const flushed = pipeline.flush();
+    try {
+      // The deadline is far above the 50 ms cap and far below the hour the destination asked for.
+      await waitUntil(() => destination.lines.length > 0, 'the retry after a wait capped at 50 ms', 20_000);
+    } catch (error) {
+      pipeline.abortDeliveries();
+      await flushed;
+      await pipeline.shutdown();
+      throw error;
+    }
+    await flushed;
+    await pipeline.shutdown();
+    assert.equal(destination.attempts.length, 2);
+    assert.deepEqual(destination.lines, expectedLines);
+    assert.equal(pipeline.positions()[0]!.committable, RECORDS);
   });
 });
