@@ -16,28 +16,12 @@ import { DEFAULT_TENANTS } from '../../src/generator/http-requests.ts';
 import { runService, type ServiceOutcome } from '../../src/service.ts';
 import { GeneratorSource } from '../../src/sources/generator.ts';
 import { createLogger } from '../../src/telemetry/log.ts';
+import { metricNames } from './promql.ts';
 import { declaredNames, parseSamples, valueOf, waitFor } from './support.ts';
 
 const root = new URL('../../', import.meta.url);
-const PROMQL_WORDS = new Set(['and', 'or', 'unless', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'offset', 'bool', 'inf', 'nan']);
 /** Series Prometheus makes itself, not exported by sluice. */
 const PROMETHEUS_OWN = new Set(['up']);
-
-/** Metric names used in a PromQL expression. */
-export function metricNames(expr: string): string[] {
-  const stripped = expr
-    .replace(/"(?:[^"\\]|\\.)*"/g, '""') // string literals
-    .replace(/\{[^}]*\}/g, '') // label matchers
-    .replace(/\[[^\]]*\]/g, '') // range selectors
-    .replace(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ''); // label lists
-  const names: string[] = [];
-  for (const match of stripped.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*(\s*\()?/g)) {
-    const word = match[0].replace(/\s*\($/, '');
-    if (match[1] !== undefined || PROMQL_WORDS.has(word.toLowerCase()) || /^\d/.test(word)) continue; // functions, keywords
-    names.push(word);
-  }
-  return names;
-}
 
 function dashboardExprs(): string[] {
   const dashboard = JSON.parse(readFileSync(new URL('deploy/grafana/sluice-dashboard.json', root), 'utf8')) as { panels: Array<{ targets?: Array<{ expr: string }> }>; templating: { list: Array<{ query?: unknown }> } };
