@@ -34,6 +34,8 @@ export interface PreloadOptions {
   /** Sends awaiting their acknowledgement at once. */
   inFlight?: number;
   seed?: number;
+  /** The record key (sluice's tenant) of record `index`; default: the event's own zone id. */
+  keyOf?: (index: number) => string;
 }
 
 export interface PreloadResult {
@@ -84,9 +86,10 @@ export async function preloadTopic(options: PreloadOptions): Promise<PreloadResu
         const event = generator.next();
         const value = Buffer.from(event.json, 'utf8');
         valueBytes += value.length;
+        const key = options.keyOf?.(sent + i) ?? event.tenant;
         messages[i] = options.partitionBy === 'key'
-          ? { key: event.tenant, value }
-          : { key: event.tenant, value, partition: (sent + i) % options.partitions };
+          ? { key, value }
+          : { key, value, partition: (sent + i) % options.partitions };
       }
       generateMs += performance.now() - g0;
       sent += count;

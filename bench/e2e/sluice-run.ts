@@ -92,6 +92,14 @@ export function sluiceConfig(options: SluiceRunOptions): Record<string, unknown>
       max_upload_interval_seconds: 1,
     });
   }
+  return kafkaBenchConfig(options, jobs);
+}
+
+/**
+ * A benchmark's sluice config: one Kafka source reading `topic` from the beginning with a fresh
+ * group, tenant from the record key, and `jobs`. Also used by bench/jobs/jobs-run.ts.
+ */
+export function kafkaBenchConfig(options: { dir: string; workers: number; brokers: string[]; groupId: string; topic: string }, jobs: unknown[]): Record<string, unknown> {
   return {
     data_dir: join(options.dir, 'state'),
     // Logpush's batch limits (records, bytes) stay; only the 30 s interval floor is lowered so
