@@ -3,7 +3,8 @@
 //
 // Bytes are the raw record bytes appended (the uncompressed input), so an output file is never
 // larger than max_upload_bytes before compression. Intervals are checked by one coarse timer
-// for all jobs (undici style) instead of a timer per batch.
+// for all jobs (undici style) instead of a timer per batch; the same timer hands idle pooled
+// buffers back to the garbage collector every few seconds.
 
 import type { PartitionTracker } from './ack-tracker.ts';
 import type { JobRuntime } from './job-runtime.ts';
@@ -12,11 +13,17 @@ import { OpenBatch } from './open-batch.ts';
 
 export type SealHandler = (runtime: JobRuntime, batch: OpenBatch, sealedAt: number) => void;
 
+/** How often buffers that stayed idle in the pool are let go (SharedBufferPool.trim). */
+const TRIM_EVERY_MS = 5000;
+
 export class Batcher {
   private readonly onSealed: SealHandler;
   private readonly now: () => number;
   private timer: NodeJS.Timeout | null = null;
   private readonly runtimes = new Set<JobRuntime>();
+  /** Records in each job's last sealed batch: the next one's record tables are sized from it (open-batch.ts). */
+  private readonly lastCount = new WeakMap<JobRuntime, number>();
+  private lastTrim = 0;
 
   private readonly pool: SharedBufferPool | null;
 
@@ -28,7 +35,8 @@ export class Batcher {
 
   /** Starts the interval check. `tickMs` is how often open batches are looked at. */
   start(tickMs: number): void {
-    this.timer = setInterval(() => this.sealExpired(), tickMs);
+    this.lastTrim = this.now();
+    this.timer = setInterval(() => this.tick(), tickMs);
     this.timer.unref();
   }
 
@@ -41,7 +49,7 @@ export class Batcher {
     const job = runtime.job;
     let batch = runtime.batch;
     if (batch === null) {
-      batch = runtime.batch = new OpenBatch(this.now(), job.max_upload_bytes, this.pool);
+      batch = runtime.batch = new OpenBatch(this.now(), job.max_upload_bytes, this.pool, this.lastCount.get(runtime));
       this.runtimes.add(runtime);
     }
     batch.append(value, tracker, seq, offset);
@@ -54,6 +62,7 @@ export class Batcher {
     if (batch === null) return;
     runtime.batch = null;
     this.runtimes.delete(runtime);
+    this.lastCount.set(runtime, batch.count);
     this.onSealed(runtime, batch, this.now());
   }
 
@@ -63,6 +72,15 @@ export class Batcher {
     runtime.batch = null;
     this.runtimes.delete(runtime);
     return batch;
+  }
+
+  private tick(): void {
+    this.sealExpired();
+    const now = this.now();
+    if (this.pool !== null && now - this.lastTrim >= TRIM_EVERY_MS) {
+      this.lastTrim = now;
+      this.pool.trim();
+    }
   }
 
   sealExpired(): void {

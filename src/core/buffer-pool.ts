@@ -6,12 +6,18 @@
 // here on acknowledgement bounds that memory by the pool's limit instead of by GC timing.
 // Workers only read a batch's buffer while its task runs, so once the batch is acknowledged
 // nothing else refers to it.
+//
+// Idle buffers are kept only while they are needed: trim() lets go of as many idle bytes as
+// stayed idle since the previous trim (the low-water mark), so after a burst the pool does not
+// keep up to the whole budget of touched pages resident for nothing.
 
 const MIN_CLASS = 64 * 1024;
 
 export class SharedBufferPool {
   private readonly free = new Map<number, SharedArrayBuffer[]>();
   private freeBytes = 0;
+  /** The fewest idle bytes since the last trim: that many were not needed in the meantime. */
+  private lowWater = 0;
   private readonly maxFreeBytes: number;
 
   /** Keeps at most `maxFreeBytes` of idle buffers; beyond that, returned buffers are left to the GC. */
@@ -26,6 +32,7 @@ export class SharedBufferPool {
     const reused = list?.pop();
     if (reused) {
       this.freeBytes -= size;
+      if (this.freeBytes < this.lowWater) this.lowWater = this.freeBytes;
       return reused;
     }
     return new SharedArrayBuffer(size);
@@ -38,6 +45,26 @@ export class SharedBufferPool {
     if (!list) this.free.set(size, (list = []));
     list.push(buffer);
     this.freeBytes += size;
+  }
+
+  /**
+   * Lets go of idle buffers, largest first, worth at most the bytes that stayed idle since the
+   * previous call; the garbage collector frees them. Returns the bytes let go.
+   */
+  trim(): number {
+    let excess = this.lowWater;
+    let released = 0;
+    for (const size of [...this.free.keys()].sort((a, b) => b - a)) {
+      const list = this.free.get(size)!;
+      while (size <= excess && list.length > 0) {
+        list.pop();
+        excess -= size;
+        released += size;
+      }
+    }
+    this.freeBytes -= released;
+    this.lowWater = this.freeBytes;
+    return released;
   }
 
   get idleBytes(): number {

@@ -24,7 +24,7 @@ const EMPTY = new Uint8Array(new SharedArrayBuffer(0));
 const SLACK_BYTES = 1024 * 1024;
 /** Larger batches (max_upload_bytes up to 1 GB) still grow by doubling past this. */
 const MAX_INITIAL_CAPACITY = 128 * 1024 * 1024;
-const MIN_RECORD_CAPACITY = 256;
+const MIN_RECORD_CAPACITY = 16;
 
 export class OpenBatch {
   data: Uint8Array;
@@ -46,16 +46,25 @@ export class OpenBatch {
 
   private readonly pool: SharedBufferPool | null;
 
-  constructor(openedAt: number, expectedBytes: number, pool: SharedBufferPool | null = null) {
+  /** `expectedBytes` is the job's max_upload_bytes; `previousCount` its last batch's records (none for its first). */
+  constructor(openedAt: number, expectedBytes: number, pool: SharedBufferPool | null = null, previousCount?: number) {
     this.pool = pool;
     this.openedAt = openedAt;
     // Sized for the whole batch up front: growing by doubling copied ~2x the batch per batch
     // (19% of the main thread in bench:e2e). Zero-filled pages are mapped lazily by the OS, so
     // an allocation larger than what the batch ends up holding costs address space, not RSS.
+    // Sizing it from the job's previous batch instead was measured and lost: bench:jobs peak
+    // RSS rose from 942-958 to 1,059-1,235 MB at 10 jobs and from 1,392-1,432 to 1,740-1,808 MB
+    // at 1,000 (bench/README.md "Many jobs"). Most likely because buffers of a few KB to 16 MiB
+    // come from malloc's arenas, which zero (touch) every page and keep freed ones, while a
+    // 64 MiB one is its own lazily mapped region (not verified further).
     this.data = new Uint8Array(this.allocate(Math.max(MIN_DATA_CAPACITY, Math.min(expectedBytes + SLACK_BYTES, MAX_INITIAL_CAPACITY))));
-    this.ends = new Uint32Array(new SharedArrayBuffer(MIN_RECORD_CAPACITY * 4));
-    this.recordOffsets = new Float64Array(MIN_RECORD_CAPACITY);
-    this.recordSpans = new Uint16Array(MIN_RECORD_CAPACITY);
+    // The per-record tables are sized from the job's previous batch: a fixed 256 entries (~12 KB
+    // with four partitions' spans) per batch was as much again as a small batch's data.
+    const records = previousCount === undefined ? MIN_RECORD_CAPACITY : Math.max(MIN_RECORD_CAPACITY, previousCount + (previousCount >>> 2));
+    this.ends = new Uint32Array(new SharedArrayBuffer(records * 4));
+    this.recordOffsets = new Float64Array(records);
+    this.recordSpans = new Uint16Array(records);
   }
 
   append(value: Uint8Array, tracker: PartitionTracker, seq: number, offset: number): void {

@@ -80,6 +80,17 @@ describe('Batcher', () => {
     assert.ok(batch.data.buffer instanceof SharedArrayBuffer);
   });
 
+  it('sizes a job\'s record tables from its previous batch', () => {
+    const h = harness(job({ max_upload_records: 100_000 }));
+    h.add('{}');
+    assert.equal(h.runtime.batch!.ends.length, 16, 'a first batch starts small');
+    for (let i = 0; i < 499; i++) h.add('{}');
+    h.batcher.sealAll();
+    h.add('{}');
+    assert.equal(h.runtime.batch!.ends.length, 625, 'room for the previous batch\'s 500 records + 25%');
+    assert.equal(h.runtime.batch!.recordOffsets.length, 625);
+  });
+
   it('acknowledges every record of a batch exactly once', () => {
     const h = harness(job({ max_upload_records: 4 }));
     for (let i = 0; i < 8; i++) h.add('{}');

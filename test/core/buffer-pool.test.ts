@@ -16,3 +16,21 @@ it('hands back the same buffers for the same size class, within its idle limit',
   pool.give(new SharedArrayBuffer(1000));
   assert.equal(pool.idleBytes, 3 * 1024 * 1024, 'odd sizes are not pooled');
 });
+
+it('trim lets go only of the idle bytes that stayed idle since the previous trim', () => {
+  const pool = new SharedBufferPool(16 * 1024 * 1024);
+  const mib = 1024 * 1024;
+  const held = [pool.take(mib), pool.take(mib), pool.take(mib), pool.take(4 * mib)];
+  for (const b of held) pool.give(b);
+  assert.equal(pool.trim(), 0, 'the first period started with nothing idle');
+  assert.equal(pool.idleBytes, 7 * mib);
+  pool.give(pool.take(mib)); // in use at some point: 6 MiB stayed idle
+  assert.equal(pool.trim(), 6 * mib, 'the 4 MiB buffer and two of the 1 MiB ones');
+  assert.equal(pool.idleBytes, mib);
+  const kept = pool.take(mib);
+  assert.ok(held.includes(kept), 'the one that was needed is still there');
+  pool.give(kept);
+  assert.equal(pool.trim(), 0, 'it was taken during the period');
+  assert.equal(pool.trim(), mib, 'idle for a whole period');
+  assert.equal(pool.idleBytes, 0);
+});

@@ -67,6 +67,13 @@ describe('pipeline worker: one batch end to end', () => {
     assert.ok(r.workerMicros >= 0);
   });
 
+  it('keeps no reference to the batch\'s buffer once the batch is done', () => {
+    const j = job({});
+    const compiled = compileJob(j);
+    processBatch(compiled, task(j, [rec(1, 200), rec(2, 500)]));
+    assert.equal(compiled.record.bytes.byteLength, 0, 'the cached job would keep the batch\'s SharedArrayBuffer alive');
+  });
+
   it('never puts a whole long record into a drop sample', () => {
     const long = `{"RayID":"${'x'.repeat(5000)}"`;
     const r = run(job(), [long, long, long, long, long, long, long]);
