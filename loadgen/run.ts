@@ -155,7 +155,7 @@ export async function runLoadgen(options: LoadgenOptions): Promise<LoadgenResult
   }
 }
 
-async function ensureTopic(brokers: string[], topic: string, partitions: number): Promise<void> {
+export async function ensureTopic(brokers: string[], topic: string, partitions: number): Promise<void> {
   const admin = new kafkajs.Kafka({ clientId: 'sluice-loadgen-admin', brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
   await admin.connect();
   try {
@@ -166,7 +166,7 @@ async function ensureTopic(brokers: string[], topic: string, partitions: number)
   }
 }
 
-interface Observer {
+export interface Observer {
   /** Resolves when `done()` holds after a poll, or at `deadlineMs` (epoch ms). */
   until(done: () => boolean, deadlineMs: number): Promise<void>;
   stop(): Promise<void>;
@@ -174,7 +174,7 @@ interface Observer {
 }
 
 /** Polls the watcher every `pollMs` in the background and feeds every delivered record to the tracker. */
-function observe(watcher: ObjectWatcher, tracker: DeliveryTracker, pollMs: number): Observer {
+export function observe(watcher: ObjectWatcher, tracker: DeliveryTracker, pollMs: number): Observer {
   let stopped = false;
   let objects = 0;
   let failure: unknown = null;

@@ -31,19 +31,24 @@ export interface LoadgenSluiceOptions {
   dataDir: string;
 }
 
+/** The one Kafka source of a spawned sluice: the loadgen topic, tenant from the record key. */
+export function loadgenSources(options: { brokers: string[]; groupId: string; topic: string }): unknown[] {
+  return [{
+    type: 'kafka',
+    brokers: options.brokers,
+    group_id: options.groupId,
+    from_beginning: true,
+    topics: [{ topic: options.topic, dataset: 'http_requests', tenant_from: { key: true } }],
+  }];
+}
+
 export function loadgenSluiceConfig(options: LoadgenSluiceOptions): Record<string, unknown> {
   return {
     data_dir: options.dataDir,
     // Logpush's 30 s floor would make every latency ≥ the interval; the floor follows the job.
     limits: { min_upload_interval_seconds: Math.min(options.maxUploadIntervalSeconds, 30) },
     pipeline: { workers: options.workers },
-    sources: [{
-      type: 'kafka',
-      brokers: options.brokers,
-      group_id: options.groupId,
-      from_beginning: true,
-      topics: [{ topic: options.topic, dataset: 'http_requests', tenant_from: { key: true } }],
-    }],
+    sources: loadgenSources(options),
     // The output is usually a store on this machine (versitygw, MinIO): allowed explicitly, as
     // destinations refuse loopback and private addresses by default.
     destinations: { allow_networks: ['127.0.0.0/8', '::1/128'] },
