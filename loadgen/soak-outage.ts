@@ -168,12 +168,15 @@ async function main(): Promise<void> {
     // Noted before and after: closing the proxy's open connections can take a while on a busy host.
     at(outageAt, async () => { note('cutting job 1\'s S3 connection'); await disableProxy(proxy); note(`outage: job ${FAILING_JOB}'s S3 connection cut`); });
     at(restoreAt, async () => { note('restoring job 1\'s S3 connection'); await enableProxy(proxy); note(`restored: job ${FAILING_JOB}'s S3 connection back`); });
-    const restart = async (when: string) => {
+    // One restart at a time: a restarted sluice waits up to the session timeout (30 s) for its
+    // killed member to leave the group, which can outlast the gap to the next kill.
+    let restarting = Promise.resolve();
+    const restart = (when: string): Promise<void> => (restarting = restarting.then(async () => {
       note(`SIGKILL sluice (${when})`);
       await sluice.kill9();
       monitor.setUrl(await sluice.start());
       note('sluice restarted, group Stable');
-    };
+    }));
     if (options.kill9) {
       at(outageAt + outageMs * 0.75, () => restart('during the outage'));
       at(restoreAt + 5000, () => restart('during catch-up'));
