@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { Config, KafkaSourceConfig } from './config/schema.ts';
 import { CatchUp, type LiveSide, type Offsets } from './core/catch-up.ts';
+import { reportCatchUpLoss, type CatchUpLossMetrics } from './core/catch-up-loss.ts';
 import type { JobRuntime } from './core/job-runtime.ts';
 import type { ParkingPort, ParkingRules } from './core/parking.ts';
 import type { Pipeline } from './core/pipeline.ts';
@@ -29,9 +30,10 @@ export interface ServiceParking {
 
 /**
  * `disable` is called once for a job parked longer than `disable_after_hours` (the service
- * disables it in the job store, with an audit event).
+ * disables it in the job store, with an audit event). `metrics` counts records lost to
+ * retention before catch-up read them (absent without telemetry).
  */
-export function prepareParking(config: Config, sources: readonly Source[], log: Logger, disable: (runtime: JobRuntime) => void): ServiceParking | null {
+export function prepareParking(config: Config, sources: readonly Source[], log: Logger, disable: (runtime: JobRuntime) => void, metrics?: CatchUpLossMetrics): ServiceParking | null {
   const settings = config.pipeline.parking;
   const source = sources[0];
   const kafka = config.sources[0];
@@ -42,6 +44,8 @@ export function prepareParking(config: Config, sources: readonly Source[], log: 
   let ticking = false;
   let pipelineRef: Pipeline | null = null;
   source.enableParking((jobIds) => pipelineRef?.parkFromElsewhere(jobIds));
+  // Every configured topic shows 0 until a loss (a closed label set: topics, never jobs).
+  for (const topic of kafka.topics) metrics?.catchUpRecordsLost(topic.topic, 0);
 
   return {
     option: {
@@ -51,7 +55,7 @@ export function prepareParking(config: Config, sources: readonly Source[], log: 
     },
     start(pipeline, pipelineSettings) {
       pipelineRef = pipeline;
-      catchUp = new CatchUp(liveSide(pipeline, source, kafka, shareBytes, pipelineSettings, log), {
+      catchUp = new CatchUp(liveSide(pipeline, source, kafka, { budgetBytes: shareBytes, recordsPerSecond: settings.catch_up_records_per_second, metrics }, pipelineSettings, log), {
         maxRuns: settings.catch_up_readers,
         handBackLag: settings.hand_back_lag,
         log,
@@ -75,26 +79,59 @@ export function prepareParking(config: Config, sources: readonly Source[], log: 
   };
 }
 
-function liveSide(pipeline: Pipeline, source: KafkaSource, kafka: KafkaSourceConfig, budgetBytes: number, settings: CatchUpPipelineSettings, log: Logger): LiveSide {
+interface ReaderLimits {
+  budgetBytes: number;
+  recordsPerSecond: number;
+  metrics: CatchUpLossMetrics | undefined;
+}
+
+function liveSide(pipeline: Pipeline, source: KafkaSource, kafka: KafkaSourceConfig, limits: ReaderLimits, settings: CatchUpPipelineSettings, log: Logger): LiveSide {
+  /**
+   * A job's records-lost error_message, kept until the job is caught up: hand-back makes a
+   * fresh runtime with error_message cleared, and the loss must outlive it (the job's next
+   * successful live delivery clears it then, as any error_message).
+   */
+  const lost = new Map<number, string>();
+  const runtimeOf = (jobId: number) => pipeline.runtimes.find((runtime) => runtime.job.id === jobId);
   return {
     parkedJobs: () => pipeline.parkedJobs(),
     topicOf: (dataset) => kafka.topics.find((topic) => topic.dataset === dataset)?.topic,
     liveOffsets: (topic) => source.nextOffsets(topic),
     resumeOffsets(jobId, topic) {
       const from = new Map<number, number>();
-      for (const partition of source.nextOffsets(topic).keys()) {
-        const at = source.parked.positionsOf(topic, partition).get(jobId);
-        if (at !== undefined) from.set(partition, at);
+      for (const [partition, live] of source.nextOffsets(topic)) {
+        // No saved position: the job has nothing behind there (the committed offset passed only
+        // records it delivered), so the reader starts where the live path is and reads nothing.
+        from.set(partition, source.parked.positionsOf(topic, partition).get(jobId) ?? live);
       }
       return from;
     },
     advance(jobId, topic, delivered: Offsets) {
-      for (const [partition, offset] of delivered) source.parked.advance(jobId, topic, partition, offset);
+      source.advanceParked(jobId, topic, delivered);
     },
     handBack: (jobId) => {
       pipeline.unpark(jobId);
+      const message = lost.get(jobId);
+      const runtime = runtimeOf(jobId);
+      if (message !== undefined && runtime !== undefined) runtime.health.error_message = message;
     },
-    caughtUp: (jobId) => source.forget(jobId),
-    startRun: (runtime, topic, from) => new KafkaCatchUpRun({ config: kafka, topic, runtime, from, budgetBytes, pipeline: settings, log }),
+    caughtUp: (jobId) => {
+      lost.delete(jobId);
+      source.forget(jobId);
+    },
+    startRun: (runtime, topic, from) => new KafkaCatchUpRun({
+      config: kafka,
+      topic,
+      runtime,
+      from,
+      budgetBytes: limits.budgetBytes,
+      recordsPerSecond: limits.recordsPerSecond,
+      onRecordsLost: (loss) => {
+        const jobId = runtime.job.id;
+        lost.set(jobId, reportCatchUpLoss(runtimeOf(jobId), { jobId, ...loss }, log, limits.metrics));
+      },
+      pipeline: settings,
+      log,
+    }),
   };
 }

@@ -17,8 +17,9 @@ import { deadLetterPaths, ownedRegistry, writeDeadLetters } from './sources/part
 import type { PartitionHandle, PoisonRecord, Source } from './sources/source.ts';
 import { progressLine, snapshot, summaryLines } from './cli/progress.ts';
 import { openAdminSide, type AdminSide } from './service-api.ts';
+import { shutdownDeadline } from './service-shutdown.ts';
 import { prepareParking } from './service-parking.ts';
-import { SluiceMetrics, type LagView } from './telemetry/metrics.ts';
+import { SluiceMetrics, type KafkaEventsView, type LagView } from './telemetry/metrics.ts';
 import { startOpsServer } from './telemetry/ops-server.ts';
 import { Readiness } from './telemetry/readiness.ts';
 
@@ -37,8 +38,10 @@ export interface ServiceOptions {
   /** Where progress and summary lines go (stdout by default). */
   print?: (line: string) => void;
   progressEveryMs?: number;
-  /** How long a graceful shutdown waits for deliveries before giving up on them. */
+  /** How long everything after a stop request may take (default: config shutdown.deadline_seconds; service-shutdown.ts). */
   shutdownTimeoutMs?: number;
+  /** Exit the process with status 1 if the shutdown is still running at its deadline (the CLI; never in-process tests). */
+  exitAtShutdownDeadline?: boolean;
   /** Handle SIGINT/SIGTERM (off in tests that run several services in one process). */
   handleSignals?: boolean;
   /** Worker entry module; tests substitute one that misbehaves on purpose. */
@@ -134,7 +137,7 @@ async function runPipeline(options: ServiceOptions, telemetry: ServiceTelemetry 
     ...(telemetry ? { metrics: telemetry.metrics } : {}),
   });
   // Failing jobs are parked and caught up from Kafka instead of pausing everyone (opt-in).
-  const parking = prepareParking(config, options.sources, log, (runtime) => disableParkedJob(runtime, config, admin, log));
+  const parking = prepareParking(config, options.sources, log, (runtime) => disableParkedJob(runtime, config, admin, log), telemetry?.metrics);
   const pipeline: Pipeline = new Pipeline({
     ...(parking ? { parking: parking.option } : {}),
     jobs: admin ? admin.jobs : config.jobs,
@@ -163,12 +166,20 @@ async function runPipeline(options: ServiceOptions, telemetry: ServiceTelemetry 
     quarantine: (runtime, batch, batchId, reason) => quarantine(quarantineRoot, runtime, batch, batchId, reason, log),
   });
 
+  // The clock starts at the first stop request and covers everything after it, final commit included.
+  const deadline = shutdownDeadline({
+    deadlineMs: options.shutdownTimeoutMs ?? config.shutdown.deadline_seconds * 1000,
+    log,
+    abortDeliveries: () => pipeline.abortDeliveries(),
+    exitAtDeadline: options.exitAtShutdownDeadline === true,
+  });
   let stopping = false;
   let resolveStop!: () => void;
   const stopRequested = new Promise<void>((r) => (resolveStop = r));
   const stop = (why: string, level: 'info' | 'debug' = 'info') => {
     if (stopping) return;
     stopping = true;
+    deadline.start();
     log[level]({ reason: why }, 'stopping: no new records, flushing open batches');
     for (const source of options.sources) source.stop();
     resolveStop();
@@ -234,20 +245,17 @@ async function runPipeline(options: ServiceOptions, telemetry: ServiceTelemetry 
   // Catch-up readers stop first; what they delivered is in the positions the final commit carries.
   await parking?.close();
 
-  const deadline = setTimeout(() => {
-    log.warn({ timeout_ms: options.shutdownTimeoutMs ?? 30_000 }, 'shutdown deadline reached: abandoning undelivered batches (they are not acknowledged)');
-    pipeline.abortDeliveries();
-  }, options.shutdownTimeoutMs ?? 30_000);
   await pipeline.flush();
-  clearTimeout(deadline);
   if (bound) clearTimeout(bound);
   clearInterval(progress);
+  // Deliveries are done (or abandoned): sources record their final positions (Kafka commits)
+  // first, before workers and destinations close, so that nothing slow there can delay it.
+  await Promise.all(options.sources.map((source) => source.close?.()));
   process.off('SIGINT', onSigint);
   process.off('SIGTERM', onSigterm);
   await pool.destroy();
   await pipeline.shutdown();
-  // Deliveries are done (or abandoned): sources record their final positions (Kafka commits).
-  await Promise.all(options.sources.map((source) => source.close?.()));
+  deadline.clear();
 
   const undelivered = pipeline.positions().reduce((sum, p) => sum + p.outstanding, 0);
   // A source that failed before delivering anything (unreachable broker, unknown topic) is a
@@ -291,6 +299,8 @@ function watch(telemetry: ServiceTelemetry, config: Config, pipeline: Pipeline, 
   for (const source of sources) {
     const lagging = source as Partial<LagView>;
     if (typeof lagging.consumerLag === 'function') metrics.watchConsumerLag(lagging as LagView, topics);
+    const counting = source as Partial<KafkaEventsView>;
+    if (typeof counting.recordsWithoutTenantByTopic === 'function' && counting.stats !== undefined) metrics.watchKafkaEvents(counting as KafkaEventsView);
   }
   readiness.set('worker_pool', () => (pool.alive ? null : 'the worker pool is not running'));
   readiness.set('sources', () => {

@@ -79,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
     sources = createSources(config.sources);
   }
 
-  const outcome = await runService({ config, sources, log, ...(seconds !== undefined ? { seconds } : {}) });
+  const outcome = await runService({ config, sources, log, exitAtShutdownDeadline: true, ...(seconds !== undefined ? { seconds } : {}) });
   if (outcome.undelivered > 0) {
     process.stderr.write(`sluice: ${outcome.undelivered} records were not delivered before shutdown (not acknowledged; a replayable source re-delivers them)\n`);
     return 1;

@@ -9,6 +9,7 @@ import { pathJoin } from '../jobs/json-path.ts';
 import { LOGPUSH_LIMITS, type Job, type Problem } from '../jobs/types.ts';
 import { validateJob } from '../jobs/validate.ts';
 import { parseWithProblems } from '../jobs/zod-problems.ts';
+import { applyDeploymentEnv, type DeploymentEnv } from './deployment-env.ts';
 import { ConfigError } from './errors.ts';
 import { jsonErrorOffset, lineColumn } from './json-error-position.ts';
 import { ConfigSchema, DEFAULT_MAX_RECORD_BYTES, LimitsSchema, type AuditConfig, type Config, type JobStoreConfig, type LimitsConfig } from './schema.ts';
@@ -145,11 +146,12 @@ function resolveStoreAndAudit(top: ParsedTop, problems: Problem[]): { job_store?
 
 /**
  * Validates an already-parsed config value (tests, the embedded default). Throws ConfigError.
- * `env` supplies the SLUICE_KAFKA_* overrides (default: process.env).
+ * `env` supplies the SLUICE_KAFKA_* overrides and the deployment ones (listen addresses, the
+ * shutdown deadline: deployment-env.ts) (default: process.env).
  */
-export function parseConfig(rawValue: unknown, source: string, env: KafkaEnv = process.env): Config {
-  const value = applyKafkaEnv(rawValue, env);
+export function parseConfig(rawValue: unknown, source: string, env: KafkaEnv & DeploymentEnv = process.env): Config {
   const problems: Problem[] = [];
+  const value = applyDeploymentEnv(applyKafkaEnv(rawValue, env), env, problems);
   const top = parseWithProblems(ConfigSchema, value, '$', problems);
   // Jobs are validated even when other parts of the config are broken: all problems at once.
   const limits = resolveLimits(own(value, 'limits'), problems);
@@ -162,7 +164,7 @@ export function parseConfig(rawValue: unknown, source: string, env: KafkaEnv = p
   if (top === undefined || problems.length > 0) {
     throw new ConfigError(source, problems.length > 0 ? problems : [{ path: '$', message: 'is not a valid config' }]);
   }
-  return { data_dir: top.data_dir, limits, pipeline: top.pipeline, sources: top.sources, jobs, ...(top.api ? { api: top.api } : {}), ...store, ...(top.telemetry ? { telemetry: top.telemetry } : {}), audit_digests: top.audit_digests, destinations: top.destinations };
+  return { data_dir: top.data_dir, limits, pipeline: top.pipeline, sources: top.sources, jobs, ...(top.api ? { api: top.api } : {}), ...store, ...(top.telemetry ? { telemetry: top.telemetry } : {}), audit_digests: top.audit_digests, destinations: top.destinations, shutdown: top.shutdown };
 }
 
 function firstLine(message: string): string {

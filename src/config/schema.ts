@@ -44,6 +44,8 @@ export const ParkingSchema = z.strictObject({
     .describe('A job parked this long is disabled in the job store (with an audit event and an error_message saying why), as Logpush disables a job that fails for a day; enabling it again resumes from its saved positions while Kafka still holds them. Default 24. Jobs from a config file without api: stay parked.'),
   catch_up_readers: z.int().min(1).max(64).default(2)
     .describe('Parked jobs caught up at once (each reader is its own Kafka consumer); default 2.'),
+  catch_up_records_per_second: z.int().min(1).default(20_000)
+    .describe('Records per second each catch-up reader takes from Kafka at most (a token bucket that pauses and resumes its partitions), so re-reading a backlog cannot starve the live path; default 20000.'),
   hand_back_lag: z.int().min(0).default(1000)
     .describe('A reader hands its job back to the live path once it is at most this many offsets behind on every partition; default 1000.'),
 }).describe('Isolation of failing jobs (invariant 4).');
@@ -196,6 +198,18 @@ export const TelemetryConfigSchema = z.strictObject({
 }).describe('Prometheus metrics and health probes (docs/metrics.md). Without this section no listener is opened.');
 export type TelemetryConfig = z.output<typeof TelemetryConfigSchema>;
 
+/**
+ * Below Kubernetes' default terminationGracePeriodSeconds (30): the whole shutdown, final offset
+ * commit included, ends before the kubelet's SIGKILL would cut it off.
+ */
+export const DEFAULT_SHUTDOWN_DEADLINE_SECONDS = 25;
+
+export const ShutdownConfigSchema = z.strictObject({
+  deadline_seconds: z.number().gt(0).max(3600).default(DEFAULT_SHUTDOWN_DEADLINE_SECONDS)
+    .describe(`Everything after the first SIGTERM/SIGINT (or --seconds, or the end of the input) fits in this: the admin API and catch-up readers stop, open batches are flushed and delivered, the final Kafka offset commit is made and the group is left. Deliveries still failing are abandoned (not acknowledged, so not committed) early enough to leave time for the commit; if the commit itself is still running at the deadline, sluice exits with status 1 anyway. Keep it below the orchestrator's grace period (Kubernetes terminationGracePeriodSeconds, docker stop -t). Env SLUICE_SHUTDOWN_DEADLINE_SECONDS overrides. Default ${DEFAULT_SHUTDOWN_DEADLINE_SECONDS}.`),
+}).describe('Graceful shutdown. A second signal exits at once (status 130).');
+export type ShutdownConfig = z.output<typeof ShutdownConfigSchema>;
+
 export const DEFAULT_JOB_STORE_TOPIC = 'sluice-jobs';
 export const DEFAULT_AUDIT_TOPIC = 'audit_logs';
 
@@ -271,6 +285,7 @@ export const ConfigSchema = z.strictObject({
   audit_digests: AuditDigestsConfigSchema.prefault({}),
   telemetry: TelemetryConfigSchema.optional(),
   destinations: DestinationsConfigSchema.prefault({}),
+  shutdown: ShutdownConfigSchema.prefault({}),
 }).describe('sluice configuration file.');
 
 export type LimitsConfig = JobLimits & { max_record_bytes: number };
@@ -308,4 +323,6 @@ export interface Config {
   audit_digests: AuditDigestsConfig;
   /** Which networks and host directories destinations may reach (defaults when absent). */
   destinations: DestinationsConfig;
+  /** How long a graceful shutdown may take (defaults when absent). */
+  shutdown: ShutdownConfig;
 }

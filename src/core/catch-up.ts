@@ -20,6 +20,12 @@ export interface CatchUpRun {
   deliveredOffsets(): Offsets;
   /** From now on, read nothing at or past these offsets. */
   stopAt(targets: Offsets): void;
+  /**
+   * The job's destination takes the reader's batches: it delivered since its last failure (or
+   * there was nothing to deliver). A reader whose destination still fails must not hand the job
+   * back, however close behind live it has read: its reads only fill its own memory.
+   */
+  delivering(): boolean;
   /** True once the reader stopped on its own (its consumer failed): it is started again. */
   readonly ended: boolean;
   close(): Promise<void>;
@@ -160,7 +166,7 @@ export class CatchUp {
         await state.run.close();
         return;
       }
-      if (!closeBehind(read, live, this.#options.handBackLag)) return;
+      if (!closeBehind(read, live, this.#options.handBackLag) || !state.run.delivering()) return;
       // One synchronous step: the live offsets read now are where the live path takes over.
       state.targets = new Map(live);
       state.run.stopAt(state.targets);

@@ -64,6 +64,19 @@ export interface LagView {
   consumerLag(): Iterable<[topic: string, lag: number]>;
 }
 
+/** What a Kafka source counts as it goes (KafkaSource.stats: plain numbers), read at scrape time. */
+export interface KafkaEventsView {
+  readonly stats: {
+    readonly commits: number;
+    readonly commitFailures: number;
+    readonly pauses: number;
+    readonly resumes: number;
+    readonly groupJoins: number;
+    readonly partitionsRevoked: number;
+  };
+  recordsWithoutTenantByTopic(): Iterable<[topic: string, records: number]>;
+}
+
 const DESTINATION_TYPES = new Set(['file', 's3', 'http']);
 const ERROR_CODE = /^ERR_[A-Z0-9_]{1,60}$/;
 
@@ -75,6 +88,14 @@ export function destinationTypeLabel(kind: string): string {
 /** Bounds an error code to the ERR_* shape; anything else (a raw library code) is ERR_OTHER. */
 export function errorCodeLabel(code: string): string {
   return ERROR_CODE.test(code) ? code : 'ERR_OTHER';
+}
+
+/** Per configured topic (0 where no source reports it yet), the sum of what every source reports. */
+function sumByTopic(topics: Iterable<string>, reports: Iterable<Iterable<[topic: string, value: number]>>): Map<string, number> {
+  const sums = new Map<string, number>();
+  for (const topic of topics) sums.set(topic, 0);
+  for (const report of reports) for (const [topic, value] of report) sums.set(topic, (sums.get(topic) ?? 0) + value);
+  return sums;
 }
 
 const RECORD_BUCKETS = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
@@ -93,6 +114,7 @@ export class SluiceMetrics implements DeliveryMetrics, DeadLetterMetrics {
   private budgetBytes = 0;
   private pool: PoolView | null = null;
   private lagSources: LagView[] = [];
+  private kafkaSources: KafkaEventsView[] = [];
   private readonly topics = new Set<string>();
 
   private readonly batchRecords: Histogram<'destination_type'>;
@@ -106,6 +128,7 @@ export class SluiceMetrics implements DeliveryMetrics, DeadLetterMetrics {
   private readonly auditDigests: Counter<'outcome'>;
   private readonly deadLetters: Counter<'outcome'>;
   private readonly deadLettersSetAside: Gauge;
+  private readonly catchUpLost: Counter;
 
   constructor(options: SluiceMetricsOptions = {}) {
     const registers = [this.registry];
@@ -159,6 +182,7 @@ export class SluiceMetrics implements DeliveryMetrics, DeadLetterMetrics {
     this.deadLettersSetAside = new Gauge({ name: 'sluice_dead_letter_set_aside_topics', help: 'Dead-letter topics set aside because they refuse writes (their poison records go to quarantine until a probe succeeds).', registers });
     this.deadLettersSetAside.set(0);
     for (const outcome of ['written', 'truncated', 'quarantined'] as const) this.deadLetters.inc({ outcome }, 0);
+    this.catchUpLost = new Counter({ name: 'sluice_catch_up_records_lost_total', help: 'Records (offsets, of every tenant) that retention deleted from the topic before a parked job\'s catch-up reader re-read them: that job\'s records among them were never delivered.', labelNames: ['topic'], registers });
 
     // Gauges read at scrape time.
     new Gauge({
@@ -206,10 +230,32 @@ export class SluiceMetrics implements DeliveryMetrics, DeadLetterMetrics {
       name: 'sluice_kafka_consumer_lag_records', help: 'Records between the acknowledged position (where a restart resumes) and the broker\'s end offset (read every 10 s), summed over the topic\'s partitions this member owns.', labelNames: ['topic'], registers,
       collect() {
         this.reset();
-        const lag = new Map<string, number>();
-        for (const topic of self.topics) lag.set(topic, 0);
-        for (const source of self.lagSources) for (const [topic, value] of source.consumerLag()) lag.set(topic, (lag.get(topic) ?? 0) + value);
-        for (const [topic, value] of lag) this.set({ topic }, value);
+        for (const [topic, value] of sumByTopic(self.topics, self.lagSources.map((source) => source.consumerLag()))) this.set({ topic }, value);
+      },
+    });
+
+    // Kafka source events, summed over this instance's Kafka sources (catch-up readers are not
+    // watched: they never commit and their pauses are throttling, not backpressure).
+    const kafkaTotal = (read: (stats: KafkaEventsView['stats']) => number) => self.kafkaSources.reduce((sum, source) => sum + read(source.stats), 0);
+    new Counter({
+      name: 'sluice_kafka_offset_commits_total', help: 'Offset commits of the consumer group by outcome: committed, failed (retried at the next commit interval; records are not lost, a restart re-reads them).', labelNames: ['outcome'], registers,
+      collect() {
+        this.reset();
+        this.inc({ outcome: 'committed' }, kafkaTotal((s) => s.commits));
+        this.inc({ outcome: 'failed' }, kafkaTotal((s) => s.commitFailures));
+      },
+    });
+    const kafkaCounter = (name: string, help: string, read: (stats: KafkaEventsView['stats']) => number) =>
+      new Counter({ name, help, registers, collect() { this.reset(); this.inc(kafkaTotal(read)); } });
+    kafkaCounter('sluice_kafka_partition_pauses_total', 'Times a partition\'s fetching was paused because the pipeline refused a record (buffer budget full).', (s) => s.pauses);
+    kafkaCounter('sluice_kafka_intake_resumes_total', 'Times intake resumed after the buffer drained (every paused partition at once).', (s) => s.resumes);
+    kafkaCounter('sluice_kafka_group_joins_total', 'Consumer group joins: the first, then one per rebalance or consumer crash restart.', (s) => s.groupJoins);
+    kafkaCounter('sluice_kafka_revoked_partitions_total', 'Partitions this member stopped reading because a rebalance or crash took them away.', (s) => s.partitionsRevoked);
+    new Counter({
+      name: 'sluice_kafka_tenantless_records_total', help: 'Records with no tenant in their key or header (unrouted: acknowledged, delivered to no job), per configured topic.', labelNames: ['topic'], registers,
+      collect() {
+        this.reset();
+        for (const [topic, value] of sumByTopic(self.topics, self.kafkaSources.map((source) => source.recordsWithoutTenantByTopic()))) this.inc({ topic }, value);
       },
     });
   }
@@ -228,6 +274,11 @@ export class SluiceMetrics implements DeliveryMetrics, DeadLetterMetrics {
   watchConsumerLag(source: LagView, topics: readonly string[]): void {
     this.lagSources.push(source);
     for (const topic of topics) this.topics.add(topic);
+  }
+
+  /** A Kafka source whose stats are read at scrape time; its topics come from watchConsumerLag. */
+  watchKafkaEvents(source: KafkaEventsView): void {
+    this.kafkaSources.push(source);
   }
 
   batchSealed(destinationType: string, records: number, bytes: number): void {
@@ -249,6 +300,11 @@ export class SluiceMetrics implements DeliveryMetrics, DeadLetterMetrics {
 
   deliveryRetried(destinationType: string, errorCode: string): void {
     this.retries.inc({ destination_type: destinationTypeLabel(destinationType), error_code: errorCodeLabel(errorCode) });
+  }
+
+  /** `topic` is a configured topic (a closed set); `records` the offsets lost, 0 to show the series. */
+  catchUpRecordsLost(topic: string, records: number): void {
+    this.catchUpLost.inc({ topic }, records);
   }
 
   /** `reason` is the store's closed RejectionReason (empty | invalid | corrupt | stray). */

@@ -27,6 +27,8 @@ class FakeRun implements CatchUpRun {
   targets: Offsets | null = null;
   closed = false;
   ended = false;
+  healthy = true;
+  delivering() { return this.healthy; }
   constructor(from: Offsets) {
     this.read = new Map(from);
     this.delivered = new Map(from);
@@ -190,6 +192,22 @@ describe('catch-up', () => {
     assert.equal(live.runs[0]!.closed, true);
     await catchUp.tick();
     assert.equal(live.runs.length, 2, 'a new reader for the new parking');
+  });
+
+  it('a reader whose destination still fails does not hand back, however close behind it has read', async () => {
+    const live = new FakeLive();
+    live.parked = [parkedRuntime(11)];
+    live.live = new Map([[0, 100]]);
+    live.resume.set(11, new Map([[0, 95]]));
+    const catchUp = new CatchUp(live, options);
+    await catchUp.tick();
+    live.runs[0]!.healthy = false;
+    await catchUp.tick();
+    await catchUp.tick();
+    assert.deepEqual(live.handedBack, [], 'read to live, but nothing delivered: stays parked');
+    live.runs[0]!.healthy = true;
+    await catchUp.tick();
+    assert.deepEqual(live.handedBack, [11]);
   });
 
   it('closeBehind needs every live partition within the lag', () => {

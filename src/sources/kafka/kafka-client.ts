@@ -12,6 +12,7 @@ import { registerKafkaCodecs } from './codecs.ts';
 import type { LagPort } from './consumer-lag.ts';
 import { connectError, unknownTopicError } from './errors.ts';
 import type { TenantCarrier } from './tenant.ts';
+import { trackedSockets } from './tracked-sockets.ts';
 
 export interface BatchMessage extends TenantCarrier {
   offset: string;
@@ -62,6 +63,8 @@ export interface TopicCheck {
 export interface CommittedMetadata {
   topic: string;
   partition: number;
+  /** The committed offset, -1 when the group never committed the partition. */
+  offset: number;
   metadata: string | null;
 }
 
@@ -133,11 +136,27 @@ export function dropKafkajsNegativeTimeoutWarning(): void {
   }) as typeof process.emitWarning;
 }
 
+/**
+ * The consumer's retries (its fetch loop, group calls, connects, and the delay before kafkajs
+ * restarts it after a crash). kafkajs's defaults (5 retries, ×2 from 300 ms, up to 30 s) give
+ * up after ~10 s of a broker restart: the consumer crashes, waits the last backoff (~10 s) and
+ * rejoins as a *new* member, which the restarted coordinator holds back until the old member's
+ * session times out (30 s by default). Measured (bench/broker-restart.ts, broker down 30 s):
+ * intake back 30.1–30.3 s after the broker was ready. Attempts at most 2 s apart for about a
+ * minute keep the member through a restart: intake back 0.7–1.8 s after the broker was ready.
+ */
+const CONSUMER_RETRY = { initialRetryTime: 300, maxRetryTime: 2000, retries: 30 };
+
 export function connectKafka(config: KafkaSourceConfig, log: Logger): KafkaConnection {
   registerKafkaCodecs();
   dropKafkajsNegativeTimeoutWarning();
+  // Admin clients and the dead-letter producer keep kafkajs's shorter defaults (their callers
+  // retry on their own); only the consumer and its cluster connection wait out a restart.
   const consumerKafka = new kafkajs.Kafka({ ...clientConfig(config), logLevel: logLevel.INFO, logCreator: pinoLogCreator(log) });
-  const consumer: Consumer = consumerKafka.consumer({
+  const memberSockets = trackedSockets();
+  const memberKafka = new kafkajs.Kafka({ ...clientConfig(config), logLevel: logLevel.INFO, logCreator: pinoLogCreator(log), retry: CONSUMER_RETRY, socketFactory: memberSockets.factory });
+  const consumer: Consumer = memberKafka.consumer({
+    retry: CONSUMER_RETRY,
     groupId: config.group_id,
     sessionTimeout: config.session_timeout_ms,
     heartbeatInterval: heartbeatInterval(config.session_timeout_ms),
@@ -171,7 +190,15 @@ export function connectKafka(config: KafkaSourceConfig, log: Logger): KafkaConne
     resume: (topics) => consumer.resume(topics),
     seek: (target) => consumer.seek(target),
     commitOffsets: (offsets) => consumer.commitOffsets(offsets),
-    disconnect: () => consumer.disconnect(),
+    disconnect: async () => {
+      try {
+        await consumer.disconnect();
+      } finally {
+        // A socket kafkajs lost track of (tracked-sockets.ts) would keep the process alive.
+        const leaked = memberSockets.closeAll();
+        if (leaked > 0) log.debug({ sockets: leaked }, 'closed Kafka consumer sockets that kafkajs left open');
+      }
+    },
   };
 
   return {
@@ -182,7 +209,7 @@ export function connectKafka(config: KafkaSourceConfig, log: Logger): KafkaConne
       try {
         const topics = [...new Set(partitions.map((p) => p.topic))];
         const fetched = await admin.fetchOffsets({ groupId, topics });
-        return fetched.flatMap(({ topic, partitions: found }) => found.map((p) => ({ topic, partition: p.partition, metadata: p.metadata ?? null })));
+        return fetched.flatMap(({ topic, partitions: found }) => found.map((p) => ({ topic, partition: p.partition, offset: Number(p.offset), metadata: p.metadata ?? null })));
       } finally {
         await admin.disconnect().catch(() => {});
       }

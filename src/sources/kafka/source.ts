@@ -19,7 +19,13 @@
 //   is held back until its committed metadata is read, so a job a previous owner parked is
 //   parked here before any of its records could be acknowledged past that position.
 // - Catch-up mode (a reader for one parked job): only the given partitions are read, from the
-//   given offsets, up to stop points set at hand-back; nothing is committed.
+//   given offsets, up to stop points set at hand-back; nothing is committed. Before a partition
+//   is read, its log start offset is asked of the broker: a saved position below it means
+//   retention deleted records the job never delivered, which is reported (never silent), and
+//   reading starts at the log start. A fetch that starts past where the reader stood (kafkajs
+//   resets an out-of-range position silently) is checked the same way; a gap the log start
+//   does not explain is compaction, not loss. At most `recordsPerSecond` records are taken
+//   (catch-up-throttle.ts): a throttled partition is paused and resumed, never slept on.
 
 import type { Logger } from 'pino';
 import type { KafkaSourceConfig } from '../../config/schema.ts';
@@ -31,6 +37,8 @@ import { CommitScheduler } from './commit-scheduler.ts';
 import { ConsumerLag, type OwnedPartition } from './consumer-lag.ts';
 import { connectError, consumerCrashError } from './errors.ts';
 import { KafkaDeadLetter } from './dead-letter.ts';
+import { RecordThrottle } from './catch-up-throttle.ts';
+import type { LagPort } from './consumer-lag.ts';
 import { connectKafka, type BatchPayload, type ConsumerPort, type KafkaConnection } from './kafka-client.ts';
 import { ParkedPositions, type TopicPartition } from './parked-positions.ts';
 import { tenantReader, type TenantReader } from './tenant.ts';
@@ -42,9 +50,26 @@ export interface KafkaSourceDeps {
   /** Builds the kafkajs connection; unit tests pass a fake. */
   connect?: (config: KafkaSourceConfig, log: Logger) => KafkaConnection;
   /** Catch-up mode: read only these partitions (of the one topic), each from its offset; never commit. */
-  catchUp?: { from: ReadonlyMap<number, number> };
+  catchUp?: CatchUpMode;
   /** How often consumer lag reads end offsets from the broker (default 10 s; consumer-lag.ts). */
   lagRefreshMs?: number;
+}
+
+export interface CatchUpMode {
+  from: ReadonlyMap<number, number>;
+  /** Records taken per second at most (a token bucket applied by pausing partitions); absent = no limit. */
+  recordsPerSecond?: number;
+  /** Offsets `from` to `to` (exclusive) of a partition were deleted by retention before they were read. */
+  onRecordsLost?(loss: RecordsLost): void;
+}
+
+export interface RecordsLost {
+  topic: string;
+  partition: number;
+  /** Where the reader stood (the saved position, or the offset after the last record read). */
+  from: number;
+  /** The first offset the broker still holds: reading goes on from here. */
+  to: number;
 }
 
 export interface KafkaSourceStats {
@@ -56,11 +81,15 @@ export interface KafkaSourceStats {
   commitFailures: number;
   /** Partitions closed because a rebalance or crash took them away. */
   partitionsRevoked: number;
+  /** Consumer group joins: the first one, then one per rebalance or crash restart. */
+  groupJoins: number;
 }
 
 interface TopicRoute {
   dataset: string;
   tenant: TenantReader;
+  /** Records of this topic with no tenant (stats.recordsWithoutTenant is their sum). */
+  withoutTenant: number;
 }
 
 interface OpenPartition {
@@ -85,7 +114,7 @@ export class KafkaSource implements Source, ParkingPort {
   readonly kind = 'kafka';
   /** Parked jobs' resume positions on this member's partitions (committed as metadata). */
   readonly parked = new ParkedPositions();
-  readonly stats: KafkaSourceStats = { recordsWithoutTenant: 0, pauses: 0, resumes: 0, commits: 0, commitFailures: 0, partitionsRevoked: 0 };
+  readonly stats: KafkaSourceStats;
   /** Where poison records go before they are acknowledged; null when no dead_letter_topic is set. */
   readonly deadLetterSink: KafkaDeadLetter | null;
   readonly #config: KafkaSourceConfig;
@@ -99,12 +128,27 @@ export class KafkaSource implements Source, ParkingPort {
   readonly #open = new Map<string, OpenPartition>();
   #assigned = new Set<string>();
   readonly #deps: KafkaSourceDeps;
+  /**
+   * Parking: the committed offset of each assigned partition, read with its metadata. The live
+   * path starts there, so it is the partition's live position until a record is taken.
+   */
+  readonly #committedAt = new Map<string, number>();
+  /** The metadata last committed for each such partition (to commit it again only when it changed). */
+  readonly #idleMetadata = new Map<string, string | null>();
   /** Partitions whose committed metadata is being read: nothing is taken from them yet. */
   readonly #loading = new Set<string>();
   /** Set by enableParking: told which jobs a previous owner had parked on partitions assigned here. */
   #parkedElsewhere: ((jobIds: readonly number[]) => void) | null = null;
   /** Catch-up mode: per partition, the offset not to read (set at hand-back). */
   #stopAt: ReadonlyMap<number, number> | null = null;
+  /** Catch-up mode with a rate: its token bucket, the partitions it paused, and their resume timer. */
+  readonly #throttle: RecordThrottle | null;
+  readonly #throttled = new Map<string, { topic: string; partitions: number[] }>();
+  #throttleTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Log start offsets come from here (the consumer-lag port: one admin connection, kept). */
+  readonly #offsetsPort: LagPort;
+  /** Catch-up mode: retention checks of fetches that started past the reader's position, one at a time. */
+  #gapChecks: Promise<void> = Promise.resolve();
   #sink: RecordSink | null = null;
   #registry: PartitionRegistry | null = null;
   #started = false;
@@ -125,7 +169,18 @@ export class KafkaSource implements Source, ParkingPort {
     this.#log = (deps.log ?? defaultLog).child({ source: 'kafka', group_id: config.group_id });
     this.#configPath = deps.configPath ?? 'sources[0]';
     this.#deps = deps;
-    for (const t of config.topics) this.#routes.set(t.topic, { dataset: t.dataset, tenant: tenantReader(t.tenant_from) });
+    for (const t of config.topics) this.#routes.set(t.topic, { dataset: t.dataset, tenant: tenantReader(t.tenant_from), withoutTenant: 0 });
+    // Counted per topic on the route the record path already holds (one increment, as before),
+    // so the metric can say which topic's producers leave the tenant out.
+    const routes = this.#routes;
+    this.stats = {
+      get recordsWithoutTenant() {
+        let records = 0;
+        for (const route of routes.values()) records += route.withoutTenant;
+        return records;
+      },
+      pauses: 0, resumes: 0, commits: 0, commitFailures: 0, partitionsRevoked: 0, groupJoins: 0,
+    };
     this.#connection = (deps.connect ?? connectKafka)(config, this.#log);
     this.#consumer = this.#connection.consumer;
     const connection = this.#connection;
@@ -139,8 +194,11 @@ export class KafkaSource implements Source, ParkingPort {
     });
     this.#ended.catch(() => {});
     const lagPort = this.#connection.lagPort?.();
+    this.#offsetsPort = lagPort ?? { endOffsets: async () => [], committedOffsets: async () => [], close: async () => {} };
+    const rate = deps.catchUp?.recordsPerSecond;
+    this.#throttle = rate === undefined ? null : new RecordThrottle(rate);
     this.#lag = new ConsumerLag({
-      port: lagPort ?? { endOffsets: async () => [], committedOffsets: async () => [], close: async () => {} },
+      port: this.#offsetsPort,
       topics: config.topics.map((t) => t.topic),
       groupId: config.group_id,
       fromBeginning: config.from_beginning,
@@ -211,6 +269,11 @@ export class KafkaSource implements Source, ParkingPort {
     return this.#lag.refresh();
   }
 
+  /** Records without a tenant so far, per configured topic (read at scrape time). */
+  *recordsWithoutTenantByTopic(): Iterable<[topic: string, records: number]> {
+    for (const [topic, route] of this.#routes) yield [topic, route.withoutTenant];
+  }
+
   *#owned(): Iterable<OwnedPartition> {
     for (const key of this.#assigned) {
       const state = this.#open.get(key);
@@ -223,6 +286,13 @@ export class KafkaSource implements Source, ParkingPort {
   nextOffsets(topic: string): Map<number, number> {
     const out = new Map<number, number>();
     for (const state of this.#open.values()) if (state.topic === topic) out.set(state.partition, state.next);
+    // An assigned partition with nothing taken yet (an idle topic after a restart) is at its
+    // committed offset: without it, a parked job's positions there would look caught up.
+    for (const [key, offset] of this.#committedAt) {
+      const cut = key.lastIndexOf('/');
+      const partition = Number(key.slice(cut + 1));
+      if (key.slice(0, cut) === topic && this.#assigned.has(key) && !out.has(partition)) out.set(partition, offset);
+    }
     if (this.#deps.catchUp) {
       // Partitions not opened yet are still at their starting offset.
       for (const [partition, from] of this.#deps.catchUp.from) if (!out.has(partition)) out.set(partition, from);
@@ -242,6 +312,22 @@ export class KafkaSource implements Source, ParkingPort {
   /** Catch-up mode: read nothing at or past these offsets from now on. */
   stopAt(targets: ReadonlyMap<number, number>): void {
     this.#stopAt = targets;
+  }
+
+  /**
+   * A catch-up reader delivered `jobId`'s records below `delivered` (per partition of `topic`):
+   * its saved positions move forward, and every owned partition is committed again at the next
+   * interval so the metadata carries them even when the group's offset does not move — else a
+   * crash would re-read everything the reader delivered since the job was parked.
+   */
+  advanceParked(jobId: number, topic: string, delivered: ReadonlyMap<number, number>): void {
+    let moved = false;
+    for (const [partition, offset] of delivered) {
+      const before = this.parked.positionsOf(topic, partition).get(jobId);
+      this.parked.advance(jobId, topic, partition, offset);
+      if (before !== undefined && offset > before) moved = true;
+    }
+    if (moved) this.#scheduler.recommitAll();
   }
 
   keepPositions(jobId: number, positions: ReadonlyMap<PartitionHandle, number>): boolean {
@@ -287,6 +373,8 @@ export class KafkaSource implements Source, ParkingPort {
     this.stop();
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
+    if (this.#throttleTimer) clearTimeout(this.#throttleTimer);
+    this.#throttleTimer = null;
     if (this.#started) await this.#commit();
     await this.#lag.close();
     await this.deadLetterSink?.close();
@@ -316,15 +404,39 @@ export class KafkaSource implements Source, ParkingPort {
   async #commitOnce(): Promise<void> {
     if (this.#deps.catchUp) return; // a catch-up reader's progress goes to the live source's positions
     const due = this.#scheduler.due();
-    if (due.length === 0) return;
+    const idle = this.#idleMetadataChanges();
+    if (due.length === 0 && idle.length === 0) return;
     try {
-      await this.#consumer.commitOffsets(due.map((d) => ({ topic: d.topic, partition: d.partition, offset: String(d.offset), ...(this.#parkedElsewhere !== null ? { metadata: this.parked.metadataFor(d.topic, d.partition) } : {}) })));
+      await this.#consumer.commitOffsets([
+        ...due.map((d) => ({ topic: d.topic, partition: d.partition, offset: String(d.offset), ...(this.#parkedElsewhere !== null ? { metadata: this.parked.metadataFor(d.topic, d.partition) } : {}) })),
+        ...idle.map((c) => ({ topic: c.topic, partition: c.partition, offset: String(c.offset), metadata: c.metadata })),
+      ]);
       this.#scheduler.committed(due);
+      for (const c of idle) this.#idleMetadata.set(keyOf(c.topic, c.partition), c.metadata);
       this.stats.commits++;
     } catch (error) {
       this.stats.commitFailures++;
       this.#log.warn({ err: (error as Error).message, partitions: due.length }, 'offset commit failed; retrying at the next interval');
     }
+  }
+
+  /**
+   * Assigned partitions with nothing taken yet (an idle topic) have no committable offset, but
+   * their parked positions still change (a job caught up, a reader's progress): those are
+   * committed again at the committed offset, so the metadata never says more than is true.
+   */
+  #idleMetadataChanges(): Array<{ topic: string; partition: number; offset: number; metadata: string | null }> {
+    const out: Array<{ topic: string; partition: number; offset: number; metadata: string | null }> = [];
+    if (this.#parkedElsewhere === null) return out;
+    for (const [key, offset] of this.#committedAt) {
+      if (!this.#assigned.has(key) || this.#open.has(key)) continue;
+      const cut = key.lastIndexOf('/');
+      const topic = key.slice(0, cut);
+      const partition = Number(key.slice(cut + 1));
+      const metadata = this.parked.metadataFor(topic, partition);
+      if (metadata !== (this.#idleMetadata.get(key) ?? null)) out.push({ topic, partition, offset, metadata });
+    }
+    return out;
   }
 
   async #eachBatch(payload: BatchPayload): Promise<void> {
@@ -350,7 +462,11 @@ export class KafkaSource implements Source, ParkingPort {
     let lastTaken: string | null = null;
     // Catch-up mode after hand-back: records from here on are the live path's.
     const stop = this.#stopAt?.get(partition) ?? Infinity;
-    for (let i = 0; i < messages.length; i++) {
+    // A fetch starting past the reader's position: retention may have removed the records between.
+    if (this.#deps.catchUp && state !== undefined && Number(messages[0]!.offset) > state.next) this.#checkRetention(topic, partition, state.next, Number(messages[0]!.offset));
+    // The catch-up rate limit, per batch (the live path has no throttle: all records).
+    const end = this.#throttle === null ? messages.length : this.#throttle.take(messages.length);
+    for (let i = 0; i < end; i++) {
       const message = messages[i]!;
       const offset = Number(message.offset);
       if (offset >= stop) {
@@ -366,7 +482,7 @@ export class KafkaSource implements Source, ParkingPort {
       // Already pushed (re-fetched after a rejoin): never push an offset twice into one handle.
       if (offset < state.next) continue;
       const tenant = route.tenant(message);
-      if (tenant === '') this.stats.recordsWithoutTenant++;
+      if (tenant === '') route.withoutTenant++;
       // No copy: push copies the bytes into its batch before returning.
       const more = sink.push(state.handle, offset, tenant, message.value ?? EMPTY);
       state.next = offset + 1;
@@ -377,6 +493,51 @@ export class KafkaSource implements Source, ParkingPort {
       }
     }
     if (lastTaken !== null) payload.resolveOffset(lastTaken);
+    if (end < messages.length) this.#throttlePartition(payload, topic, partition);
+  }
+
+  /** Catch-up mode: the rate limit cut this batch short; the rest is fetched again once tokens refill. */
+  #throttlePartition(payload: BatchPayload, topic: string, partition: number): void {
+    payload.pause();
+    const paused = this.#throttled.get(topic) ?? { topic, partitions: [] };
+    if (!paused.partitions.includes(partition)) paused.partitions.push(partition);
+    this.#throttled.set(topic, paused);
+    if (this.#throttleTimer !== null) return;
+    this.#throttleTimer = setTimeout(() => {
+      this.#throttleTimer = null;
+      const all = [...this.#throttled.values()];
+      this.#throttled.clear();
+      if (this.#stopping || all.length === 0) return;
+      try {
+        this.#consumer.resume(all);
+      } catch (error) {
+        this.#log.debug({ err: (error as Error).message }, 'resume after the catch-up rate limit skipped');
+      }
+    }, this.#throttle!.msUntilResume());
+    this.#throttleTimer.unref();
+  }
+
+  /** The broker's log start offset of each partition of `topic` (-1 where it did not say). */
+  async #logStarts(topic: string): Promise<Map<number, number>> {
+    const starts = new Map<number, number>();
+    for (const row of await this.#offsetsPort.endOffsets(topic)) starts.set(row.partition, row.start);
+    return starts;
+  }
+
+  /**
+   * Catch-up mode: a fetch of `partition` started at `fetched`, past `expected` where the reader
+   * stood. Only offsets below the log start were deleted by retention; a gap above it is
+   * compaction (or transaction markers) and loses nothing. Checks run one at a time, in order.
+   */
+  #checkRetention(topic: string, partition: number, expected: number, fetched: number): void {
+    this.#gapChecks = this.#gapChecks.then(async () => {
+      try {
+        const start = (await this.#logStarts(topic)).get(partition) ?? -1;
+        if (start > expected) this.#deps.catchUp!.onRecordsLost?.({ topic, partition, from: expected, to: Math.min(start, fetched) });
+      } catch (error) {
+        this.#log.warn({ topic, partition, from: expected, to: fetched, err: (error as Error).message }, 'could not read the log start offset to tell retention loss from compaction; offsets skipped by this fetch are not counted');
+      }
+    });
   }
 
   #openPartition(topic: string, partition: number, dataset: string, firstOffset: number): OpenPartition {
@@ -436,27 +597,54 @@ export class KafkaSource implements Source, ParkingPort {
     const added = [...assigned].filter((key) => !this.#assigned.has(key));
     this.#assigned = assigned;
     this.#joined = true;
+    this.stats.groupJoins++;
     this.#log.info({ partitions: [...assigned] }, 'Kafka partitions assigned');
     if (this.#deps.catchUp) this.#positionCatchUp(added);
     else if (this.#parkedElsewhere !== null && added.length > 0) this.#loadParkedPositions(added);
     if (this.#stopping) this.#pauseEverything();
   }
 
-  /** Catch-up mode: each wanted partition starts at its offset; the others are not read. */
+  /**
+   * Catch-up mode: each wanted partition starts at its offset, or at the log start where
+   * retention deleted records below it (reported: those records are gone); the others are not
+   * read. Wanted partitions are held until the broker said where its log starts; failures are
+   * retried (nothing is read meanwhile, nothing lost).
+   */
   #positionCatchUp(added: readonly string[]): void {
     const from = this.#deps.catchUp!.from;
+    const wanted: Array<{ key: string; topic: string; partition: number; offset: number }> = [];
     for (const key of added) {
       const cut = key.lastIndexOf('/');
       const topic = key.slice(0, cut);
       const partition = Number(key.slice(cut + 1));
       const offset = from.get(partition);
-      if (offset === undefined) {
-        this.#consumer.pause([{ topic, partitions: [partition] }]);
-        continue;
-      }
-      if (!this.#open.has(key)) this.#openPartition(topic, partition, this.#routes.get(topic)!.dataset, offset);
-      this.#consumer.seek({ topic, partition, offset: String(offset) });
+      if (offset === undefined) this.#consumer.pause([{ topic, partitions: [partition] }]);
+      else wanted.push({ key, topic, partition, offset });
     }
+    if (wanted.length === 0) return;
+    const topics = wanted.map((w) => ({ topic: w.topic, partitions: [w.partition] }));
+    for (const w of wanted) this.#loading.add(w.key);
+    this.#consumer.pause(topics);
+    const attempt = (delayMs: number): void => {
+      // One topic per reader (catch-up-run.ts).
+      this.#logStarts(wanted[0]!.topic).then((starts) => {
+        for (const { key, topic, partition, offset } of wanted) {
+          if (!this.#assigned.has(key) || !this.#loading.has(key)) continue;
+          const start = starts.get(partition) ?? -1;
+          const at = Math.max(offset, start);
+          if (start > offset) this.#deps.catchUp!.onRecordsLost?.({ topic, partition, from: offset, to: start });
+          if (!this.#open.has(key)) this.#openPartition(topic, partition, this.#routes.get(topic)!.dataset, at);
+          this.#consumer.seek({ topic, partition, offset: String(at) });
+          this.#loading.delete(key);
+        }
+        if (!this.#stopping) this.#consumer.resume(topics);
+      }, (error: unknown) => {
+        if (this.#stopping) return;
+        this.#log.warn({ err: (error as Error).message, retry_ms: delayMs }, 'reading the log start offsets for catch-up failed; the reader waits');
+        setTimeout(() => attempt(Math.min(delayMs * 2, 30_000)), delayMs).unref();
+      });
+    };
+    attempt(500);
   }
 
   /**
@@ -473,8 +661,10 @@ export class KafkaSource implements Source, ParkingPort {
     const attempt = (delayMs: number): void => {
       read(this.#config.group_id, partitions).then((committed) => {
         const parkedJobs = new Set<number>();
-        for (const { topic, partition, metadata } of committed) {
+        for (const { topic, partition, offset, metadata } of committed) {
           if (!this.#assigned.has(keyOf(topic, partition))) continue;
+          if (offset >= 0) this.#committedAt.set(keyOf(topic, partition), offset);
+          this.#idleMetadata.set(keyOf(topic, partition), metadata);
           for (const jobId of this.parked.load(topic, partition, metadata).keys()) parkedJobs.add(jobId);
         }
         if (parkedJobs.size > 0) {
@@ -506,6 +696,7 @@ export class KafkaSource implements Source, ParkingPort {
   #closePartition(key: string, state: OpenPartition): void {
     // Its parked positions are in its last commit, for the next owner.
     this.parked.drop(state.topic, state.partition);
+    this.#committedAt.delete(key);
     this.#registry?.close(state.handle);
     this.#scheduler.remove(state.handle);
     this.#open.delete(key);

@@ -13,7 +13,8 @@ import type { CommittedMetadata } from '../../../src/sources/kafka/kafka-client.
 import { createLogger } from '../../../src/telemetry/log.ts';
 import type { PartitionHandle } from '../../../src/sources/source.ts';
 import { FakeRegistry, RecordingSink, waitFor } from '../fake-pipeline.ts';
-import { FakeConnection, fakeConnect, message } from './fake-consumer.ts';
+import { FakeConnection, FakeLagPort, fakeConnect, message } from './fake-consumer.ts';
+import type { RecordsLost } from '../../../src/sources/kafka/source.ts';
 
 const silent = createLogger('silent');
 
@@ -40,6 +41,13 @@ class MetadataConnection extends FakeConnection {
   }
 }
 
+/** A connection whose broker tells log start offsets (the lag port); `held` delays the answer. */
+class OffsetsConnection extends FakeConnection {
+  readonly lag = new FakeLagPort();
+  lagPort() {
+    return this.lag;
+  }
+}
 
 async function start(source: KafkaSource, connection: FakeConnection) {
   const sink = new RecordingSink();
@@ -77,12 +85,13 @@ describe('KafkaSource: parking', () => {
     assert.equal(early.resolved, null, 'and nothing resolved: it is fetched again');
 
     connection.answer([
-      { topic: 'req', partition: 0, metadata: encodePositions(new Map([[7, 3]])) },
-      { topic: 'req', partition: 1, metadata: null },
+      { topic: 'req', partition: 0, offset: 5, metadata: encodePositions(new Map([[7, 3]])) },
+      { topic: 'req', partition: 1, offset: 41, metadata: null },
     ]);
     await waitFor(() => parkedElsewhere.length === 1, 'parked jobs reported');
     assert.deepEqual(parkedElsewhere, [[7]]);
     assert.equal(connection.consumer.pausedPartitions.has('req/0'), false, 'resumed once read');
+    assert.deepEqual([...source.nextOffsets('req')].sort(), [[0, 5], [1, 41]], 'a partition with nothing taken yet is at its committed offset');
 
     await connection.consumer.batch('req', 0, [message(5, 'z'), message(6, 'z')]);
     assert.deepEqual(sink.records.map((r) => r.offset), [5, 6]);
@@ -102,6 +111,7 @@ describe('KafkaSource: parking', () => {
     connection.consumer.initialAssignment = { req: [0, 1, 2] };
     const source = new KafkaSource(config(), { log: silent, connect: fakeConnect(connection), catchUp: { from: new Map([[0, 10], [2, 20]]) } });
     const { sink, registry } = await start(source, connection);
+    await waitFor(() => connection.consumer.seeks.length === 2, 'positioned once the log starts are known');
     assert.deepEqual(connection.consumer.seeks, [{ topic: 'req', partition: 0, offset: '10' }, { topic: 'req', partition: 2, offset: '20' }]);
     assert.ok(connection.consumer.pausedPartitions.has('req/1'), 'a partition the job has no position on is not read');
     assert.deepEqual(registry.opened.map((p) => [p.name, p.firstOffset]), [['req/0', 10], ['req/2', 20]]);
@@ -119,5 +129,104 @@ describe('KafkaSource: parking', () => {
     source.committable(registry.handles.get('req/0')!, 13);
     await source.close();
     assert.deepEqual(connection.consumer.commits, [], 'a reader never commits');
+  });
+
+  it('catch-up mode: a saved position below the log start is reported as lost and reading starts at the log start', async () => {
+    const connection = new OffsetsConnection();
+    connection.consumer.initialAssignment = { req: [0, 1] };
+    connection.lag.ends.set('req', [{ partition: 0, start: 250, end: 400 }, { partition: 1, start: 0, end: 90 }]);
+    const lost: RecordsLost[] = [];
+    const source = new KafkaSource(config(), { log: silent, connect: fakeConnect(connection), catchUp: { from: new Map([[0, 100], [1, 30]]), onRecordsLost: (loss) => lost.push(loss) } });
+    const { sink, registry } = await start(source, connection);
+    await waitFor(() => connection.consumer.seeks.length === 2, 'positioned');
+    assert.deepEqual(lost, [{ topic: 'req', partition: 0, from: 100, to: 250 }], 'partition 1 lost nothing');
+    assert.deepEqual(connection.consumer.seeks, [{ topic: 'req', partition: 0, offset: '250' }, { topic: 'req', partition: 1, offset: '30' }]);
+    assert.deepEqual(registry.opened.map((p) => [p.name, p.firstOffset]), [['req/0', 250], ['req/1', 30]]);
+    assert.equal(connection.consumer.pausedPartitions.size, 0, 'resumed once positioned');
+    await connection.consumer.batch('req', 0, [message(250, 'z')]);
+    assert.deepEqual(sink.records.map((r) => r.offset), [250]);
+    await source.close();
+  });
+
+  it('catch-up mode: partitions are held until the log start is known (a failed read is retried)', async () => {
+    const connection = new OffsetsConnection();
+    connection.consumer.initialAssignment = { req: [0] };
+    connection.lag.failing = true;
+    const source = new KafkaSource(config(), { log: silent, connect: fakeConnect(connection), catchUp: { from: new Map([[0, 5]]) } });
+    const { sink } = await start(source, connection);
+    await waitFor(() => connection.lag.calls.length === 1, 'asked once');
+    assert.ok(connection.consumer.pausedPartitions.has('req/0'));
+    const early = await connection.consumer.batch('req', 0, [message(5, 'z')]);
+    assert.equal(sink.records.length, 0, 'nothing taken before it is positioned');
+    assert.equal(early.resolved, null);
+    connection.lag.failing = false;
+    connection.lag.ends.set('req', [{ partition: 0, start: 0, end: 10 }]);
+    await waitFor(() => connection.consumer.seeks.length === 1, 'positioned after the retry', 5_000);
+    assert.deepEqual(connection.consumer.seeks, [{ topic: 'req', partition: 0, offset: '5' }]);
+    await source.close();
+  });
+
+  it('catch-up mode: a fetch that jumps past the reader is loss only below the log start (a compaction gap is not)', async () => {
+    const connection = new OffsetsConnection();
+    connection.consumer.initialAssignment = { req: [0] };
+    connection.lag.ends.set('req', [{ partition: 0, start: 0, end: 1000 }]);
+    const lost: RecordsLost[] = [];
+    const source = new KafkaSource(config(), { log: silent, connect: fakeConnect(connection), catchUp: { from: new Map([[0, 10]]), onRecordsLost: (loss) => lost.push(loss) } });
+    const { sink } = await start(source, connection);
+    await waitFor(() => connection.consumer.seeks.length === 1, 'positioned');
+    await connection.consumer.batch('req', 0, [message(10, 'z'), message(11, 'z')]);
+    // Compaction removed 12..19: the log still starts at 0.
+    await connection.consumer.batch('req', 0, [message(20, 'z')]);
+    await waitFor(() => connection.lag.calls.length === 2, 'the gap checked');
+    // Retention deleted 21..599 under the reader; kafkajs reset to the log start (600) silently.
+    connection.lag.ends.set('req', [{ partition: 0, start: 600, end: 1000 }]);
+    await connection.consumer.batch('req', 0, [message(600, 'z')]);
+    await waitFor(() => lost.length === 1, 'the loss reported');
+    assert.deepEqual(lost, [{ topic: 'req', partition: 0, from: 21, to: 600 }]);
+    assert.deepEqual(sink.records.map((r) => r.offset), [10, 11, 20, 600], 'reading goes on');
+    await source.close();
+  });
+
+  it('catch-up mode: the rate limit cuts a batch short, pauses the partition and resumes it once tokens refill', async () => {
+    const connection = new FakeConnection();
+    connection.consumer.initialAssignment = { req: [0] };
+    const source = new KafkaSource(config(), { log: silent, connect: fakeConnect(connection), catchUp: { from: new Map([[0, 0]]), recordsPerSecond: 20 } });
+    const { sink } = await start(source, connection);
+    await waitFor(() => connection.consumer.seeks.length === 1, 'positioned');
+    const resumesBefore = connection.consumer.resumed.length;
+    const cut = await connection.consumer.batch('req', 0, Array.from({ length: 50 }, (_, i) => message(i, 'z')));
+    assert.equal(sink.records.length, 20, 'one second\'s worth');
+    assert.equal(cut.resolved, '19', 'the rest is fetched again');
+    assert.equal(cut.paused, true);
+    await waitFor(() => connection.consumer.resumed.length > resumesBefore, 'resumed after the refill', 5_000);
+    assert.deepEqual(connection.consumer.resumed.at(-1), [{ topic: 'req', partitions: [0] }]);
+    const next = await connection.consumer.batch('req', 0, Array.from({ length: 30 }, (_, i) => message(20 + i, 'z')));
+    assert.ok(sink.records.length > 20 && sink.records.length < 50, `only what refilled (${sink.records.length - 20})`);
+    assert.equal(next.paused, true);
+    await source.close();
+  });
+
+  it('advanceParked moves a parked job\'s positions and commits them again although the offset did not move', async () => {
+    const connection = new MetadataConnection();
+    connection.consumer.initialAssignment = { req: [0] };
+    const source = new KafkaSource(config(), { log: silent, connect: fakeConnect(connection) });
+    source.enableParking(() => {});
+    const { registry } = await start(source, connection);
+    connection.answer([{ topic: 'req', partition: 0, offset: 10, metadata: encodePositions(new Map([[7, 3]])) }]);
+    await waitFor(() => !connection.consumer.pausedPartitions.has('req/0'), 'metadata read');
+    await connection.consumer.batch('req', 0, [message(10, 'z')]);
+    source.committable(registry.handles.get('req/0')!, 11);
+    connection.consumer.rebalancing(); // a commit now (the interval is an hour)
+    await waitFor(() => connection.consumer.commits.length === 1, 'first commit');
+    source.advanceParked(7, 'req', new Map([[0, 8]]));
+    assert.deepEqual([...source.parked.positionsOf('req', 0)], [[7, 8]]);
+    connection.consumer.rebalancing();
+    await waitFor(() => connection.consumer.commits.length === 2, 'committed again at the same offset, with the moved position');
+    const last = connection.consumer.commits[1]![0] as { offset: string; metadata?: string | null };
+    assert.deepEqual([last.offset, last.metadata], ['11', encodePositions(new Map([[7, 8]]))]);
+    source.advanceParked(7, 'req', new Map([[0, 8]]));
+    connection.consumer.rebalancing();
+    await source.close();
+    assert.equal(connection.consumer.commits.length, 2, 'nothing moved: no commit');
   });
 });
