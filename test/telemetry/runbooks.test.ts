@@ -1,5 +1,5 @@
 // Every alert of deploy/prometheus/alerts.yaml sends the on-call engineer to its own section of
-// docs/runbooks.md, and that section says what the alert means, how to check and what to do.
+// docs/runbook.md, and that section says what the alert means, how to check and what to do.
 // Static: reads the two files only.
 
 import assert from 'node:assert/strict';
@@ -19,9 +19,9 @@ interface Rule {
 const rules = (YAML.parse(readFileSync(new URL('deploy/prometheus/alerts.yaml', root), 'utf8')) as { groups: Array<{ rules: Rule[] }> })
   .groups.flatMap((group) => group.rules);
 
-/** `## Heading` sections of docs/runbooks.md by their GitHub anchor (lower case, spaces to dashes). */
+/** `## Heading` sections of docs/runbook.md by their GitHub anchor (lower case, spaces to dashes). */
 function runbookSections(): Map<string, { heading: string; body: string }> {
-  const text = readFileSync(new URL('docs/runbooks.md', root), 'utf8');
+  const text = readFileSync(new URL('docs/runbook.md', root), 'utf8');
   const sections = new Map<string, { heading: string; body: string }>();
   for (const chunk of text.split(/^## /m).slice(1)) {
     const heading = chunk.slice(0, chunk.indexOf('\n')).trim();
@@ -33,13 +33,13 @@ function runbookSections(): Map<string, { heading: string; body: string }> {
 describe('alert runbooks', () => {
   const sections = runbookSections();
 
-  it('every alert has a runbook_url naming its own section of docs/runbooks.md', () => {
+  it('every alert has a runbook_url naming its own section of docs/runbook.md', () => {
     assert.ok(rules.length >= 10, `found only ${rules.length} alerts`);
     for (const rule of rules) {
       const url = rule.annotations?.runbook_url;
-      assert.equal(url, `docs/runbooks.md#${rule.alert.toLowerCase()}`, `${rule.alert}: runbook_url`);
+      assert.equal(url, `docs/runbook.md#${rule.alert.toLowerCase()}`, `${rule.alert}: runbook_url`);
       const section = sections.get(url.slice(url.indexOf('#') + 1));
-      assert.ok(section, `${rule.alert}: docs/runbooks.md has no section for ${url}`);
+      assert.ok(section, `${rule.alert}: docs/runbook.md has no section for ${url}`);
       assert.equal(section.heading, rule.alert);
     }
   });
