@@ -20,7 +20,7 @@ export function prometheusRule(alertsText: string): Record<string, unknown> {
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.main) {
   const header = '# Generated from deploy/prometheus/alerts.yaml by scripts/k8s-prometheus-rule.ts: edit the alerts\n# there and run it again (test/deploy/kubernetes.test.ts fails while the two differ).\n';
   writeFileSync(RULE, header + YAML.stringify(prometheusRule(readFileSync(ALERTS, 'utf8')), { lineWidth: 0 }));
   process.stdout.write(`wrote ${RULE.pathname}\n`);

@@ -22,8 +22,6 @@ export interface ServiceParking {
   readonly option: { port: ParkingPort; rules: ParkingRules; disable(runtime: JobRuntime): void };
   /** Starts catching up parked jobs of `pipeline`, with readers built like it. */
   start(pipeline: Pipeline, settings: CatchUpPipelineSettings): void;
-  /** Readers currently running (metrics). */
-  readonly readers: number;
   /** Stops the readers (their progress is in the saved positions). */
   close(): Promise<void>;
 }
@@ -68,9 +66,6 @@ export function prepareParking(config: Config, sources: readonly Source[], log: 
         }).finally(() => (ticking = false));
       }, CATCH_UP_TICK_MS);
       timer.unref();
-    },
-    get readers() {
-      return catchUp?.running ?? 0;
     },
     async close() {
       if (timer) clearInterval(timer);

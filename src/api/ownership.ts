@@ -8,7 +8,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDestinationConf, redactDestinationConf } from '../destinations/destination-conf.ts';
-import { FILE_DESTINATIONS_DISABLED, pathWithinRoots, type FileRootsPolicy } from '../destinations/file-roots.ts';
+import { FILE_DESTINATIONS_DISABLED, outsideRootsMessage, pathWithinRoots, type FileRootsPolicy } from '../destinations/file-roots.ts';
 import { expandDate } from '../destinations/object-name.ts';
 import { writeFileAtomic } from '../jobs/store/atomic-file.ts';
 import { tenantKey } from '../jobs/store/job-store.ts';
@@ -97,7 +97,10 @@ export function createFileOwnershipWriter(roots: FileRootsPolicy): OwnershipWrit
     const dir = expandDate(conf.pathTemplate, `${Date.now()}000000`);
     // The tenant boundary was checked by the handler; this keeps the writer safe on its own.
     const shown = await pathWithinRoots(dir, roots);
-    if (shown === null) throw apiError(400, API_ERROR_CODES.invalidField, `$.destination_conf: ${FILE_DESTINATIONS_DISABLED}`);
+    if (shown === null) {
+      const why = roots.roots.length === 0 ? FILE_DESTINATIONS_DISABLED : outsideRootsMessage(roots.tenantFolders);
+      throw apiError(400, API_ERROR_CODES.invalidField, `$.destination_conf: ${why}`);
+    }
     await mkdir(dir, { recursive: true });
     await writeFileAtomic(join(dir, file.name), file.content);
     return { filename: join(shown, file.name) };

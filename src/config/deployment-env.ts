@@ -11,7 +11,6 @@ export interface DeploymentEnv {
 }
 
 /** The variables this module reads, for messages and docs. */
-export const DEPLOYMENT_ENV_NAMES = ['SLUICE_API_LISTEN', 'SLUICE_TELEMETRY_LISTEN', 'SLUICE_SHUTDOWN_DEADLINE_SECONDS'] as const;
 
 function record(value: unknown): Record<string, unknown> | undefined {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;

@@ -20,10 +20,10 @@ export interface JobRuntime {
   readonly health: JobHealth;
   /** The batch being filled, or null until the next record for this job arrives. */
   batch: OpenBatch | null;
-  /** Sealed batches of this job not yet delivered. */
-  inFlight: number;
-  /** Those sealed batches themselves (a parked job acknowledges them and reads from its resume positions). */
+  /** Sealed batches of this job not yet delivered (a parked job acknowledges them and reads from its resume positions). */
   readonly sealed: Set<OpenBatch>;
+  /** How many sealed batches are not yet delivered: `sealed.size`. */
+  readonly inFlight: number;
   /** Record bytes this job holds in its open and sealed batches (its share of the budget). */
   heldBytes: number;
   /** Parked: out of the router, its undelivered records left to a catch-up reader (docs/architecture.md). */
@@ -46,8 +46,10 @@ export function createJobRuntime(job: Job, destination: Destination): JobRuntime
     destination,
     health: { last_complete: null, last_error: null, error_message: null },
     batch: null,
-    inFlight: 0,
     sealed: new Set(),
+    get inFlight() {
+      return this.sealed.size;
+    },
     heldBytes: 0,
     parked: false,
     parkedAt: null,

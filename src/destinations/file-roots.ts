@@ -32,7 +32,7 @@ const SAMPLE_DATE_NS = `${Date.UTC(2000, 0, 1)}000000`;
 
 export const FILE_DESTINATIONS_DISABLED = 'file:// destinations are not available to jobs created through the API on this instance (the operator allows none); use object storage or HTTPS';
 
-function outsideRootsMessage(tenantFolders: boolean): string {
+export function outsideRootsMessage(tenantFolders: boolean): string {
   return tenantFolders
     ? 'a file:// destination must lie inside one of the operator\'s file roots, in the folder named after this zone or account id (file://<root>/<id>/…); ask the operator for the path'
     : 'a file:// destination must lie inside one of the operator\'s file roots; ask the operator for the path';

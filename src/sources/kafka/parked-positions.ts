@@ -147,6 +147,3 @@ export class ParkedPositions {
 function keyOf(topic: string, partition: number): string {
   return `${topic}/${partition}`;
 }
-
-/** What the Kafka source knows about a pipeline partition handle. */
-export type HandleLookup = (handle: PartitionHandle) => TopicPartition | undefined;

@@ -674,6 +674,7 @@ export class KafkaSource implements Source, ParkingPort {
         for (const key of added) this.#loading.delete(key);
         if (!this.#stopping) this.#consumer.resume(partitions.map((p) => ({ topic: p.topic, partitions: [p.partition] })));
       }, (error: unknown) => {
+        if (this.#stopping) return;
         this.#log.warn({ err: (error as Error).message, retry_ms: delayMs }, 'reading parked positions of new partitions failed; they wait');
         setTimeout(() => attempt(Math.min(delayMs * 2, 30_000)), delayMs).unref();
       });

