@@ -157,7 +157,10 @@ async function runPipeline(options: ServiceOptions, telemetry: ServiceTelemetry 
     ...(telemetry ? { metrics: telemetry.metrics } : {}),
   });
   if (telemetry) watch(telemetry, config, pipeline, pool, options.sources, () => sourcesStarted);
+  // Parking runs with one Kafka source: a catch-up reader's poison goes to that source's path.
+  const liveDeadLetter = options.sources[0]?.deadLetterSink ? deadLetters.get(options.sources[0].deadLetterSink) : undefined;
   parking?.start(pipeline, {
+    ...(liveDeadLetter ? { deadLetter: (records: PoisonRecord[], signal: AbortSignal) => liveDeadLetter.store(records, signal) } : {}),
     pool,
     maxRecordBytes: config.limits.max_record_bytes,
     chunkBytes: config.pipeline.chunk_bytes,

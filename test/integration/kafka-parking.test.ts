@@ -20,11 +20,13 @@ import { gunzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { DEFAULT_TENANTS } from '../../src/generator/http-requests.ts';
+import { DEAD_LETTER_HEADERS } from '../../src/sources/kafka/dead-letter.ts';
 import { decodePositions } from '../../src/sources/kafka/parked-positions.ts';
 import { createTopic, ensureKafka, kafkaClient, produce, topicHighWatermarks, uniqueTopic } from '../helpers/kafka.ts';
 import { parseSamples, valueOf } from '../telemetry/support.ts';
 import { EventStream, type ProducedEvent } from './support/events.ts';
 import { allCommitted, groupOffsets } from './support/kafka-offsets.ts';
+import { readDeadLetters } from './support/dead-letters.ts';
 import { checkDelivery, OutputIndex } from './support/output.ts';
 import { killAllSluice, SluiceProcess, writeKafkaConfig } from './support/sluice-process.ts';
 import { waitUntil } from './support/wait.ts';
@@ -87,7 +89,7 @@ describe('parking a failing job on a real broker', { timeout: 300_000 }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function scenario(name: string, seed: number, parking: Record<string, unknown> = {}) {
+  async function scenario(name: string, seed: number, parking: Record<string, unknown> = {}, adjust: (config: any) => void = () => {}) {
     const receiver = new Receiver();
     receivers.push(receiver);
     const url = await receiver.listen();
@@ -109,6 +111,7 @@ describe('parking a failing job on a real broker', { timeout: 300_000 }, () => {
     config.pipeline.parking = { enabled: true, after_failing_seconds: 1, stalled_seconds: 1, hand_back_lag: 100, ...parking };
     config.destinations = { allow_networks: ['127.0.0.0/8'] };
     config.telemetry = { listen: '127.0.0.1:0' };
+    adjust(config);
     writeFileSync(configPath, stringify(config));
 
     const stream = new EventStream(seed);
@@ -184,6 +187,32 @@ describe('parking a failing job on a real broker', { timeout: 300_000 }, () => {
     assert.ok(allCommitted(await groupOffsets(s.groupId, s.topic)));
     const b = checkDelivery(s.outputB.scan().counts, s.idsOf(zoneB));
     assert.equal(b.missing.length, 0);
+  });
+
+  it('bad records of a parked job reach the dead-letter topic through the catch-up reader, none dropped', async () => {
+    const deadLetterTopic = uniqueTopic('sluice-it-parking-dlq');
+    await createTopic(deadLetterTopic, 1);
+    const s = await scenario('poison', 20261209, {}, (config) => {
+      config.sources[0].dead_letter_topic = deadLetterTopic;
+    });
+    await s.producePart();
+    const sluice = new SluiceProcess('parking-poison', s.configPath);
+    await waitParkedAndCommitted(sluice, s);
+    // Job 1's tenant only: while job 1 is parked no live job takes them (unrouted, committed
+    // past), so only the catch-up reader sees them and must store them before moving on.
+    const BAD = 40;
+    const bad = Array.from({ length: BAD }, (_, i) => ({ key: zoneA, value: `{"RayID":"bad-${i}", not json` }));
+    assert.equal(await produce(s.topic, bad), BAD);
+    await s.producePart();
+    await waitUntil(async () => allCommitted(await groupOffsets(s.groupId, s.topic)), 'the live path commits past the bad records', { timeoutMs: 60_000, detail: () => sluice.tail() });
+    s.receiver.failing = false;
+    const check = await waitCaughtUp(sluice, s);
+    assert.equal(check.missing.length, 0);
+    const letters = await readDeadLetters(deadLetterTopic, BAD);
+    const fromJob1 = letters.filter((letter) => letter.headers[DEAD_LETTER_HEADERS.job] === '1' && letter.headers[DEAD_LETTER_HEADERS.reason] === 'invalid_json');
+    assert.deepEqual(fromJob1.map((letter) => letter.value.toString()).sort(), bad.map((message) => message.value).sort(), 'every bad record of job 1, once, in the dead-letter topic');
+    sluice.kill('SIGTERM');
+    assert.deepEqual(await sluice.exited, { code: 0, signal: null }, sluice.tail());
   });
 
   it('a kill -9 while job 1 is parked: the restarted process reads its positions from the commit and catches it up, on an idle topic', async () => {

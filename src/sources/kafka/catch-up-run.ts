@@ -21,8 +21,12 @@ import { Pipeline, type PipelineOptions } from '../../core/pipeline.ts';
 import type { Destination } from '../../destinations/destination.ts';
 import { KafkaSource, type KafkaSourceDeps, type RecordsLost } from './source.ts';
 
-/** What the reader's pipeline shares with the live one (pool, limits, quarantine …). */
-export type CatchUpPipelineSettings = Omit<PipelineOptions, 'jobs' | 'createDestination' | 'inFlightBytes' | 'onCommittable' | 'parking' | 'deadLetter' | 'log'>;
+/**
+ * What the reader's pipeline shares with the live one (pool, limits, quarantine, and the live
+ * source's dead-letter path: a poison record the reader finds is stored there before it counts
+ * as delivered, as on the live path).
+ */
+export type CatchUpPipelineSettings = Omit<PipelineOptions, 'jobs' | 'createDestination' | 'inFlightBytes' | 'onCommittable' | 'parking' | 'log'>;
 
 export interface KafkaCatchUpOptions {
   /** The live source's config; the reader reads `topic` only, in a group of its own. */
@@ -61,6 +65,7 @@ export class KafkaCatchUpRun implements CatchUpRun {
     const log = options.log.child({ catch_up_job_id: jobId });
     const route = options.config.topics.find((t) => t.topic === topic);
     if (route === undefined) throw new Error(`catch-up: topic ${topic} is not one of the source's`);
+    // No dead-letter producer of its own: its poison goes to the live source's path (settings).
     const { dead_letter_topic: _noDeadLetters, ...live } = options.config;
     const onRecordsLost = (loss: RecordsLost): void => {
       // Nothing in [from, to) can be delivered any more. When everything below `from` is
