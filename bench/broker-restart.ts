@@ -18,7 +18,7 @@ import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
 import { createHttpRequestsGenerator } from '../src/generator/http-requests.ts';
-import { dropKafkajsNegativeTimeoutWarning } from '../src/sources/kafka/kafka-client.ts';
+import { dropKafkajsNegativeTimeoutWarning } from '../src/kafka/kafkajs-warnings.ts';
 import { receivedRecords } from '../loadgen/intake-monitor.ts';
 import { ensureTopic } from '../loadgen/run.ts';
 import { SoakSluice } from '../loadgen/soak-sluice.ts';

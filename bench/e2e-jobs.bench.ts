@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { deleteTopic, ensureKafka } from '../test/helpers/kafka.ts';
 import { topicEnds } from './e2e/group-progress.ts';
 import { preloadTopic } from './e2e/preload.ts';
-import { dropKafkajsNegativeTimeoutWarning } from '../src/sources/kafka/kafka-client.ts';
+import { dropKafkajsNegativeTimeoutWarning } from '../src/kafka/kafkajs-warnings.ts';
 import { runJobs, tenantOf, type JobsRunResult } from './jobs/jobs-run.ts';
 import { gitCommit, machine, writeResultFile } from './result-file.ts';
 

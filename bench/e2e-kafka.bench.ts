@@ -27,7 +27,7 @@ import { brokerCpuSeconds } from './e2e/broker-cpu.ts';
 import { sampleThreadCpu, type ThreadCpu } from './e2e/proc-stats.ts';
 import { printProfileSummary, profileFiles, profileStartUs, summariseProfile, type ProfileSummary } from './e2e/cpu-profile-summary.ts';
 import { topicEnds, type TopicEnds } from './e2e/group-progress.ts';
-import { dropKafkajsNegativeTimeoutWarning as dropTimeoutNegativeWarnings } from '../src/sources/kafka/kafka-client.ts';
+import { dropKafkajsNegativeTimeoutWarning as dropTimeoutNegativeWarnings } from '../src/kafka/kafkajs-warnings.ts';
 import { preloadTopic, PRODUCER_CODECS, type PreloadResult, type ProducerCodec } from './e2e/preload.ts';
 import { runSluice, type SluiceRunResult } from './e2e/sluice-run.ts';
 import { gitCommit, machine, round, writeResultFile } from './result-file.ts';

@@ -11,7 +11,7 @@ import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_TENANTS } from '../src/generator/http-requests.ts';
-import { dropKafkajsNegativeTimeoutWarning } from '../src/sources/kafka/kafka-client.ts';
+import { dropKafkajsNegativeTimeoutWarning } from '../src/kafka/kafkajs-warnings.ts';
 import type { Compression } from '../src/jobs/types.ts';
 import { PRODUCER_CODECS, type ProducerCodec } from '../bench/e2e/preload.ts';
 import { gitCommit, machine, writeResultFile } from '../bench/result-file.ts';

@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { dropKafkajsNegativeTimeoutWarning } from '../src/sources/kafka/kafka-client.ts';
+import { dropKafkajsNegativeTimeoutWarning } from '../src/kafka/kafkajs-warnings.ts';
 import { gitCommit, machine, round, writeResultFile } from '../bench/result-file.ts';
 import { ensureKafka } from '../test/helpers/kafka.ts';
 import { createBucket, ensureS3, uniqueBucket } from '../test/helpers/s3.ts';

@@ -34,7 +34,7 @@ import type { JobStore } from './jobs/store/job-store.ts';
 import { refusalLogger } from './jobs/store/refusal-log.ts';
 import { KafkaJobStore } from './jobs/store/kafka-job-store.ts';
 import type { Job } from './jobs/types.ts';
-import { connectError, unknownTopicError } from './sources/kafka/errors.ts';
+import { connectError, unknownTopicError } from './kafka/errors.ts';
 
 export interface AdminSide {
   store: JobStore;

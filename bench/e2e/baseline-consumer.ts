@@ -9,7 +9,7 @@
 
 import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
-import { dropKafkajsNegativeTimeoutWarning as dropTimeoutNegativeWarnings } from '../../src/sources/kafka/kafka-client.ts';
+import { dropKafkajsNegativeTimeoutWarning as dropTimeoutNegativeWarnings } from '../../src/kafka/kafkajs-warnings.ts';
 import { registerKafkaCodecs } from '../../src/sources/kafka/codecs.ts';
 import { DEFAULT_KAFKA_MAX_BYTES_PER_PARTITION, DEFAULT_KAFKA_SESSION_TIMEOUT_MS } from '../../src/config/schema.ts';
 

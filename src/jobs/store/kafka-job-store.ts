@@ -27,9 +27,10 @@
 import { JobSetBroadcast } from './job-set-broadcast.ts';
 import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
-import type { Admin, Consumer, EachBatchPayload, KafkaConfig, Producer, SASLOptions } from 'kafkajs';
-import { connectError } from '../../sources/kafka/errors.ts';
-import { dropKafkajsNegativeTimeoutWarning } from '../../sources/kafka/kafka-client.ts';
+import type { Admin, Consumer, EachBatchPayload, KafkaConfig, Producer } from 'kafkajs';
+import { kafkaClientConfig } from '../../kafka/client-config.ts';
+import { connectError } from '../../kafka/errors.ts';
+import { dropKafkajsNegativeTimeoutWarning } from '../../kafka/kafkajs-warnings.ts';
 import { LOGPUSH_LIMITS, type Job, type JobLimits, type Tenant } from '../types.ts';
 import { JobStoreError } from './errors.ts';
 import { SerialQueue } from './serial-queue.ts';
@@ -98,13 +99,8 @@ export class KafkaJobStore implements JobStore {
     this.now = options.now ?? (() => new Date());
     this.log = new JobLog(this.limits);
     dropKafkajsNegativeTimeoutWarning();
-    const sasl = options.sasl === undefined ? undefined : ({ ...options.sasl } as SASLOptions);
     const config: KafkaConfig = {
-      brokers: options.brokers,
-      clientId: options.clientId ?? 'sluice-job-store',
-      ssl: options.ssl ?? false,
-      ...(sasl ? { sasl } : {}),
-      connectionTimeout: 3000,
+      ...kafkaClientConfig({ brokers: options.brokers, clientId: options.clientId ?? 'sluice-job-store', ssl: options.ssl ?? false, sasl: options.sasl }),
       logLevel: kafkajs.logLevel.NOTHING,
       retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 },
     };

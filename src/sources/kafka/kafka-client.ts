@@ -4,13 +4,15 @@
 // routed into pino.
 
 import kafkajs from 'kafkajs';
-import type { Admin, Consumer, KafkaConfig, LogEntry, SASLOptions } from 'kafkajs';
+import type { Admin, Consumer, KafkaConfig, LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaSourceConfig } from '../../config/schema.ts';
 import { DEFAULT_MESSAGE_LIMITS, type DeadLetterProducerPort, type MessageLimits } from './dead-letter.ts';
 import { registerKafkaCodecs } from './codecs.ts';
 import type { LagPort } from './consumer-lag.ts';
-import { connectError, unknownTopicError } from './errors.ts';
+import { kafkaClientConfig } from '../../kafka/client-config.ts';
+import { connectError, unknownTopicError } from '../../kafka/errors.ts';
+import { dropKafkajsNegativeTimeoutWarning } from '../../kafka/kafkajs-warnings.ts';
 import type { TenantCarrier } from './tenant.ts';
 import { trackedSockets } from './tracked-sockets.ts';
 
@@ -71,7 +73,7 @@ export interface CommittedMetadata {
 export interface KafkaConnection {
   /** Reads the group's committed metadata for these partitions (parking); absent in fakes without parking. */
   committedMetadata?(groupId: string, partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<CommittedMetadata[]>;
-  /** First contact with bounded retries: connects, checks that every topic exists. Throws KafkaSourceError. */
+  /** First contact with bounded retries: connects, checks that every topic exists. Throws KafkaError. */
   preflight(topics: readonly TopicCheck[]): Promise<void>;
   /** End and committed offsets for consumer lag (consumer-lag.ts), over one admin client kept open; absent in fakes. */
   lagPort?(): LagPort;
@@ -84,16 +86,7 @@ export interface KafkaConnection {
 
 /** Connection-level settings shared by the preflight admin and the consumer. */
 function clientConfig(config: KafkaSourceConfig): KafkaConfig {
-  const sasl: SASLOptions | undefined = config.sasl === undefined
-    ? undefined
-    : { mechanism: config.sasl.mechanism, username: config.sasl.username, password: config.sasl.password } as SASLOptions;
-  return {
-    brokers: config.brokers,
-    clientId: config.client_id,
-    ssl: config.ssl,
-    ...(sasl ? { sasl } : {}),
-    connectionTimeout: 3000,
-  };
+  return kafkaClientConfig({ brokers: config.brokers, clientId: config.client_id, ssl: config.ssl, sasl: config.sasl });
 }
 
 const { logLevel, ConfigResourceTypes } = kafkajs;
@@ -104,7 +97,7 @@ function pinoLogCreator(log: Logger) {
     const { message, timestamp: _t, logger: _l, ...fields } = entry;
     const line = { kafkajs: namespace, ...fields };
     // kafkajs INFO is chatty (every join, every stop): debug here; its ERROR lines repeat what
-    // a crash event or a mapped KafkaSourceError reports, but stay visible as errors.
+    // a crash event or a mapped KafkaError reports, but stay visible as errors.
     if (level === logLevel.ERROR) log.error(line, message);
     else if (level === logLevel.WARN) log.warn(line, message);
     else if (level === logLevel.INFO) log.debug(line, message);
@@ -115,25 +108,6 @@ function pinoLogCreator(log: Logger) {
 function heartbeatInterval(sessionTimeoutMs: number): number {
   // kafkajs requires heartbeat < session timeout; a third of it is Kafka's recommendation.
   return Math.min(3000, Math.floor(sessionTimeoutMs / 3));
-}
-
-let warningFilterInstalled = false;
-
-/**
- * kafkajs 2.2.4's request queue calls setTimeout(fn, throttledUntil - Date.now()) with
- * throttledUntil = -1 when nothing is throttled; Node 24 clamps that to 1 ms (harmless) but
- * prints a TimeoutNegativeWarning on stderr, which would break "one clear line" for a user
- * error. Only that warning type is dropped; every other warning passes through unchanged.
- */
-export function dropKafkajsNegativeTimeoutWarning(): void {
-  if (warningFilterInstalled) return;
-  warningFilterInstalled = true;
-  const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
-  process.emitWarning = ((warning: unknown, ...rest: unknown[]) => {
-    const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: unknown } | undefined)?.type;
-    if (type === 'TimeoutNegativeWarning') return;
-    emit(warning, ...rest);
-  }) as typeof process.emitWarning;
 }
 
 /**

@@ -35,7 +35,7 @@ import type { ParkingPort } from '../../core/parking.ts';
 import { PausedPartitions } from './backpressure.ts';
 import { CommitScheduler } from './commit-scheduler.ts';
 import { ConsumerLag, type OwnedPartition } from './consumer-lag.ts';
-import { connectError, consumerCrashError } from './errors.ts';
+import { connectError, consumerCrashError } from '../../kafka/errors.ts';
 import { KafkaDeadLetter } from './dead-letter.ts';
 import { RecordThrottle } from './catch-up-throttle.ts';
 import type { LagPort } from './consumer-lag.ts';

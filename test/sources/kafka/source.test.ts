@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KafkaSourceSchema, type KafkaSourceConfig } from '../../../src/config/schema.ts';
 import { KafkaSource } from '../../../src/sources/kafka/source.ts';
-import { KafkaSourceError } from '../../../src/sources/kafka/errors.ts';
+import { KafkaError } from '../../../src/kafka/errors.ts';
 import type { PartitionHandle } from '../../../src/sources/source.ts';
 import { createLogger } from '../../../src/telemetry/log.ts';
 import { FakeRegistry, isSettled, RecordingSink, waitFor } from '../fake-pipeline.ts';
@@ -258,7 +258,7 @@ describe('KafkaSource: stop, errors, crashes', () => {
 
   it('run() rejects with the preflight error (e.g. unknown topic) and close() still disconnects', async () => {
     const connection = new FakeConnection();
-    connection.preflightError = new KafkaSourceError('ERR_KAFKA_TOPIC', 'topic "x" does not exist on 127.0.0.1:39092; create it or fix sources[0].topics[0].topic');
+    connection.preflightError = new KafkaError('ERR_KAFKA_TOPIC', 'topic "x" does not exist on 127.0.0.1:39092; create it or fix sources[0].topics[0].topic');
     const source = new KafkaSource(config(), { log: silent, connect: fakeConnect(connection) });
     await assert.rejects(source.run(new RecordingSink(), new RecordingRegistry()), { code: 'ERR_KAFKA_TOPIC' });
     await source.close();
@@ -280,7 +280,7 @@ describe('KafkaSource: stop, errors, crashes', () => {
     const { consumer, source, running } = await started();
     const error = Object.assign(new Error('Connection error: connect ECONNREFUSED 127.0.0.1:39092'), { name: 'KafkaJSConnectionError' });
     consumer.crash(error, false);
-    await assert.rejects(running, (e: unknown) => e instanceof KafkaSourceError && e.code === 'ERR_KAFKA_UNREACHABLE' && e.message.includes('ECONNREFUSED'));
+    await assert.rejects(running, (e: unknown) => e instanceof KafkaError && e.code === 'ERR_KAFKA_UNREACHABLE' && e.message.includes('ECONNREFUSED'));
     await source.close();
   });
 });

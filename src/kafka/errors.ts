@@ -1,15 +1,16 @@
-// Errors the Kafka source reports to the operator, each one line saying what is wrong and what
-// to do. The CLI prints `message` alone (no stack trace) for the codes in USER_ERROR_EXIT.
+// Errors from reaching a Kafka cluster (the source, the Kafka job store, the audit topic), each
+// one line saying what is wrong and what to do. The CLI prints `message` alone (no stack trace)
+// for the codes in USER_ERROR_EXIT.
 // Messages never include credentials: kafkajs's own messages are kept only for connection
 // errors (they name a host and a reason, e.g. "connect ECONNREFUSED 127.0.0.1:9").
 
-export type KafkaSourceErrorCode = 'ERR_KAFKA_UNREACHABLE' | 'ERR_KAFKA_TOPIC' | 'ERR_KAFKA_AUTH' | 'ERR_KAFKA';
+export type KafkaErrorCode = 'ERR_KAFKA_UNREACHABLE' | 'ERR_KAFKA_TOPIC' | 'ERR_KAFKA_AUTH' | 'ERR_KAFKA';
 
-export class KafkaSourceError extends Error {
-  readonly code: KafkaSourceErrorCode;
-  constructor(code: KafkaSourceErrorCode, message: string, options?: { cause?: unknown }) {
+export class KafkaError extends Error {
+  readonly code: KafkaErrorCode;
+  constructor(code: KafkaErrorCode, message: string, options?: { cause?: unknown }) {
     super(`${code}: ${message}`, options);
-    this.name = 'KafkaSourceError';
+    this.name = 'KafkaError';
     this.code = code;
   }
 }
@@ -48,23 +49,23 @@ function reason(error: unknown): string {
 const BROKER_HINT = 'check brokers / SLUICE_KAFKA_BROKERS';
 
 /** Maps an error from the first connection to a cluster into one clear line. */
-export function connectError(error: unknown, brokers: readonly string[]): KafkaSourceError {
-  if (error instanceof KafkaSourceError) return error;
+export function connectError(error: unknown, brokers: readonly string[]): KafkaError {
+  if (error instanceof KafkaError) return error;
   const where = brokers.join(',');
   if (isAuthError(error)) {
-    return new KafkaSourceError('ERR_KAFKA_AUTH', `Kafka at ${where} rejected the credentials (${reason(error)}); check sasl.username / sasl.password (or SLUICE_KAFKA_USERNAME / SLUICE_KAFKA_PASSWORD) and sasl.mechanism`, { cause: error });
+    return new KafkaError('ERR_KAFKA_AUTH', `Kafka at ${where} rejected the credentials (${reason(error)}); check sasl.username / sasl.password (or SLUICE_KAFKA_USERNAME / SLUICE_KAFKA_PASSWORD) and sasl.mechanism`, { cause: error });
   }
-  return new KafkaSourceError('ERR_KAFKA_UNREACHABLE', `cannot reach Kafka at ${where} (${reason(error)}); ${BROKER_HINT}`, { cause: error });
+  return new KafkaError('ERR_KAFKA_UNREACHABLE', `cannot reach Kafka at ${where} (${reason(error)}); ${BROKER_HINT}`, { cause: error });
 }
 
-export function unknownTopicError(topic: string, brokers: readonly string[], path: string): KafkaSourceError {
-  return new KafkaSourceError('ERR_KAFKA_TOPIC', `topic ${JSON.stringify(topic)} does not exist on ${brokers.join(',')}; create it or fix ${path}`);
+export function unknownTopicError(topic: string, brokers: readonly string[], path: string): KafkaError {
+  return new KafkaError('ERR_KAFKA_TOPIC', `topic ${JSON.stringify(topic)} does not exist on ${brokers.join(',')}; create it or fix ${path}`);
 }
 
 /** The consumer gave up (kafkajs will not restart it): a user error if it is one, else a plain one. */
-export function consumerCrashError(error: unknown, brokers: readonly string[]): KafkaSourceError {
+export function consumerCrashError(error: unknown, brokers: readonly string[]): KafkaError {
   if (isAuthError(error)) return connectError(error, brokers);
   const names = chain(error).map((e) => e.name);
   if (names.includes('KafkaJSConnectionError') || names.includes('KafkaJSNoBrokerAvailableError')) return connectError(error, brokers);
-  return new KafkaSourceError('ERR_KAFKA', `the Kafka consumer stopped: ${reason(error)}`, { cause: error });
+  return new KafkaError('ERR_KAFKA', `the Kafka consumer stopped: ${reason(error)}`, { cause: error });
 }
