@@ -10,7 +10,7 @@ import { randomFillSync } from 'node:crypto';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ChunkStream } from '../src/core/chunk-stream.ts';
+import { ChunkStream } from '../src/destinations/chunk-stream.ts';
 import { S3Destination } from '../src/destinations/s3/s3-destination.ts';
 import { createBucket, ensureS3, uniqueBucket } from '../test/helpers/s3.ts';
 import { LOOPBACK_ALLOWED } from '../test/helpers/network.ts';

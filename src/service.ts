@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { DIGEST_SIGNING_KEY_FILE, type Config } from './config/schema.ts';
 import { Pipeline } from './core/pipeline.ts';
-import { DEFAULT_BACKOFF, type BackoffPolicy } from './core/backoff.ts';
+import { DEFAULT_BACKOFF, type BackoffPolicy } from './shared/backoff.ts';
 import type { JobRuntime } from './core/job-runtime.ts';
 import { quarantine, quarantinePoison } from './core/quarantine.ts';
 import { createDestination } from './destinations/create.ts';

@@ -14,7 +14,7 @@ import type { DatasetCounters } from '../telemetry/dataset-counters.ts';
 import type { RateLimiter } from '../telemetry/log.ts';
 import type { DeliveryMetrics } from '../telemetry/metrics.ts';
 import { encodeBatch, type BatchTotals } from './encode-batch.ts';
-import { backoffDelay, type BackoffPolicy } from './backoff.ts';
+import { backoffDelay, type BackoffPolicy } from '../shared/backoff.ts';
 import type { JobRuntime } from './job-runtime.ts';
 import { storePoison, type DeadLetterContext } from './dead-letter.ts';
 import type { OpenBatch } from './open-batch.ts';

@@ -15,7 +15,7 @@ import { getCodec } from '../../workers/codecs/registry.ts';
 import { batchFraming } from '../../workers/encode.ts';
 import type { BatchResult, BatchTask, DroppedRecord } from './batch-task.ts';
 import { splitBatch } from './batch-split.ts';
-import { ChunkStream } from './chunk-stream.ts';
+import { ChunkStream } from '../destinations/chunk-stream.ts';
 import type { OpenBatch } from './open-batch.ts';
 
 export interface BatchTotals {

@@ -19,7 +19,7 @@ import { CountedPartition, DatasetCounterTable, type DatasetCounters } from '../
 import { RateLimiter } from '../telemetry/log.ts';
 import { NO_DELIVERY_METRICS, type DeliveryMetrics } from '../telemetry/metrics.ts';
 import { PartitionTracker } from './ack-tracker.ts';
-import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
+import { DEFAULT_BACKOFF, type BackoffPolicy } from '../shared/backoff.ts';
 import { Batcher } from './batcher.ts';
 import { SharedBufferPool } from './buffer-pool.ts';
 import { storePoison, type DeadLetterWriter } from './dead-letter.ts';

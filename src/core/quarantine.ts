@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { FileDestination } from '../destinations/file.ts';
 import { batchIdFor } from '../destinations/object-name.ts';
 import type { PoisonRecord } from '../sources/source.ts';
-import { ChunkStream } from './chunk-stream.ts';
+import { ChunkStream } from '../destinations/chunk-stream.ts';
 import type { JobRuntime } from './job-runtime.ts';
 import type { OpenBatch } from './open-batch.ts';
 

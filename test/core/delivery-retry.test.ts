@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
-import type { BackoffPolicy } from '../../src/core/backoff.ts';
+import type { BackoffPolicy } from '../../src/shared/backoff.ts';
 import { Pipeline } from '../../src/core/pipeline.ts';
 import { DeliveryError, type DeliveryObject, type Destination } from '../../src/destinations/destination.ts';
 import { errorForResponse } from '../../src/destinations/http/response-errors.ts';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { ChunkStream } from '../../src/core/chunk-stream.ts';
+import { ChunkStream } from '../../src/destinations/chunk-stream.ts';
 import { DeliveryError } from '../../src/destinations/destination.ts';
 import { FileDestination } from '../../src/destinations/file.ts';
 import { FileObjectAccess, fileRoot } from '../../src/destinations/file-object-access.ts';

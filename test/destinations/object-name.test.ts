@@ -1,4 +1,4 @@
-import { ChunkStream } from '../../src/core/chunk-stream.ts';
+import { ChunkStream } from '../../src/destinations/chunk-stream.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DeliveryObject } from '../../src/destinations/destination.ts';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { parseConfig } from '../../src/config/load.ts';
-import { ChunkStream } from '../../src/core/chunk-stream.ts';
+import { ChunkStream } from '../../src/destinations/chunk-stream.ts';
 import { DeliveryError, type DeliveryObject } from '../../src/destinations/destination.ts';
 import { HttpDestination } from '../../src/destinations/http/http-destination.ts';
 import { validateHttpDestination } from '../../src/destinations/http/validate.ts';

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { ChunkStream } from '../../src/core/chunk-stream.ts';
+import { ChunkStream } from '../../src/destinations/chunk-stream.ts';
 import { DeliveryError, type DeliveryObject } from '../../src/destinations/destination.ts';
 import { s3ConfigFrom } from '../../src/destinations/s3/config.ts';
 import { S3Destination } from '../../src/destinations/s3/s3-destination.ts';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { ChunkStream } from '../../src/core/chunk-stream.ts';
+import { ChunkStream } from '../../src/destinations/chunk-stream.ts';
 import { DeliveryError } from '../../src/destinations/destination.ts';
 import { objectAccessFor } from '../../src/destinations/object-access.ts';
 import { S3ObjectAccess } from '../../src/destinations/s3/object-access.ts';

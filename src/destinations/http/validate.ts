@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import { ChunkStream } from '../../core/chunk-stream.ts';
+import { ChunkStream } from '../chunk-stream.ts';
 import { DeliveryError } from '../destination.ts';
 import { HttpDestination, type HttpDestinationOptions } from './http-destination.ts';
 import { NDJSON } from '../content-type.ts';

@@ -10,7 +10,7 @@
 // half-written object ever becomes visible.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import { backoffDelay, type BackoffPolicy } from '../../core/backoff.ts';
+import { backoffDelay, type BackoffPolicy } from '../../shared/backoff.ts';
 import { DeliveryError } from '../destination.ts';
 import { MAX_PART_SIZE } from './config.ts';
 import { s3DeliveryError, type S3ErrorContext } from './errors.ts';

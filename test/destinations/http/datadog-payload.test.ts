@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
-import { ChunkStream } from '../../../src/core/chunk-stream.ts';
+import { ChunkStream } from '../../../src/destinations/chunk-stream.ts';
 import { DatadogPayloadBuilder, datadogPayloads, LineSplitter } from '../../../src/destinations/http/datadog-payload.ts';
 
 const fields = { ddsource: 'cloudflare', service: 'web', hostname: 'edge-1', ddtags: 'env:prod,team:a' };

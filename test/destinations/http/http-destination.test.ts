@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ChunkStream } from '../../../src/core/chunk-stream.ts';
+import { ChunkStream } from '../../../src/destinations/chunk-stream.ts';
 import { createDestination } from '../../../src/destinations/create.ts';
 import { DeliveryError } from '../../../src/destinations/destination.ts';
 import { HttpDestination } from '../../../src/destinations/http/http-destination.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
-import { ChunkStream } from '../../../src/core/chunk-stream.ts';
+import { ChunkStream } from '../../../src/destinations/chunk-stream.ts';
 import { requestBodies, uncompressedSize, type RequestBody } from '../../../src/destinations/http/request-plan.ts';
 
 async function plan(chunks: Uint8Array[], compression: 'gzip' | 'none', max: number): Promise<RequestBody[]> {

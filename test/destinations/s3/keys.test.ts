@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ChunkStream } from '../../../src/core/chunk-stream.ts';
+import { ChunkStream } from '../../../src/destinations/chunk-stream.ts';
 import type { DeliveryObject } from '../../../src/destinations/destination.ts';
 import { objectHeadersFor } from '../../../src/destinations/s3/headers.ts';
 import { keyMatcher, listingPrefix, objectKey } from '../../../src/destinations/s3/keys.ts';

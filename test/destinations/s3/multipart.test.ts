@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { ChunkStream } from '../../../src/core/chunk-stream.ts';
+import { ChunkStream } from '../../../src/destinations/chunk-stream.ts';
 import { DeliveryError } from '../../../src/destinations/destination.ts';
 import { MAX_PARTS, partSizeFor, uploadObject, type UploadPlan } from '../../../src/destinations/s3/multipart.ts';
 import type { ObjectHeaders } from '../../../src/destinations/s3/store.ts';

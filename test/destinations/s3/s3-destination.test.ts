@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { ChunkStream } from '../../../src/core/chunk-stream.ts';
+import { ChunkStream } from '../../../src/destinations/chunk-stream.ts';
 import { createDestination } from '../../../src/destinations/create.ts';
 import type { DeliveryObject } from '../../../src/destinations/destination.ts';
 import { S3Destination } from '../../../src/destinations/s3/s3-destination.ts';

@@ -1,10 +1,10 @@
-// The backoff cap (src/core/backoff.ts): however many attempts have failed, a retry never waits
+// The backoff cap (src/shared/backoff.ts): however many attempts have failed, a retry never waits
 // longer than capMs. Without it the exponential term doubles past any sane wait (attempt 20 at
 // a 100 ms base is 29 hours), and a job that recovers would sit idle for that long.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffDelay, DEFAULT_BACKOFF } from '../../src/core/backoff.ts';
+import { backoffDelay, DEFAULT_BACKOFF } from '../../src/shared/backoff.ts';
 
 /** The largest delay full jitter can draw: random() just below 1. */
 const highest = () => 1 - Number.EPSILON;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ChunkStream } from '../../src/core/chunk-stream.ts';
+import { ChunkStream } from '../../src/destinations/chunk-stream.ts';
 
 async function collect(stream: AsyncIterable<Uint8Array>): Promise<string> {
   let text = '';
