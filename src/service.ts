@@ -15,7 +15,7 @@ import { AuditDigests } from './audit/digesting-destination.ts';
 import { WorkerPool } from './pool/worker-pool.ts';
 import { deadLetterPaths, ownedRegistry, writeDeadLetters } from './sources/partition-owners.ts';
 import type { PartitionHandle, PoisonRecord, Source } from './sources/source.ts';
-import { progressLine, snapshot, summaryLines } from './cli/progress.ts';
+import { progressLine, snapshot, summaryLines } from './telemetry/progress.ts';
 import { openAdminSide, type AdminSide } from './service-api.ts';
 import { shutdownDeadline } from './service-shutdown.ts';
 import { prepareParking } from './service-parking.ts';
