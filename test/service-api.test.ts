@@ -9,7 +9,7 @@ import { after, it } from 'node:test';
 import { parseConfig } from '../src/config/load.ts';
 import { auditFilePath } from '../src/audit/file-audit-sink.ts';
 import { openAdminSide } from '../src/service-api.ts';
-import { createLogger } from '../src/telemetry/log.ts';
+import { createLogger } from '../src/shared/log.ts';
 
 const ZONE = '023e105f4ecef8ad9ca31a8372d0c353';
 const dir = mkdtempSync(join(tmpdir(), 'sluice-admin-side-'));

@@ -7,7 +7,7 @@ import type { Config } from '../config/schema.ts';
 import { runService } from '../service.ts';
 import { createSources } from '../sources/create.ts';
 import { NdjsonSource } from '../sources/ndjson.ts';
-import { log } from '../telemetry/log.ts';
+import { log } from '../shared/log.ts';
 import { embeddedConfig } from './embedded-config.ts';
 import { readStdin, runJobsCommand } from './jobs.ts';
 import { runKeygenCommand } from './keygen.ts';

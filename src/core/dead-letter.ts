@@ -13,7 +13,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { DeadLetterSink, PoisonRecord } from '../sources/source.ts';
-import { RateLimiter } from '../telemetry/log.ts';
+import { RateLimiter } from '../shared/log.ts';
 import { backoffDelay, type BackoffPolicy } from '../shared/backoff.ts';
 
 /** Stores poison records (each to its source's dead-letter path); rejects only when `signal` aborted it. */

@@ -114,6 +114,7 @@ async function deliverWithRetry(ctx: DeliveryContext, runtime: JobRuntime, objec
       ctx.metrics.uploadFinished(destinationType, 'success', (performance.now() - startedAt) / 1000);
       runtime.health.last_complete = new Date().toISOString();
       runtime.health.error_message = null;
+      runtime.failingSince = null;
       return true;
     } catch (error) {
       // Shutdown's deadline cut the attempt short: the batch stays unacknowledged.
@@ -125,6 +126,7 @@ async function deliverWithRetry(ctx: DeliveryContext, runtime: JobRuntime, objec
       ctx.metrics.deliveryRetried(destinationType, failure.code);
       runtime.health.last_error = new Date().toISOString();
       runtime.health.error_message = failure.message;
+      runtime.failingSince ??= Date.now();
       ctx.stats.deliveryRetries++;
       const suppressed = ctx.limiter.take(`deliver:${runtime.job.id}:${failure.code}`);
       if (suppressed >= 0) {

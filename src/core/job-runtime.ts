@@ -36,7 +36,12 @@ export interface JobRuntime {
   readonly abort: AbortController;
   /** When this runtime was made (ms): a job that never delivered is stalled since then. */
   readonly createdAt: number;
-  /** Since when (ms) error_message has been set without a success, or null; kept by the pipeline's tick. */
+  /**
+   * Since when (ms) its deliveries fail without a success in between, or null; set by delivery
+   * results only, not by error_message, which also carries notices (parked, records lost to
+   * retention) that must not count as failing: an idle job handed back with such a notice would
+   * otherwise be parked again and again.
+   */
   failingSince: number | null;
 }
 

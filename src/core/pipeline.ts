@@ -312,11 +312,9 @@ export class Pipeline implements RecordSink, PartitionRegistry {
     return ctx;
   }
 
-  /** Keeps each job's failing time and parks those the rules say (once a second). */
+  /** Parks the jobs the rules say and disables those parked too long (once a second). */
   checkParking(now: number): void {
     for (const runtime of this.runtimesById.values()) {
-      if (runtime.health.error_message === null || runtime.parked) runtime.failingSince = null;
-      else runtime.failingSince ??= now;
       this.parkIfDue(runtime, now);
       this.disableIfDue(runtime, now);
     }

@@ -5,7 +5,7 @@ import { DigestWriter } from '../../src/audit/digest-writer.ts';
 import { parseDigest, sha256Hex, verifyDigestSignature } from '../../src/audit/digest.ts';
 import { DeliveryError } from '../../src/destinations/destination.ts';
 import type { ObjectAccess } from '../../src/destinations/object-access.ts';
-import { createLogger } from '../../src/telemetry/log.ts';
+import { createLogger } from '../../src/shared/log.ts';
 
 /** An in-memory destination whose puts can be made to fail. */
 class MemoryAccess implements ObjectAccess {

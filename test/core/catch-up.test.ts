@@ -9,7 +9,7 @@ import { createJobRuntime, type JobRuntime } from '../../src/core/job-runtime.ts
 import type { Destination } from '../../src/destinations/destination.ts';
 import { LOGPUSH_LIMITS } from '../../src/jobs/types.ts';
 import { validateJob } from '../../src/jobs/validate.ts';
-import { createLogger } from '../../src/telemetry/log.ts';
+import { createLogger } from '../../src/shared/log.ts';
 
 const NO_DESTINATION: Destination = { kind: 'memory', deliver: async () => ({ location: '' }), close: async () => {} };
 

@@ -17,7 +17,7 @@ import { s3DeliveryError } from '../../src/destinations/s3/errors.ts';
 import { LOGPUSH_LIMITS, type Job } from '../../src/jobs/types.ts';
 import { validateJob } from '../../src/jobs/validate.ts';
 import { WorkerPool } from '../../src/pool/worker-pool.ts';
-import { createLogger } from '../../src/telemetry/log.ts';
+import { createLogger } from '../../src/shared/log.ts';
 import { sdkError, waitUntil } from '../destinations/s3/fake-store.ts';
 
 const pool = new WorkerPool({ threads: 1 });

@@ -131,6 +131,25 @@ describe('parking a job', () => {
     await s.pipeline.shutdown();
   });
 
+  it('an error_message that is a notice, not a failed delivery (records lost to retention), never parks a job', async () => {
+    const s = setup({ ...NEVER, failingMs: 5_000 });
+    s.runtime(1).health.error_message = 'records lost to retention before catch-up read them';
+    s.pipeline.checkParking(Date.now());
+    s.pipeline.checkParking(Date.now() + 60_000);
+    assert.equal(s.runtime(1).parked, false, 'an idle, healthy job with a notice stays live');
+    // A failed delivery starts the failing clock; a success stops it.
+    s.a.failing = true;
+    s.push(ZONE_A, 1);
+    const flushed = s.pipeline.flush();
+    await waitUntil(() => s.runtime(1).failingSince !== null, 'job 1\'s delivery failed');
+    s.a.failing = false;
+    await flushed;
+    assert.equal(s.runtime(1).failingSince, null, 'a success clears the failing clock');
+    s.pipeline.checkParking(Date.now() + 60_000);
+    assert.equal(s.runtime(1).parked, false);
+    await s.pipeline.shutdown();
+  });
+
   it('parks a job that holds its share without delivering, and frees its open batch at once', async () => {
     const record = Buffer.byteLength(JSON.stringify({ RayID: 'zone-a-100' }));
     const s = setup({ ...NEVER, shareBytes: record * 3, stalledMs: 0 });
@@ -160,8 +179,7 @@ describe('parking a job', () => {
     s.push(ZONE_B, 4);
     void s.pipeline.flush();
     await waitUntil(() => s.a.attempts === 1 && s.b.lines.length === 4, 'job 1\'s upload hanging and job 2 delivered');
-    s.runtime(1).health.error_message = 'slow';
-    s.pipeline.checkParking(Date.now());
+    s.runtime(1).failingSince = Date.now(); // as if earlier attempts had timed out
     s.pipeline.checkParking(Date.now() + 10);
     assert.equal(s.runtime(1).parked, true);
     assert.deepEqual([...s.port.kept.get(1)!], [['p/0', 100]], 'the in-flight batch\'s first offset');

@@ -8,7 +8,7 @@ import type { DeliveryObject, Destination } from '../../src/destinations/destina
 import { LOGPUSH_LIMITS, type Job } from '../../src/jobs/types.ts';
 import { validateJob } from '../../src/jobs/validate.ts';
 import { WorkerPool } from '../../src/pool/worker-pool.ts';
-import { createLogger } from '../../src/telemetry/log.ts';
+import { createLogger } from '../../src/shared/log.ts';
 
 const pool = new WorkerPool({ threads: 1 });
 after(() => pool.destroy());

@@ -17,7 +17,7 @@ import { parseConfig } from '../../src/config/load.ts';
 import { objectAccessFor } from '../../src/destinations/object-access.ts';
 import { runService } from '../../src/service.ts';
 import { NdjsonSource } from '../../src/sources/ndjson.ts';
-import { createLogger } from '../../src/telemetry/log.ts';
+import { createLogger } from '../../src/shared/log.ts';
 import { listFiles, outputLines } from './output-reader.ts';
 import { LOOPBACK_ALLOWED } from '../helpers/network.ts';
 

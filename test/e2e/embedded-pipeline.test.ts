@@ -12,7 +12,7 @@ import { parseConfig } from '../../src/config/load.ts';
 import { createHttpRequestsGenerator, DEFAULT_TENANTS } from '../../src/generator/http-requests.ts';
 import { runService, type ServiceOutcome } from '../../src/service.ts';
 import { GeneratorSource } from '../../src/sources/generator.ts';
-import { createLogger } from '../../src/telemetry/log.ts';
+import { createLogger } from '../../src/shared/log.ts';
 import { outputLines } from './output-reader.ts';
 
 const RECORDS = 20_000;

@@ -10,7 +10,7 @@ import { after, it } from 'node:test';
 import { parseConfig } from '../../src/config/load.ts';
 import { runService } from '../../src/service.ts';
 import { NdjsonSource } from '../../src/sources/ndjson.ts';
-import { createLogger } from '../../src/telemetry/log.ts';
+import { createLogger } from '../../src/shared/log.ts';
 import { listFiles, outputLines } from './output-reader.ts';
 
 const ZONE = '023e105f4ecef8ad9ca31a8372d0c353';

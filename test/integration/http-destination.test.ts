@@ -18,7 +18,7 @@ import { validateHttpDestination } from '../../src/destinations/http/validate.ts
 import { createHttpRequestsGenerator } from '../../src/generator/http-requests.ts';
 import { runService } from '../../src/service.ts';
 import { NdjsonSource } from '../../src/sources/ndjson.ts';
-import { createLogger } from '../../src/telemetry/log.ts';
+import { createLogger } from '../../src/shared/log.ts';
 import { LOOPBACK_ALLOWED, LOOPBACK_DESTINATIONS } from '../helpers/network.ts';
 import { DESTINATION_UNREACHABLE, DESTINATION_UNREACHABLE_MESSAGE } from '../../src/destinations/net/unreachable.ts';
 

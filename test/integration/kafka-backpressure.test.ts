@@ -23,7 +23,7 @@ import { DEFAULT_TENANTS } from '../../src/generator/http-requests.ts';
 import { runService } from '../../src/service.ts';
 import { KafkaSource } from '../../src/sources/kafka/source.ts';
 import type { PartitionHandle } from '../../src/sources/source.ts';
-import { createLogger } from '../../src/telemetry/log.ts';
+import { createLogger } from '../../src/shared/log.ts';
 import { createTopic, ensureKafka, topicHighWatermarks, uniqueTopic } from '../helpers/kafka.ts';
 import { allCommitted, groupOffsets } from './support/kafka-offsets.ts';
 import { checkDelivery, readOutput } from './support/output.ts';

@@ -20,7 +20,7 @@ import type { Pipeline } from '../../src/core/pipeline.ts';
 import { DEFAULT_TENANTS } from '../../src/generator/http-requests.ts';
 import { runService } from '../../src/service.ts';
 import { KafkaSource } from '../../src/sources/kafka/source.ts';
-import { createLogger } from '../../src/telemetry/log.ts';
+import { createLogger } from '../../src/shared/log.ts';
 import { SluiceMetrics } from '../../src/telemetry/metrics.ts';
 import { createTopic, ensureKafka, kafkaClient, produce, uniqueTopic } from '../helpers/kafka.ts';
 import { parseSamples, valueOf } from '../telemetry/support.ts';

@@ -14,7 +14,7 @@ import type { KafkaSourceConfig } from '../../src/config/schema.ts';
 import { runService } from '../../src/service.ts';
 import { DEAD_LETTER_HEADERS } from '../../src/sources/kafka/dead-letter.ts';
 import { KafkaSource } from '../../src/sources/kafka/source.ts';
-import { createLogger } from '../../src/telemetry/log.ts';
+import { createLogger } from '../../src/shared/log.ts';
 import { SluiceMetrics } from '../../src/telemetry/metrics.ts';
 import { Readiness } from '../../src/telemetry/readiness.ts';
 import { outputLines } from '../e2e/output-reader.ts';

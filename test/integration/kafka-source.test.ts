@@ -17,7 +17,7 @@ import { runService, type ServiceOutcome } from '../../src/service.ts';
 import { registerKafkaCodecs } from '../../src/sources/kafka/codecs.ts';
 import { KafkaSource } from '../../src/sources/kafka/source.ts';
 import type { PartitionHandle } from '../../src/sources/source.ts';
-import { createLogger } from '../../src/telemetry/log.ts';
+import { createLogger } from '../../src/shared/log.ts';
 import { outputLines } from '../e2e/output-reader.ts';
 import { CompressionTypes, createTopic, ensureKafka, kafkaClient, produce, topicHighWatermarks, uniqueTopic } from '../helpers/kafka.ts';
 import { waitUntil } from './support/wait.ts';

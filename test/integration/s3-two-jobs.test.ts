@@ -14,7 +14,7 @@ import type { Pipeline } from '../../src/core/pipeline.ts';
 import { createHttpRequestsGenerator } from '../../src/generator/http-requests.ts';
 import { runService } from '../../src/service.ts';
 import { NdjsonSource } from '../../src/sources/ndjson.ts';
-import { createLogger } from '../../src/telemetry/log.ts';
+import { createLogger } from '../../src/shared/log.ts';
 import { createBucket, ensureS3, getObjectBytes, listKeys, listMultipartUploads, s3Client, uniqueBucket } from '../helpers/s3.ts';
 import { LOOPBACK_DESTINATIONS } from '../helpers/network.ts';
 

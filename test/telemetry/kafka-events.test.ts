@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KafkaSourceSchema } from '../../src/config/schema.ts';
 import { KafkaSource } from '../../src/sources/kafka/source.ts';
-import { createLogger } from '../../src/telemetry/log.ts';
+import { createLogger } from '../../src/shared/log.ts';
 import { SluiceMetrics } from '../../src/telemetry/metrics.ts';
 import { FakeRegistry, RecordingSink, waitFor } from '../sources/fake-pipeline.ts';
 import { FakeConnection, fakeConnect, message } from '../sources/kafka/fake-consumer.ts';

@@ -9,7 +9,7 @@ import { KafkaSourceSchema } from '../../src/config/schema.ts';
 import type { LagPort } from '../../src/sources/kafka/consumer-lag.ts';
 import type { BatchPayload } from '../../src/sources/kafka/kafka-client.ts';
 import { KafkaSource } from '../../src/sources/kafka/source.ts';
-import { createLogger } from '../../src/telemetry/log.ts';
+import { createLogger } from '../../src/shared/log.ts';
 import type { PartitionHandle } from '../../src/sources/source.ts';
 import { SluiceMetrics } from '../../src/telemetry/metrics.ts';
 import { FakeRegistry, RecordingSink, waitFor } from '../sources/fake-pipeline.ts';

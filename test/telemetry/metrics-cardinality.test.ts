@@ -14,7 +14,7 @@ import { createHttpRequestsGenerator } from '../../src/generator/http-requests.t
 import { LOGPUSH_LIMITS, type Job } from '../../src/jobs/types.ts';
 import { validateJob } from '../../src/jobs/validate.ts';
 import { WorkerPool } from '../../src/pool/worker-pool.ts';
-import { createLogger } from '../../src/telemetry/log.ts';
+import { createLogger } from '../../src/shared/log.ts';
 import { SluiceMetrics } from '../../src/telemetry/metrics.ts';
 import { parseSamples } from './support.ts';
 import { LOOPBACK_ALLOWED } from '../helpers/network.ts';

@@ -15,7 +15,7 @@ import { parseConfig } from '../../src/config/load.ts';
 import { createHttpRequestsGenerator, DEFAULT_TENANTS } from '../../src/generator/http-requests.ts';
 import { runService, type ServiceOutcome } from '../../src/service.ts';
 import { GeneratorSource } from '../../src/sources/generator.ts';
-import { createLogger } from '../../src/telemetry/log.ts';
+import { createLogger } from '../../src/shared/log.ts';
 import { SluiceMetrics } from '../../src/telemetry/metrics.ts';
 import { startOpsServer, type OpsServer } from '../../src/telemetry/ops-server.ts';
 import { Readiness } from '../../src/telemetry/readiness.ts';

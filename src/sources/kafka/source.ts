@@ -29,7 +29,7 @@
 
 import type { Logger } from 'pino';
 import type { KafkaSourceConfig } from '../../config/schema.ts';
-import { log as defaultLog } from '../../telemetry/log.ts';
+import { log as defaultLog } from '../../shared/log.ts';
 import type { PartitionHandle, PartitionRegistry, RecordSink, Source } from '../source.ts';
 import type { ParkingPort } from '../../core/parking.ts';
 import { PausedPartitions } from './backpressure.ts';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConsumerLag, type OwnedPartition } from '../../../src/sources/kafka/consumer-lag.ts';
-import { createLogger } from '../../../src/telemetry/log.ts';
+import { createLogger } from '../../../src/shared/log.ts';
 import { FakeLagPort } from './fake-consumer.ts';
 
 function lagOf(port: FakeLagPort, owned: OwnedPartition[], fromBeginning = true): ConsumerLag {

@@ -10,7 +10,7 @@ import { KafkaSourceSchema, type KafkaSourceConfig } from '../../../src/config/s
 import { encodePositions } from '../../../src/sources/kafka/parked-positions.ts';
 import { KafkaSource } from '../../../src/sources/kafka/source.ts';
 import type { CommittedMetadata } from '../../../src/sources/kafka/kafka-client.ts';
-import { createLogger } from '../../../src/telemetry/log.ts';
+import { createLogger } from '../../../src/shared/log.ts';
 import type { PartitionHandle } from '../../../src/sources/source.ts';
 import { FakeRegistry, RecordingSink, waitFor } from '../fake-pipeline.ts';
 import { FakeConnection, FakeLagPort, fakeConnect, message } from './fake-consumer.ts';

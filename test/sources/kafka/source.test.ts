@@ -6,7 +6,7 @@ import { KafkaSourceSchema, type KafkaSourceConfig } from '../../../src/config/s
 import { KafkaSource } from '../../../src/sources/kafka/source.ts';
 import { KafkaError } from '../../../src/kafka/errors.ts';
 import type { PartitionHandle } from '../../../src/sources/source.ts';
-import { createLogger } from '../../../src/telemetry/log.ts';
+import { createLogger } from '../../../src/shared/log.ts';
 import { FakeRegistry, isSettled, RecordingSink, waitFor } from '../fake-pipeline.ts';
 import { FakeConnection, fakeConnect, message } from './fake-consumer.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createLogger, RateLimiter } from '../../src/telemetry/log.ts';
+import { createLogger, RateLimiter } from '../../src/shared/log.ts';
 
 describe('logs', () => {
   it('never write credentials, even when an object carrying them is logged whole', () => {
