@@ -11,7 +11,7 @@ import { batchIdFor } from '../destinations/object-name.ts';
 import { redactDestinationConf } from '../destinations/destination-conf.ts';
 import { BatchCrashError, type WorkerPool } from '../pool/worker-pool.ts';
 import type { DatasetCounters } from '../telemetry/dataset-counters.ts';
-import type { RateLimiter } from '../telemetry/log.ts';
+import type { RateLimiter } from '../shared/log.ts';
 import type { DeliveryMetrics } from '../telemetry/metrics.ts';
 import { encodeBatch, type BatchTotals } from './encode-batch.ts';
 import { backoffDelay, type BackoffPolicy } from '../shared/backoff.ts';

@@ -16,7 +16,7 @@ import type { Job } from '../jobs/types.ts';
 import type { WorkerPool } from '../pool/worker-pool.ts';
 import type { PartitionHandle, PartitionRegistry, PoisonRecord, RecordSink } from '../sources/source.ts';
 import { CountedPartition, DatasetCounterTable, type DatasetCounters } from '../telemetry/dataset-counters.ts';
-import { RateLimiter } from '../telemetry/log.ts';
+import { RateLimiter } from '../shared/log.ts';
 import { NO_DELIVERY_METRICS, type DeliveryMetrics } from '../telemetry/metrics.ts';
 import { PartitionTracker } from './ack-tracker.ts';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from '../shared/backoff.ts';

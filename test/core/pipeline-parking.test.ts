@@ -15,7 +15,7 @@ import { LOGPUSH_LIMITS, type Job } from '../../src/jobs/types.ts';
 import { validateJob } from '../../src/jobs/validate.ts';
 import { WorkerPool } from '../../src/pool/worker-pool.ts';
 import type { PartitionHandle } from '../../src/sources/source.ts';
-import { createLogger } from '../../src/telemetry/log.ts';
+import { createLogger } from '../../src/shared/log.ts';
 import { waitUntil } from '../destinations/s3/fake-store.ts';
 
 const pool = new WorkerPool({ threads: 1 });
