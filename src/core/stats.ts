@@ -1,7 +1,7 @@
 // Pipeline counters, kept as plain numbers on the main thread and updated per batch (not per
 // record where avoidable). Prometheus export reads these; the CLI prints them as progress.
 
-import type { DatasetCounters, DatasetCounterTable } from '../telemetry/dataset-counters.ts';
+import type { DatasetCounters, DatasetCounterTable } from './dataset-counters.ts';
 
 export type MainDropReason = 'oversized' | 'quarantined';
 

@@ -15,35 +15,15 @@
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DeadLetterMetrics, DeadLetterOutcome } from '../core/dead-letter.ts';
+import type { DeliveryMetrics, UploadOutcome } from '../core/delivery-metrics.ts';
 import type { JobRuntime } from '../core/job-runtime.ts';
 import type { PipelineStats } from '../core/stats.ts';
-import { DROP_REASONS, type DatasetCounters } from './dataset-counters.ts';
+import { DROP_REASONS, type DatasetCounters } from '../core/dataset-counters.ts';
 
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
-export type UploadOutcome = 'success' | 'retryable_error' | 'fatal_error';
-
-/** The batch-level emitters delivery calls; NO_DELIVERY_METRICS when no metrics are kept. */
-export interface DeliveryMetrics {
-  /** A batch was sealed and handed to delivery. */
-  batchSealed(destinationType: string, records: number, bytes: number): void;
-  /** A batch was encoded: bytes before and after compression. */
-  batchEncoded(destinationType: string, compression: string, bytesIn: number, bytesOut: number, workerSeconds: number): void;
-  /** One upload attempt ended. */
-  uploadFinished(destinationType: string, outcome: UploadOutcome, seconds: number): void;
-  /** A failed upload will be retried. `errorCode` is an ERR_* code. */
-  deliveryRetried(destinationType: string, errorCode: string): void;
-}
-
 /** Worker time per batch: from a small batch (~1 ms) to a 1 GB one (tens of seconds). */
 const WORKER_SECONDS_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
-
-export const NO_DELIVERY_METRICS: DeliveryMetrics = {
-  batchSealed() {},
-  batchEncoded() {},
-  uploadFinished() {},
-  deliveryRetried() {},
-};
 
 /** What the pipeline shows at scrape time (src/core/pipeline.ts implements it). */
 export interface PipelineView {

@@ -2,7 +2,7 @@
 // Prometheus counters read them at scrape time (the hot path never calls into prom-client, no
 // label hashing per record), and PipelineStats' record totals are their sums.
 
-import { PartitionTracker } from '../core/ack-tracker.ts';
+import { PartitionTracker } from './ack-tracker.ts';
 
 export interface DatasetCounters {
   /** Records pushed by sources. */
