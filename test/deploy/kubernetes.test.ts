@@ -3,7 +3,8 @@
 // and the pieces agree with each other and with sluice itself: the ConfigMap is a config sluice
 // accepts (with the Deployment's env applied), ports and probe paths are the ones that config
 // opens, the grace period outlasts the shutdown deadline, KEDA watches the group sluice joins,
-// and the PrometheusRule holds exactly deploy/prometheus/alerts.yaml.
+// and each PrometheusRule holds exactly deploy/prometheus/alerts.yaml (runbook links under the
+// base URL it was generated with) and passes promtool's rule checks.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -15,8 +16,10 @@ import { splitListen, type Config } from '../../src/config/schema.ts';
 import { SluiceMetrics } from '../../src/telemetry/metrics.ts';
 import { startOpsServer } from '../../src/telemetry/ops-server.ts';
 import { Readiness } from '../../src/telemetry/readiness.ts';
-import { prometheusRule } from '../../scripts/k8s-prometheus-rule.ts';
+import { prometheusRule, runbookBaseUrl } from '../../scripts/k8s-prometheus-rule.ts';
+import { ruleFileProblems } from '../telemetry/rule-file-check.ts';
 import { baseResources, KUBERNETES_DIR, one, overlayResources, readKustomization, validateResource, yamlFiles, type Resource } from './manifests.ts';
+import { PROMETHEUS_RULE_FILES, readPrometheusRule, runbookBaseOf, type AlertRule, type PrometheusRule } from './prometheus-rules.ts';
 
 /** The Deployment's container and its plain env values (secrets are not in the manifests). */
 function container(resources: readonly Resource[]): { spec: Record<string, any>; pod: Record<string, any>; env: Record<string, string> } {
@@ -157,10 +160,36 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
     assert.throws(() => checkAgreement(resources), /terminationGracePeriodSeconds/);
   });
 
-  it('the PrometheusRule holds exactly deploy/prometheus/alerts.yaml (regenerate: node scripts/k8s-prometheus-rule.ts)', () => {
-    const alerts = readFileSync(new URL('../prometheus/alerts.yaml', KUBERNETES_DIR), 'utf8');
-    const rule = one(baseResources(), 'PrometheusRule');
-    assert.deepEqual(rule, prometheusRule(alerts));
+  for (const file of PROMETHEUS_RULE_FILES) {
+    it(`${file} holds exactly deploy/prometheus/alerts.yaml, with the runbook base URL its links use (regenerate: see its header)`, () => {
+      const alerts = readFileSync(new URL('../prometheus/alerts.yaml', KUBERNETES_DIR), 'utf8');
+      const rule = readPrometheusRule(file);
+      const base = runbookBaseOf(rule);
+      assert.deepEqual(rule, prometheusRule(alerts, base === '' ? {} : { runbookBaseUrl: base }));
+    });
+  }
+
+  for (const [name, resources] of [['base', baseResources], ['overlays/example', () => overlayResources('example')]] as const) {
+    it(`${name}: the PrometheusRule passes promtool's rule checks`, () => {
+      const rule = one<PrometheusRule>(resources(), 'PrometheusRule');
+      assert.ok(rule.spec.groups.length > 0);
+      assert.deepEqual(ruleFileProblems({ groups: rule.spec.groups }), []);
+    });
+  }
+
+  it('the example overlay patches with every file of its folder', () => {
+    const dir = new URL('overlays/example/', KUBERNETES_DIR);
+    assert.deepEqual((readKustomization(dir).patches ?? []).map((patch) => patch.path).sort(), yamlFiles(dir));
+  });
+
+  it('the generator puts a runbook base URL before each repository link, and refuses one that is no http(s) URL', () => {
+    const alerts = 'groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up == 0\n        annotations:\n          runbook_url: docs/runbook.md#a\n      - alert: B\n        expr: up == 0\n        annotations:\n          runbook_url: https://wiki.example.com/b\n';
+    const links = (rule: Record<string, any>) => rule.spec.groups[0].rules.map((r: AlertRule) => r.annotations!['runbook_url']);
+    assert.deepEqual(links(prometheusRule(alerts)), ['docs/runbook.md#a', 'https://wiki.example.com/b']);
+    assert.deepEqual(links(prometheusRule(alerts, { runbookBaseUrl: 'https://git.example.com/o/sluice/blob/main' })), ['https://git.example.com/o/sluice/blob/main/docs/runbook.md#a', 'https://wiki.example.com/b']);
+    assert.throws(() => runbookBaseUrl('git.example.com/o/sluice'), /not an absolute URL/);
+    assert.throws(() => runbookBaseUrl('file:///srv/sluice/'), /only http\(s\)/);
+    assert.throws(() => runbookBaseUrl('https://git.example.com/o/sluice/blob/main/#x'), /no query or fragment/);
   });
 
   it('the probe paths are the ones sluice serves', async () => {

@@ -1,8 +1,10 @@
 // The Grafana dashboard and the Prometheus alert rules may only use metrics sluice exports:
 // every metric name in their PromQL must be declared in the /metrics output of a running
-// service (histogram series by their _bucket/_sum/_count names); docs/metrics.md lists exactly
-// the sluice_* metrics that output declares. The same run checks /healthz
-// and that /readyz turns 200 once the sources run.
+// service (histogram series by their _bucket/_sum/_count names), and every label they name (in
+// matchers, by (…), on (…), group_left (…), a legend's {{label}}, an annotation's
+// {{ $labels.x }}) must be one those series carry (promql-labels.ts); docs/metrics.md lists
+// exactly the sluice_* metrics that output declares. The same run checks /healthz and that
+// /readyz turns 200 once the sources run. (Syntax: promtool-checks.test.ts.)
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -16,27 +18,82 @@ import { DEFAULT_TENANTS } from '../../src/generator/http-requests.ts';
 import { runService, type ServiceOutcome } from '../../src/service.ts';
 import { GeneratorSource } from '../../src/sources/generator.ts';
 import { createLogger } from '../../src/shared/log.ts';
+import { SluiceMetrics } from '../../src/telemetry/metrics.ts';
+import { dashboardQueries } from './grafana-queries.ts';
 import { metricNames } from './promql.ts';
+import { checkLabels, resultLabelProblems, type LabelsOf } from './promql-labels.ts';
 import { declaredNames, parseSamples, valueOf, waitFor } from './support.ts';
 
 const root = new URL('../../', import.meta.url);
 /** Series Prometheus makes itself, not exported by sluice. */
 const PROMETHEUS_OWN = new Set(['up']);
 
-function dashboardExprs(): string[] {
-  const dashboard = JSON.parse(readFileSync(new URL('deploy/grafana/sluice-dashboard.json', root), 'utf8')) as { panels: Array<{ targets?: Array<{ expr: string }> }>; templating: { list: Array<{ query?: unknown }> } };
-  const exprs = dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((t) => t.expr));
-  for (const variable of dashboard.templating.list) {
-    const match = typeof variable.query === 'string' ? /label_values\((\w+)/.exec(variable.query) : null;
-    if (match) exprs.push(match[1]!);
-  }
-  return exprs;
+interface AlertRule {
+  alert: string;
+  expr: string;
+  annotations?: Record<string, string>;
 }
 
-function alertExprs(): string[] {
-  const rules = YAML.parse(readFileSync(new URL('deploy/prometheus/alerts.yaml', root), 'utf8')) as { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> };
-  return rules.groups.flatMap((group) => group.rules.map((rule) => rule.expr));
+function alertRules(): AlertRule[] {
+  const rules = YAML.parse(readFileSync(new URL('deploy/prometheus/alerts.yaml', root), 'utf8')) as { groups: Array<{ rules: AlertRule[] }> };
+  return rules.groups.flatMap((group) => group.rules);
 }
+
+/** The labels an alert's annotations print ({{ $labels.instance }}): its expression must keep them. */
+function templateLabels(rule: AlertRule): string[] {
+  return Object.values(rule.annotations ?? {}).flatMap((text) => [...text.matchAll(/\$labels\.(\w+)/g)].map((m) => m[1]!));
+}
+
+/**
+ * The label names each series name of a scrape carries (Prometheus's own `up`: only target
+ * labels). A metric the scrape declares without a series in this run (the Kafka source's: only
+ * the generator runs here) has the label names sluice declares it with.
+ */
+function scrapedLabels(exposition: string): LabelsOf {
+  const labels = new Map<string, Set<string>>([...PROMETHEUS_OWN].map((name) => [name, new Set<string>()]));
+  for (const sample of parseSamples(exposition)) {
+    if (!labels.has(sample.name)) labels.set(sample.name, new Set());
+    for (const label of Object.keys(sample.labels)) labels.get(sample.name)!.add(label);
+  }
+  const declared = declaredNames(exposition);
+  const definitions = new SluiceMetrics({ defaultMetrics: false }).registry;
+  return (name) => {
+    const scraped = labels.get(name);
+    if (scraped) return scraped;
+    const base = declared.has(name) ? name : name.replace(/_(bucket|sum|count)$/, '');
+    const metric = declared.has(base) ? definitions.getSingleMetric(base) : undefined;
+    if (!metric) return undefined;
+    const names = (metric as unknown as { labelNames?: string[] }).labelNames ?? [];
+    return new Set(name.endsWith('_bucket') && base !== name ? [...names, 'le'] : names);
+  };
+}
+
+describe('label check', () => {
+  const labels: Record<string, string[]> = { a_total: ['dataset', 'reason'], h_bucket: ['le', 'destination_type'], b: ['topic'] };
+  const labelsOf: LabelsOf = (metric) => (labels[metric] ? new Set(labels[metric]) : undefined);
+
+  it('follows labels through aggregations, functions and operators', () => {
+    const { problems, result } = checkLabels('histogram_quantile(0.9, sum by (le, destination_type) (rate(h_bucket[5m]))) > on (destination_type) group_left (instance) sum by (destination_type, instance) (rate(h_bucket[5m]))', labelsOf);
+    assert.deepEqual(problems, []);
+    assert.deepEqual([...result!].sort(), ['destination_type', 'instance']);
+    assert.deepEqual([...checkLabels('(sum by (instance, topic) (b) > 0) and sum by (instance) (b) > 1', labelsOf).result!].sort(), ['instance', 'topic']);
+  });
+
+  it('finds a label no series has, in a matcher, by (…), on (…), histogram_quantile and a legend', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['a_total{zone="z"}', /a_total\{zone="z"\}: no series has label zone/],
+      ['sum by (topic) (rate(a_total[5m]))', /sum by \(topic\): no series has label topic \(it has dataset, instance, job, reason\)/],
+      ['sum by (dataset) (a_total) / on (topic) sum by (dataset) (a_total)', /on \(topic\), left side: no series has label topic/],
+      ['histogram_quantile(0.9, sum by (destination_type) (rate(h_bucket[5m])))', /histogram_quantile\(…\): no series has label le/],
+      ['sum by (dataset) (sum by (reason) (a_total))', /sum by \(dataset\): no series has label dataset \(it has reason\)/],
+    ];
+    for (const [expr, problem] of cases) {
+      const { problems } = checkLabels(expr, labelsOf);
+      assert.ok(problems.some((p) => problem.test(p)), `${expr}: expected ${problem}, got ${JSON.stringify(problems)}`);
+    }
+    assert.deepEqual(resultLabelProblems(['topic'], checkLabels('sum by (dataset) (a_total)', labelsOf).result), ['the result has no label topic (it has dataset)']);
+  });
+});
 
 describe('dashboard and alert rules against a running service', { timeout: 120_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-dashboard-'));
@@ -99,7 +156,7 @@ describe('dashboard and alert rules against a running service', { timeout: 120_0
     assert.deepEqual([...documented].filter((name) => !exported.has(name)).sort(), [], 'documented but not exported');
   });
 
-  for (const [what, exprs] of [['dashboard', dashboardExprs()], ['alert rules', alertExprs()]] as const) {
+  for (const [what, exprs] of [['dashboard', dashboardQueries().map((q) => q.expr)], ['alert rules', alertRules().map((rule) => rule.expr)]] as const) {
     it(`uses only metrics that /metrics exports (${what})`, () => {
       const declared = declaredNames(exposition);
       const used = new Set(exprs.flatMap(metricNames));
@@ -108,4 +165,20 @@ describe('dashboard and alert rules against a running service', { timeout: 120_0
       assert.deepEqual(missing, []);
     });
   }
+
+  const queries = [
+    ...dashboardQueries().map((q) => ({ where: `dashboard ${q.where}`, expr: q.expr, resultLabels: q.resultLabels })),
+    ...alertRules().map((rule) => ({ where: `alert ${rule.alert}`, expr: rule.expr, resultLabels: templateLabels(rule) })),
+  ];
+
+  it('uses only labels the series have: matchers, by (…), on (…), legends, $labels in alert templates', () => {
+    const labelsOf = scrapedLabels(exposition);
+    const unknown = [...new Set(queries.flatMap((q) => metricNames(q.expr)))].filter((name) => labelsOf(name) === undefined);
+    assert.deepEqual(unknown, [], 'metrics whose labels are not known (so not checked)');
+    const problems = queries.flatMap(({ where, expr, resultLabels }) => {
+      const { problems, result } = checkLabels(expr, labelsOf);
+      return [...problems, ...resultLabelProblems(resultLabels, result)].map((problem) => `${where}: ${problem}`);
+    });
+    assert.deepEqual(problems, []);
+  });
 });

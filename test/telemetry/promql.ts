@@ -1,20 +1,32 @@
-// Reading PromQL just enough for the dashboard and alert tests: which metric names an
-// expression uses.
+// Reading PromQL for the dashboard and alert tests with Prometheus's own grammar
+// (@prometheus-io/lezer-promql, the parser behind the Prometheus UI's editor): the syntax tree,
+// and which metric names an expression uses.
 
-const PROMQL_WORDS = new Set(['and', 'or', 'unless', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'offset', 'bool', 'inf', 'nan']);
+import { parser } from '@prometheus-io/lezer-promql';
 
-/** Metric names used in a PromQL expression. */
+/** The syntax tree of an expression; syntax errors are nodes of the tree (`type.isError`). */
+export type PromTree = ReturnType<typeof parser.parse>;
+export type PromNode = PromTree['topNode'];
+
+export function parsePromQL(expr: string): PromTree {
+  return parser.parse(expr);
+}
+
+/** A node and every node below it, in document order (syntax-error nodes included). */
+export function allNodes(node: PromNode): PromNode[] {
+  const nodes = [node];
+  for (let child = node.firstChild; child; child = child.nextSibling) nodes.push(...allNodes(child));
+  return nodes;
+}
+
+/** The text of a node. */
+export function textOf(expr: string, node: PromNode): string {
+  return expr.slice(node.from, node.to);
+}
+
+/** Metric names used in a PromQL expression (the names of its vector selectors). */
 export function metricNames(expr: string): string[] {
-  const stripped = expr
-    .replace(/"(?:[^"\\]|\\.)*"/g, '""') // string literals
-    .replace(/\{[^}]*\}/g, '') // label matchers
-    .replace(/\[[^\]]*\]/g, '') // range selectors
-    .replace(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ''); // label lists
-  const names: string[] = [];
-  for (const match of stripped.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*(\s*\()?/g)) {
-    const word = match[0].replace(/\s*\($/, '');
-    if (match[1] !== undefined || PROMQL_WORDS.has(word.toLowerCase()) || /^\d/.test(word)) continue; // functions, keywords
-    names.push(word);
-  }
-  return names;
+  return allNodes(parsePromQL(expr).topNode)
+    .filter((node) => node.name === 'Identifier' && node.parent?.name === 'VectorSelector')
+    .map((node) => textOf(expr, node));
 }

@@ -1,11 +1,15 @@
 // Every alert of deploy/prometheus/alerts.yaml sends the on-call engineer to its own section of
-// docs/runbook.md, and that section says what the alert means, how to check and what to do.
-// Static: reads the two files only.
+// docs/runbook.md, and that section says what the alert means, how to check and what to do. The
+// PrometheusRules of deploy/kubernetes/ link the same sections: as repository paths in the base,
+// under a base URL in the example overlay (scripts/k8s-prometheus-rule.ts --runbook-base-url).
+// Static: reads the files only.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import YAML from 'yaml';
+import { baseResources, one, overlayResources } from '../deploy/manifests.ts';
+import { runbookBaseOf, splitRunbookUrl, type PrometheusRule } from '../deploy/prometheus-rules.ts';
 
 const root = new URL('../../', import.meta.url);
 const PARTS = ['**What it means.**', '**How to check.**', '**What to do.**'];
@@ -43,6 +47,21 @@ describe('alert runbooks', () => {
       assert.equal(section.heading, rule.alert);
     }
   });
+
+  for (const [name, resources] of [['base', baseResources], ['overlays/example', () => overlayResources('example')]] as const) {
+    it(`${name}: the PrometheusRule's runbook links name the same sections, under its runbook base URL`, () => {
+      const rule = one<PrometheusRule>(resources(), 'PrometheusRule');
+      const base = runbookBaseOf(rule);
+      // The base keeps repository paths (no URL is known for every clone); an environment sets one.
+      if (name === 'base') assert.equal(base, '');
+      else assert.match(base, /^https?:\/\/[^/]+\/.*\/$/, 'the overlay links somewhere an on-call can open');
+      for (const alert of rule.spec.groups.flatMap((group) => group.rules)) {
+        const link = splitRunbookUrl(alert.annotations?.['runbook_url'] ?? '');
+        assert.equal(link?.anchor, alert.alert!.toLowerCase(), `${alert.alert}: runbook_url`);
+        assert.equal(sections.get(link.anchor)?.heading, alert.alert, `${alert.alert}: docs/runbook.md has no section #${link.anchor}`);
+      }
+    });
+  }
 
   it('every runbook section says what the alert means, how to check and what to do', () => {
     for (const { heading, body } of sections.values()) {
