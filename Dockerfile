@@ -1,17 +1,27 @@
 # syntax=docker/dockerfile:1
-# Base images by tag, not yet by digest: no digest of node:24-bookworm / node:24-bookworm-slim
-# could be confirmed from an authoritative source when this was written (no registry access).
-# Pin them before a production build: `docker buildx imagetools inspect node:24-bookworm-slim`
-# prints the index digest; write it as FROM node:24-bookworm-slim@sha256:<digest> (keeping the
-# tag for readers) and let a bot (Renovate, Dependabot) move both together.
-ARG NODE_BUILD_IMAGE=node:24-bookworm
-ARG NODE_RUNTIME_IMAGE=node:24-bookworm-slim
+# Both stages start from one image, pinned by digest: the tag stays in the reference for readers
+# and for bots (Renovate, Dependabot) that move tag and digest together; the digest is what is
+# pulled. It is the multi-platform index (amd64, arm64, ppc64le) of node:24-bookworm-slim at
+# Node 24.18.0 (Debian bookworm): docker-library/repo-info, the official images' record of the
+# registry, lists it for node:krypton-slim (Node 24's LTS name) at 24.18.0, and independent public
+# Dockerfiles use it as node:24.18.0-bookworm-slim. It was NOT verified against a registry here
+# (none is reachable from the machine this was written on). Check it, or move to a newer one,
+# where a registry is reachable:
+#   docker buildx imagetools inspect node:24-bookworm-slim
+# prints the index digest ("Digest: sha256:…"); put it after the @ below.
+# test/deploy/dockerfile.test.ts fails while any FROM is not pinned by digest.
+ARG NODE_IMAGE=node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d
 
-# Build stage: installs the production dependencies, compiling zstd-napi from source (needs the
-# C++ toolchain this image has). sluice is TypeScript run directly by Node 24's type stripping,
-# so there is no compile step; `npm ci --omit=dev` also leaves out the `node` npm package that
-# pins Node 24 for development: the image's own Node 24 runs sluice here.
-FROM ${NODE_BUILD_IMAGE} AS build
+# Build stage: installs the production dependencies. zstd-napi downloads a prebuilt binary and,
+# when it cannot, compiles itself with node-gyp: the slim image has no toolchain, so the stage
+# installs one (python3, make, g++), which stays out of the runtime stage. sluice is TypeScript
+# run directly by Node 24's type stripping, so there is no compile step; `npm ci --omit=dev` also
+# leaves out the `node` npm package that pins Node 24 for development: the image's own Node 24
+# runs sluice here.
+FROM ${NODE_IMAGE} AS build
+RUN apt-get update \
+ && apt-get install --no-install-recommends -y python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
@@ -19,10 +29,10 @@ COPY src ./src
 COPY workers ./workers
 COPY bin ./bin
 
-# Runtime stage: Node 24 slim, no toolchain, non-root.
-FROM ${NODE_RUNTIME_IMAGE}
+# Runtime stage: the same Node 24 slim image, no toolchain, non-root.
+FROM ${NODE_IMAGE}
 # Declared again: an ARG before the first FROM is visible only in FROM lines.
-ARG NODE_RUNTIME_IMAGE
+ARG NODE_IMAGE
 ARG VERSION=0.1.0
 ARG REVISION=unknown
 LABEL org.opencontainers.image.title="sluice" \
@@ -30,7 +40,7 @@ LABEL org.opencontainers.image.title="sluice" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.base.name="${NODE_RUNTIME_IMAGE}"
+      org.opencontainers.image.base.name="${NODE_IMAGE}"
 ENV NODE_ENV=production \
     SLUICE_TELEMETRY_LISTEN=0.0.0.0:9464
 WORKDIR /app
