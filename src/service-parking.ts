@@ -12,7 +12,7 @@ import type { ParkingPort, ParkingRules } from './core/parking.ts';
 import type { Pipeline } from './core/pipeline.ts';
 import { KafkaCatchUpRun, type CatchUpPipelineSettings } from './sources/kafka/catch-up-run.ts';
 import { KafkaSource } from './sources/kafka/source.ts';
-import type { Source } from './sources/source.ts';
+import type { Source } from './core/source.ts';
 
 /** How often the coordinator looks at parked jobs and readers. */
 const CATCH_UP_TICK_MS = 1000;

@@ -14,7 +14,7 @@ import { NetworkPolicy } from './destinations/net/network-policy.ts';
 import { AuditDigests } from './audit/digesting-destination.ts';
 import { WorkerPool } from './pool/worker-pool.ts';
 import { deadLetterPaths, ownedRegistry, writeDeadLetters } from './sources/partition-owners.ts';
-import type { PartitionHandle, PoisonRecord, Source } from './sources/source.ts';
+import type { PartitionHandle, PoisonRecord, Source } from './core/source.ts';
 import { progressLine, snapshot, summaryLines } from './telemetry/progress.ts';
 import { openAdminSide, type AdminSide } from './service-api.ts';
 import { shutdownDeadline } from './service-shutdown.ts';

@@ -10,7 +10,7 @@
 // O(1) with no per-record allocation; the ring doubles when full. Offsets are stored because
 // Kafka offsets need not be contiguous (compaction, transaction markers).
 
-import type { PartitionHandle } from '../sources/source.ts';
+import type { PartitionHandle } from './source.ts';
 
 const INITIAL_CAPACITY = 1024;
 

@@ -12,7 +12,7 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { DeadLetterSink, PoisonRecord } from '../sources/source.ts';
+import type { DeadLetterSink, PoisonRecord } from './source.ts';
 import { RateLimiter } from '../shared/log.ts';
 import { backoffDelay, type BackoffPolicy } from '../shared/backoff.ts';
 

@@ -19,7 +19,7 @@ import type { JobRuntime } from './job-runtime.ts';
 import { storePoison, type DeadLetterContext } from './dead-letter.ts';
 import type { OpenBatch } from './open-batch.ts';
 import type { PipelineStats } from './stats.ts';
-import type { PoisonRecord } from '../sources/source.ts';
+import type { PoisonRecord } from './source.ts';
 
 export interface DeliveryContext {
   pool: WorkerPool;

@@ -1,7 +1,7 @@
 // Parking a job (docs/architecture.md "Parking and catch-up"): what the pipeline needs from the
 // source to park a job, and where a parked job must resume on each partition.
 
-import type { PartitionHandle } from '../sources/source.ts';
+import type { PartitionHandle } from './source.ts';
 import type { PartitionTracker } from './ack-tracker.ts';
 import type { JobRuntime } from './job-runtime.ts';
 

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import type { Destination } from '../destinations/destination.ts';
 import type { Job } from '../jobs/types.ts';
 import type { WorkerPool } from '../pool/worker-pool.ts';
-import type { PartitionHandle, PartitionRegistry, PoisonRecord, RecordSink } from '../sources/source.ts';
+import type { PartitionHandle, PartitionRegistry, PoisonRecord, RecordSink } from './source.ts';
 import { CountedPartition, DatasetCounterTable, type DatasetCounters } from './dataset-counters.ts';
 import { RateLimiter } from '../shared/log.ts';
 import { NO_DELIVERY_METRICS, type DeliveryMetrics } from './delivery-metrics.ts';

@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import { FileDestination } from '../destinations/file.ts';
 import { batchIdFor } from '../destinations/object-name.ts';
-import type { PoisonRecord } from '../sources/source.ts';
+import type { PoisonRecord } from './source.ts';
 import { ChunkStream } from '../destinations/chunk-stream.ts';
 import type { JobRuntime } from './job-runtime.ts';
 import type { OpenBatch } from './open-batch.ts';

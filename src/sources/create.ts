@@ -4,7 +4,7 @@ import type { Config } from '../config/schema.ts';
 import { GeneratorSource } from './generator.ts';
 import { KafkaSource } from './kafka/source.ts';
 import { NdjsonSource } from './ndjson.ts';
-import type { Source } from './source.ts';
+import type { Source } from '../core/source.ts';
 
 export function createSources(configs: Config['sources']): Source[] {
   return configs.map((source, index): Source => {

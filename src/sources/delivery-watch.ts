@@ -3,7 +3,7 @@
 // below `offset` is done"); a finite source knows how many records it pushed once its input
 // ended. Delivery is complete when both meet. Used by the NDJSON and the generator source.
 
-import type { PartitionHandle } from './source.ts';
+import type { PartitionHandle } from '../core/source.ts';
 
 export class DeliveryWatch {
   #partitionName: string | null = null;

@@ -13,7 +13,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { createHttpRequestsGenerator, type HttpRequestsGenerator } from '../generator/http-requests.ts';
 import { DeliveryWatch } from './delivery-watch.ts';
 import { SourceError } from './source-error.ts';
-import type { PartitionHandle, PartitionRegistry, RecordSink, Source } from './source.ts';
+import type { PartitionHandle, PartitionRegistry, RecordSink, Source } from '../core/source.ts';
 import { StopSignal } from './stop-signal.ts';
 
 export interface GeneratorSourceOptions {

@@ -14,7 +14,7 @@ import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { DeliveryWatch } from './delivery-watch.ts';
 import { SourceError } from './source-error.ts';
-import type { PartitionHandle, PartitionRegistry, RecordSink, Source } from './source.ts';
+import type { PartitionHandle, PartitionRegistry, RecordSink, Source } from '../core/source.ts';
 import { StopSignal } from './stop-signal.ts';
 
 export interface NdjsonSourceOptions {

@@ -3,7 +3,7 @@
 
 import { DeadLetterPath, type DeadLetterPathOptions } from '../core/dead-letter.ts';
 import type { Pipeline } from '../core/pipeline.ts';
-import type { DeadLetterSink, PartitionHandle, PartitionRegistry, PoisonRecord, Source } from './source.ts';
+import type { DeadLetterSink, PartitionHandle, PartitionRegistry, PoisonRecord, Source } from '../core/source.ts';
 
 /** The pipeline's registry, remembering `source` as the owner of every partition it opens. */
 export function ownedRegistry(pipeline: Pipeline, source: Source, owners: Map<PartitionHandle, Source>): PartitionRegistry {

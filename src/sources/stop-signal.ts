@@ -1,7 +1,7 @@
 // How a finite source (generator, NDJSON) waits without missing stop(): a wait for the sink's
 // drain, or a sleep until the next tick, ends as soon as the source is stopped.
 
-import type { RecordSink } from './source.ts';
+import type { RecordSink } from '../core/source.ts';
 
 export class StopSignal {
   #stopped = false;

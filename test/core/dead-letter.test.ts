@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DeadLetterPath, storePoison, type DeadLetterMetrics, type DeadLetterOutcome } from '../../src/core/dead-letter.ts';
-import type { DeadLetterSink, PartitionHandle, PoisonRecord } from '../../src/sources/source.ts';
+import type { DeadLetterSink, PartitionHandle, PoisonRecord } from '../../src/core/source.ts';
 import { RateLimiter, createLogger } from '../../src/shared/log.ts';
 
 const BACKOFF = { baseMs: 1, capMs: 2 };

@@ -14,7 +14,7 @@ import { DeliveryError, type DeliveryObject, type Destination } from '../../src/
 import { LOGPUSH_LIMITS, type Job } from '../../src/jobs/types.ts';
 import { validateJob } from '../../src/jobs/validate.ts';
 import { WorkerPool } from '../../src/pool/worker-pool.ts';
-import type { PartitionHandle } from '../../src/sources/source.ts';
+import type { PartitionHandle } from '../../src/core/source.ts';
 import { createLogger } from '../../src/shared/log.ts';
 import { waitUntil } from '../destinations/s3/fake-store.ts';
 

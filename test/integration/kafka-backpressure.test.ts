@@ -22,7 +22,7 @@ import type { Pipeline } from '../../src/core/pipeline.ts';
 import { DEFAULT_TENANTS } from '../../src/generator/http-requests.ts';
 import { runService } from '../../src/service.ts';
 import { KafkaSource } from '../../src/sources/kafka/source.ts';
-import type { PartitionHandle } from '../../src/sources/source.ts';
+import type { PartitionHandle } from '../../src/core/source.ts';
 import { createLogger } from '../../src/shared/log.ts';
 import { createTopic, ensureKafka, topicHighWatermarks, uniqueTopic } from '../helpers/kafka.ts';
 import { allCommitted, groupOffsets } from './support/kafka-offsets.ts';

@@ -16,7 +16,7 @@ import { createHttpRequestsGenerator, DEFAULT_TENANTS } from '../../src/generato
 import { runService, type ServiceOutcome } from '../../src/service.ts';
 import { registerKafkaCodecs } from '../../src/sources/kafka/codecs.ts';
 import { KafkaSource } from '../../src/sources/kafka/source.ts';
-import type { PartitionHandle } from '../../src/sources/source.ts';
+import type { PartitionHandle } from '../../src/core/source.ts';
 import { createLogger } from '../../src/shared/log.ts';
 import { outputLines } from '../e2e/output-reader.ts';
 import { CompressionTypes, createTopic, ensureKafka, kafkaClient, produce, topicHighWatermarks, uniqueTopic } from '../helpers/kafka.ts';

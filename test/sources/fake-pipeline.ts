@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { PartitionHandle, PartitionRegistry, RecordSink } from '../../src/sources/source.ts';
+import type { PartitionHandle, PartitionRegistry, RecordSink } from '../../src/core/source.ts';
 
 export interface PushedRecord {
   partition: string;

@@ -10,7 +10,7 @@ import type { LagPort } from '../../src/sources/kafka/consumer-lag.ts';
 import type { BatchPayload } from '../../src/sources/kafka/kafka-client.ts';
 import { KafkaSource } from '../../src/sources/kafka/source.ts';
 import { createLogger } from '../../src/shared/log.ts';
-import type { PartitionHandle } from '../../src/sources/source.ts';
+import type { PartitionHandle } from '../../src/core/source.ts';
 import { SluiceMetrics } from '../../src/telemetry/metrics.ts';
 import { FakeRegistry, RecordingSink, waitFor } from '../sources/fake-pipeline.ts';
 import { FakeConnection, fakeConnect, FakeLagPort, message } from '../sources/kafka/fake-consumer.ts';

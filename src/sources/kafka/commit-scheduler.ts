@@ -7,7 +7,7 @@
 // Kafka's committed offset is the NEXT offset to read, which is exactly the pipeline's
 // committable value: no +1 anywhere.
 
-import type { PartitionHandle } from '../source.ts';
+import type { PartitionHandle } from '../../core/source.ts';
 
 export interface TopicPartitionOffset {
   topic: string;

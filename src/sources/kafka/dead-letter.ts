@@ -17,7 +17,7 @@
 // position in its headers; the full record is still in the source topic at that position for
 // as long as the topic keeps it; and a stream of huge records cannot fill one instance's disk.
 
-import type { DeadLetterSink, PoisonRecord } from '../source.ts';
+import type { DeadLetterSink, PoisonRecord } from '../../core/source.ts';
 
 export interface DeadLetterMessage {
   key: string | null;

@@ -9,7 +9,7 @@
 // (`offset.metadata.max.bytes`, 4096 by default), which bounds how many jobs of one topic can be
 // parked at once; parking one more is refused, and the job keeps its records.
 
-import type { PartitionHandle } from '../source.ts';
+import type { PartitionHandle } from '../../core/source.ts';
 
 export const METADATA_PREFIX = 'sluice-parked:1:';
 /** Kafka's default offset.metadata.max.bytes. */

@@ -30,7 +30,7 @@
 import type { Logger } from 'pino';
 import type { KafkaSourceConfig } from '../../config/schema.ts';
 import { log as defaultLog } from '../../shared/log.ts';
-import type { PartitionHandle, PartitionRegistry, RecordSink, Source } from '../source.ts';
+import type { PartitionHandle, PartitionRegistry, RecordSink, Source } from '../../core/source.ts';
 import type { ParkingPort } from '../../core/parking.ts';
 import { PausedPartitions } from './backpressure.ts';
 import { CommitScheduler } from './commit-scheduler.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CommitScheduler } from '../../../src/sources/kafka/commit-scheduler.ts';
-import type { PartitionHandle } from '../../../src/sources/source.ts';
+import type { PartitionHandle } from '../../../src/core/source.ts';
 
 const handle = (name: string): PartitionHandle => ({ name, dataset: 'http_requests' });
 const plain = (due: ReturnType<CommitScheduler['due']>) => due.map(({ topic, partition, offset }) => ({ topic, partition, offset }));

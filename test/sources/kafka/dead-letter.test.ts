@@ -18,7 +18,7 @@ import {
   type DeadLetterProducerPort,
   type MessageLimits,
 } from '../../../src/sources/kafka/dead-letter.ts';
-import type { PartitionHandle, PoisonRecord } from '../../../src/sources/source.ts';
+import type { PartitionHandle, PoisonRecord } from '../../../src/core/source.ts';
 
 const require = createRequire(import.meta.url);
 type Encoded = { buffer: Buffer };

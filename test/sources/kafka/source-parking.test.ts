@@ -11,7 +11,7 @@ import { encodePositions } from '../../../src/sources/kafka/parked-positions.ts'
 import { KafkaSource } from '../../../src/sources/kafka/source.ts';
 import type { CommittedMetadata } from '../../../src/sources/kafka/kafka-client.ts';
 import { createLogger } from '../../../src/shared/log.ts';
-import type { PartitionHandle } from '../../../src/sources/source.ts';
+import type { PartitionHandle } from '../../../src/core/source.ts';
 import { FakeRegistry, RecordingSink, waitFor } from '../fake-pipeline.ts';
 import { FakeConnection, FakeLagPort, fakeConnect, message } from './fake-consumer.ts';
 import type { RecordsLost } from '../../../src/sources/kafka/source.ts';

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { KafkaSourceSchema, type KafkaSourceConfig } from '../../../src/config/schema.ts';
 import { KafkaSource } from '../../../src/sources/kafka/source.ts';
 import { KafkaError } from '../../../src/kafka/errors.ts';
-import type { PartitionHandle } from '../../../src/sources/source.ts';
+import type { PartitionHandle } from '../../../src/core/source.ts';
 import { createLogger } from '../../../src/shared/log.ts';
 import { FakeRegistry, isSettled, RecordingSink, waitFor } from '../fake-pipeline.ts';
 import { FakeConnection, fakeConnect, message } from './fake-consumer.ts';

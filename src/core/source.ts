@@ -1,6 +1,6 @@
-// The source interface: where records come from.
-// The built-in generator and the NDJSON file/stdin reader are built here; Kafka plugs in behind
-// the same interface.
+// The source interface: where records come from. Core declares it; src/sources/ implements it
+// (the built-in generator, NDJSON files and stdin, Kafka), so the pipeline never depends on a
+// particular source.
 //
 // Contract:
 // - A source hands records to `sink.push`, one at a time, as raw bytes with a tenant key and
