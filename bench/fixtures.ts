@@ -3,7 +3,7 @@
 // integers, Zipf-skewed repetition over a few hundred IPs, paths and user agents, so compression
 // ratios are those of real logs), packed exactly as the batcher hands them to a worker.
 
-import type { BatchTask } from '../src/core/batch-task.ts';
+import type { BatchTask } from '../workers/batch-task.ts';
 import type { Compression, Job, OutputOptions } from '../src/jobs/types.ts';
 import { createHttpRequestsGenerator } from '../src/generator/http-requests.ts';
 import { DEFAULT_OUTPUT_TYPE, outputDefaults } from '../src/jobs/output-defaults.ts';
@@ -31,7 +31,7 @@ export interface PackedBatch {
   ends: Uint32Array;
 }
 
-/** Packs records into one shared buffer plus end offsets, as the batcher does (src/core/batch-task.ts). */
+/** Packs records into one shared buffer plus end offsets, as the batcher does (workers/batch-task.ts). */
 export function packBatch(records: readonly string[]): PackedBatch {
   const encoded = records.map((r) => Buffer.from(r, 'utf8'));
   const total = encoded.reduce((sum, b) => sum + b.length, 0);

@@ -12,7 +12,7 @@
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { BatchTask } from '../src/core/batch-task.ts';
+import type { BatchTask } from '../workers/batch-task.ts';
 import { getCodec } from '../workers/codecs/registry.ts';
 import { compileJob, type CompiledJob } from '../workers/compile-job.ts';
 import { processBatch } from '../workers/pipeline-worker.ts';

@@ -27,7 +27,7 @@
 //   that ran is the result (the worker drops the record and counts it as `wrong_type`).
 
 import type { FilterLeaf, FilterNode } from '../src/jobs/types.ts';
-import { WorkerErrorCode } from '../src/core/batch-task.ts';
+import { WorkerErrorCode } from './batch-task.ts';
 import type { ScannedRecord } from './scanned-record.ts';
 import {
   bytesEqualAt,

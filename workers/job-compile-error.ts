@@ -2,7 +2,7 @@
 // impossible; when it happens anyway the batch fails with a stable code the pool can match on
 // (structured clone drops the prototype, the `code` survives).
 
-import { WorkerErrorCode } from '../src/core/batch-task.ts';
+import { WorkerErrorCode } from './batch-task.ts';
 
 export class JobCompileError extends Error {
   readonly code = WorkerErrorCode.JOB_COMPILE;

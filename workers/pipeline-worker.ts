@@ -15,7 +15,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
-import type { BatchResult, BatchTask, DropReason, DroppedRecord } from '../src/core/batch-task.ts';
+import type { BatchResult, BatchTask, DropReason, DroppedRecord } from './batch-task.ts';
 import { CodecError } from './codecs/codec.ts';
 import { CompiledJobCache, type CompiledJob } from './compile-job.ts';
 import { batchBytes } from './batch-bytes.ts';

@@ -13,7 +13,7 @@ import type { Job } from '../jobs/types.ts';
 import type { WorkerPool } from '../pool/worker-pool.ts';
 import { getCodec } from '../../workers/codecs/registry.ts';
 import { batchFraming } from '../../workers/encode.ts';
-import type { BatchResult, BatchTask, DroppedRecord } from './batch-task.ts';
+import type { BatchResult, BatchTask, DroppedRecord } from '../../workers/batch-task.ts';
 import { splitBatch } from './batch-split.ts';
 import { ChunkStream } from '../destinations/chunk-stream.ts';
 import type { OpenBatch } from './open-batch.ts';

@@ -8,7 +8,7 @@
 
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import type { BatchResult, BatchTask } from '../core/batch-task.ts';
+import type { BatchResult, BatchTask } from '../../workers/batch-task.ts';
 
 export const DEFAULT_WORKER_FILE = new URL('../../workers/pipeline-worker.ts', import.meta.url).href;
 

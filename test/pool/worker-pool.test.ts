@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { BatchTask } from '../../src/core/batch-task.ts';
+import type { BatchTask } from '../../workers/batch-task.ts';
 import { BatchCrashError, WorkerPool } from '../../src/pool/worker-pool.ts';
 
 const filename = new URL('../fixtures/misbehaving-worker.ts', import.meta.url).href;

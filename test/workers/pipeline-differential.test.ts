@@ -20,7 +20,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { BatchResult, BatchTask } from '../../src/core/batch-task.ts';
+import type { BatchResult, BatchTask } from '../../workers/batch-task.ts';
 import { eventTimeField, getCatalog } from '../../src/datasets/catalog.ts';
 import { createPrng, unit } from '../../src/generator/prng.ts';
 import { validateFilter } from '../../src/jobs/validate-filter.ts';

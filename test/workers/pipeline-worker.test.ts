@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { Piscina } from 'piscina';
 import { decompress as zstdDecompress } from 'zstd-napi';
-import type { BatchResult } from '../../src/core/batch-task.ts';
+import type { BatchResult } from '../../workers/batch-task.ts';
 import type { Compression } from '../../src/jobs/types.ts';
 import { unframeSnappy } from '../../workers/codecs/snappy-unframe.ts';
 import { compileJob } from '../../workers/compile-job.ts';

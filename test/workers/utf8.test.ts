@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { BatchResult, BatchTask } from '../../src/core/batch-task.ts';
+import type { BatchResult, BatchTask } from '../../workers/batch-task.ts';
 import type { Job } from '../../src/jobs/types.ts';
 import { compileJob } from '../../workers/compile-job.ts';
 import { processBatch } from '../../workers/pipeline-worker.ts';

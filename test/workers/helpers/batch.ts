@@ -2,7 +2,7 @@
 // as bench/fixtures.ts packs the benchmarks' batches).
 
 import { batchTask, outputOptions, packBatch } from '../../../bench/fixtures.ts';
-import type { BatchTask } from '../../../src/core/batch-task.ts';
+import type { BatchTask } from '../../../workers/batch-task.ts';
 import type { Compression, Job, JobFilter, OutputOptions } from '../../../src/jobs/types.ts';
 
 export function options(overrides: Partial<OutputOptions> = {}): OutputOptions {

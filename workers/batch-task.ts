@@ -6,7 +6,7 @@
 // so a batch whose worker crashed can be retried or set aside without losing a record.
 // Workers only read them.
 
-import type { Job } from '../jobs/types.ts';
+import type { Job } from '../src/jobs/types.ts';
 
 export interface BatchTask {
   /** The validated job; the worker compiles it once per `${id}:${version}` and caches it. */
