@@ -5,7 +5,7 @@
 // the network policy allows (src/destinations/net/). Connections are checked again when they
 // are made; this answers the API request early, with a reason the tenant can act on.
 
-import { destinationConfProblem } from '../jobs/destination-conf.ts';
+import { destinationConfProblem } from '../jobs/validation/destination-conf.ts';
 import type { Tenant } from '../jobs/types.ts';
 import { fileDestinationProblem, type FileRootsPolicy } from '../destinations/file-roots.ts';
 import { problemsError } from './errors.ts';

@@ -4,7 +4,7 @@
 
 import { z } from 'zod';
 import { getCatalog, listDatasets, type DatasetCatalog, type DatasetScope, type FieldType } from '../datasets/catalog.ts';
-import { DESTINATION_SCHEMES } from '../jobs/destination-conf.ts';
+import { DESTINATION_SCHEMES } from '../jobs/destination-schemes.ts';
 import { MAX_FILTER_BYTES, MAX_FILTER_OPERATORS } from '../jobs/filter-rules.ts';
 import {
   JobFilterSchema, JobInputSchema, MAX_UPLOAD_BYTES, MAX_UPLOAD_INTERVAL_SECONDS, MAX_UPLOAD_RECORDS, OutputOptionsInputSchema, TenantIdSchema,

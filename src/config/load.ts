@@ -7,7 +7,7 @@ import { extname } from 'node:path';
 import YAML from 'yaml';
 import { pathJoin } from '../jobs/json-path.ts';
 import { LOGPUSH_LIMITS, type Job, type Problem } from '../jobs/types.ts';
-import { validateJob } from '../jobs/validate.ts';
+import { validateJob } from '../jobs/validation/validate.ts';
 import { parseWithProblems } from '../jobs/zod-problems.ts';
 import { applyDeploymentEnv, type DeploymentEnv } from './deployment-env.ts';
 import { ConfigError } from './errors.ts';

@@ -1,6 +1,7 @@
 // The rules a Logpush filter must follow: which operators exist, how big a filter may be, and
-// which values each operator accepts on each catalog field type. Validation (validate-filter.ts)
-// applies them; the worker's filter compiler can then trust every leaf it sees.
+// which values each operator accepts on each catalog field type. Validation
+// (validation/validate-filter.ts) applies them; the worker's filter compiler can then trust
+// every leaf it sees.
 
 import type { FieldType } from '../datasets/catalog.ts';
 import type { FilterOperator } from './types.ts';

@@ -1,10 +1,10 @@
 // The job JSON a Logpush user writes, as zod schemas with descriptions. These schemas are the
 // declared shape (types, enums, static bounds) and the source of the API's JSON Schema
-// (z.toJSONSchema); validate.ts applies them field by field and adds the rules that need the
-// dataset catalog or the operator's limits.
+// (z.toJSONSchema); validation/validate.ts applies them field by field and adds the rules that
+// need the dataset catalog or the operator's limits.
 
 import { z } from 'zod';
-import { DESTINATION_SCHEMES, MAX_DESTINATION_CONF_CHARS } from './destination-conf.ts';
+import { DESTINATION_SCHEMES, MAX_DESTINATION_CONF_CHARS } from './destination-schemes.ts';
 import { FILTER_OPERATORS, MAX_FILTER_BYTES, MAX_FILTER_OPERATORS } from './filter-rules.ts';
 import type { FilterNode } from './types.ts';
 

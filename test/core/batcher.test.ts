@@ -6,7 +6,7 @@ import { createJobRuntime, type JobRuntime } from '../../src/core/job-runtime.ts
 import type { OpenBatch } from '../../src/core/open-batch.ts';
 import type { Destination } from '../../src/destinations/destination.ts';
 import { LOGPUSH_LIMITS, type Job } from '../../src/jobs/types.ts';
-import { validateJob } from '../../src/jobs/validate.ts';
+import { validateJob } from '../../src/jobs/validation/validate.ts';
 import { goodJob } from '../jobs/helpers.ts';
 import { Router } from '../../src/core/router.ts';
 

@@ -9,7 +9,7 @@ import { catchUpLossMessage, reportCatchUpLoss } from '../../src/core/catch-up-l
 import { createJobRuntime } from '../../src/core/job-runtime.ts';
 import type { Destination } from '../../src/destinations/destination.ts';
 import { LOGPUSH_LIMITS } from '../../src/jobs/types.ts';
-import { validateJob } from '../../src/jobs/validate.ts';
+import { validateJob } from '../../src/jobs/validation/validate.ts';
 
 const NO_DESTINATION: Destination = { kind: 'memory', deliver: async () => ({ location: '' }), close: async () => {} };
 

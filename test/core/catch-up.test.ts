@@ -8,7 +8,7 @@ import { CatchUp, closeBehind, type CatchUpRun, type LiveSide, type Offsets } fr
 import { createJobRuntime, type JobRuntime } from '../../src/core/job-runtime.ts';
 import type { Destination } from '../../src/destinations/destination.ts';
 import { LOGPUSH_LIMITS } from '../../src/jobs/types.ts';
-import { validateJob } from '../../src/jobs/validate.ts';
+import { validateJob } from '../../src/jobs/validation/validate.ts';
 import { createLogger } from '../../src/shared/log.ts';
 
 const NO_DESTINATION: Destination = { kind: 'memory', deliver: async () => ({ location: '' }), close: async () => {} };

@@ -15,7 +15,7 @@ import { DeliveryError, type DeliveryObject, type Destination } from '../../src/
 import { errorForResponse } from '../../src/destinations/http/response-errors.ts';
 import { s3DeliveryError } from '../../src/destinations/s3/errors.ts';
 import { LOGPUSH_LIMITS, type Job } from '../../src/jobs/types.ts';
-import { validateJob } from '../../src/jobs/validate.ts';
+import { validateJob } from '../../src/jobs/validation/validate.ts';
 import { WorkerPool } from '../../src/pool/worker-pool.ts';
 import { createLogger } from '../../src/shared/log.ts';
 import { sdkError, waitUntil } from '../destinations/s3/fake-store.ts';

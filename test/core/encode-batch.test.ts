@@ -9,7 +9,7 @@ import { encodeBatch } from '../../src/core/encode-batch.ts';
 import { OpenBatch } from '../../src/core/open-batch.ts';
 import { createHttpRequestsGenerator } from '../../src/generator/http-requests.ts';
 import { LOGPUSH_LIMITS, type Compression, type Job } from '../../src/jobs/types.ts';
-import { validateJob } from '../../src/jobs/validate.ts';
+import { validateJob } from '../../src/jobs/validation/validate.ts';
 import { WorkerPool } from '../../src/pool/worker-pool.ts';
 import { decodeObject } from '../e2e/output-reader.ts';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';

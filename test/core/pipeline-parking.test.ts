@@ -12,7 +12,7 @@ import { createJobRuntime, type JobRuntime } from '../../src/core/job-runtime.ts
 import { Pipeline } from '../../src/core/pipeline.ts';
 import { DeliveryError, type DeliveryObject, type Destination } from '../../src/destinations/destination.ts';
 import { LOGPUSH_LIMITS, type Job } from '../../src/jobs/types.ts';
-import { validateJob } from '../../src/jobs/validate.ts';
+import { validateJob } from '../../src/jobs/validation/validate.ts';
 import { WorkerPool } from '../../src/pool/worker-pool.ts';
 import type { PartitionHandle } from '../../src/core/source.ts';
 import { createLogger } from '../../src/shared/log.ts';

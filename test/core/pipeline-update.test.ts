@@ -6,7 +6,7 @@ import { after, it } from 'node:test';
 import { Pipeline } from '../../src/core/pipeline.ts';
 import type { DeliveryObject, Destination } from '../../src/destinations/destination.ts';
 import { LOGPUSH_LIMITS, type Job } from '../../src/jobs/types.ts';
-import { validateJob } from '../../src/jobs/validate.ts';
+import { validateJob } from '../../src/jobs/validation/validate.ts';
 import { WorkerPool } from '../../src/pool/worker-pool.ts';
 import { createLogger } from '../../src/shared/log.ts';
 

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { LOGPUSH_LIMITS, type JobLimits, type Problem } from '../../src/jobs/types.ts';
-import { validateJob, type ValidateJobOptions } from '../../src/jobs/validate.ts';
+import { validateJob, type ValidateJobOptions } from '../../src/jobs/validation/validate.ts';
 
 export const limits: JobLimits = LOGPUSH_LIMITS;
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { z } from 'zod';
 import { JobFilterSchema, JobInputSchema, OutputOptionsInputSchema } from '../../src/jobs/schema.ts';
-import { validateJob } from '../../src/jobs/validate.ts';
+import { validateJob } from '../../src/jobs/validation/validate.ts';
 import { goodJob, limits } from './helpers.ts';
 
 test('the job schemas convert to JSON Schema with their descriptions', () => {

@@ -12,7 +12,7 @@ import { Pipeline } from '../../src/core/pipeline.ts';
 import { createDestination } from '../../src/destinations/create.ts';
 import { createHttpRequestsGenerator } from '../../src/generator/http-requests.ts';
 import { LOGPUSH_LIMITS, type Job } from '../../src/jobs/types.ts';
-import { validateJob } from '../../src/jobs/validate.ts';
+import { validateJob } from '../../src/jobs/validation/validate.ts';
 import { WorkerPool } from '../../src/pool/worker-pool.ts';
 import { createLogger } from '../../src/shared/log.ts';
 import { SluiceMetrics } from '../../src/telemetry/metrics.ts';

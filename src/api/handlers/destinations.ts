@@ -2,7 +2,7 @@
 // before these run. Messages never contain a destination's credentials.
 
 import { DeliveryError } from '../../destinations/destination.ts';
-import { destinationConfProblem } from '../../jobs/destination-conf.ts';
+import { destinationConfProblem } from '../../jobs/validation/destination-conf.ts';
 import { enforceDestinationBoundary } from '../destination-boundary.ts';
 import { API_ERROR_CODES, apiError, problemsError } from '../errors.ts';
 import { OWNERSHIP_FILE_NAME } from '../ownership.ts';

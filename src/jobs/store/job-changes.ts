@@ -6,7 +6,7 @@
 import { redactDestinationConf } from '../../destinations/destination-conf.ts';
 import { quote } from '../problem-text.ts';
 import type { Job, JobLimits, Problem, Tenant } from '../types.ts';
-import { validateJob } from '../validate.ts';
+import { validateJob } from '../validation/validate.ts';
 import { JobStoreError } from './errors.ts';
 import { sameTenant, type JobCountLimits, type StoredJobRecord } from './job-store.ts';
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { getCatalog } from '../../src/datasets/catalog.ts';
-import type { Problem } from '../../src/jobs/types.ts';
-import { validateFilter } from '../../src/jobs/validate-filter.ts';
-import { assertOneProblem, goodJob } from './helpers.ts';
+import { getCatalog } from '../../../src/datasets/catalog.ts';
+import type { Problem } from '../../../src/jobs/types.ts';
+import { validateFilter } from '../../../src/jobs/validation/validate-filter.ts';
+import { assertOneProblem, goodJob } from '../helpers.ts';
 
 const http = getCatalog('http_requests');
 

@@ -2,11 +2,11 @@
 // the object. Checks structure, operator count and size (filter-rules.ts), and every leaf
 // against the dataset catalog, and returns a fresh, clean JobFilter (no stray properties).
 
-import type { DatasetCatalog } from '../datasets/catalog.ts';
-import { FILTER_OPERATORS, isFilterOperator, leafValueProblem, MAX_FILTER_BYTES, MAX_FILTER_OPERATORS } from './filter-rules.ts';
-import { pathJoin } from './json-path.ts';
-import { didYouMean, jsonTypeName, quote } from './problem-text.ts';
-import type { FilterNode, JobFilter, Problem } from './types.ts';
+import type { DatasetCatalog } from '../../datasets/catalog.ts';
+import { FILTER_OPERATORS, isFilterOperator, leafValueProblem, MAX_FILTER_BYTES, MAX_FILTER_OPERATORS } from '../filter-rules.ts';
+import { pathJoin } from '../json-path.ts';
+import { didYouMean, jsonTypeName, quote } from '../problem-text.ts';
+import type { FilterNode, JobFilter, Problem } from '../types.ts';
 
 // A filter within 1000 bytes cannot nest deeper than this; the bound keeps the recursive walk
 // safe for objects handed in directly (whose size check may already have failed).

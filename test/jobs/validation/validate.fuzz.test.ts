@@ -3,10 +3,10 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Problem } from '../../src/jobs/types.ts';
-import { validateJob } from '../../src/jobs/validate.ts';
-import { goodJob, limits } from './helpers.ts';
-import { createPrng, unit } from '../../src/generator/prng.ts';
+import type { Problem } from '../../../src/jobs/types.ts';
+import { validateJob } from '../../../src/jobs/validation/validate.ts';
+import { goodJob, limits } from '../helpers.ts';
+import { createPrng, unit } from '../../../src/generator/prng.ts';
 
 /** Uniform floats in [0, 1), the same sequence for the same seed (mulberry32, as the generator uses). */
 function prng(seed: number): () => number {

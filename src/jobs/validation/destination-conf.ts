@@ -1,18 +1,13 @@
-// Syntax check of a job's destination_conf. Only the shape is checked here (scheme, host,
-// absolute path for file://); each destination checks its own parameters when it is built.
+// Check of a job's destination_conf: its shape here (scheme, host, absolute path for file://),
+// its parameters by the destination's own parser, so a job is refused when it is written.
 // destination_conf carries credentials (secret-access-key, header_Authorization, …), so no
 // message ever contains any part of it beyond the scheme name.
 
-import { DeliveryError } from '../destinations/destination.ts';
-import { isLoopbackHost, redactDestinationConf } from '../destinations/destination-conf.ts';
-import { resolveHttpTarget } from '../destinations/http/http-conf.ts';
-import { s3ConfigFrom } from '../destinations/s3/config.ts';
-
-export const DESTINATION_SCHEMES = ['s3', 'r2', 'gs', 'https', 'http', 'splunk', 'datadog', 'file'] as const;
-export type DestinationScheme = (typeof DESTINATION_SCHEMES)[number];
-
-/** Logpush's limit on destination_conf length. */
-export const MAX_DESTINATION_CONF_CHARS = 4096;
+import { DeliveryError } from '../../destinations/destination.ts';
+import { isLoopbackHost, redactDestinationConf } from '../../destinations/destination-conf.ts';
+import { resolveHttpTarget } from '../../destinations/http/http-conf.ts';
+import { s3ConfigFrom } from '../../destinations/s3/config.ts';
+import { DESTINATION_SCHEMES, MAX_DESTINATION_CONF_CHARS } from '../destination-schemes.ts';
 
 const SCHEME_SET: ReadonlySet<string> = new Set(DESTINATION_SCHEMES);
 const SCHEME_SYNTAX = /^([A-Za-z][A-Za-z0-9+.-]{0,31}):/;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Job, OutputOptions } from '../../src/jobs/types.ts';
-import { validateJob } from '../../src/jobs/validate.ts';
-import { assertOneProblem, goodJob, limits, problemsOf } from './helpers.ts';
+import type { Job, OutputOptions } from '../../../src/jobs/types.ts';
+import { validateJob } from '../../../src/jobs/validation/validate.ts';
+import { assertOneProblem, goodJob, limits, problemsOf } from '../helpers.ts';
 
 const NDJSON_DEFAULTS: Omit<OutputOptions, 'field_names'> = {
   output_type: 'ndjson',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compressionProblem, destinationConfProblem } from '../../src/jobs/destination-conf.ts';
+import { compressionProblem, destinationConfProblem } from '../../../src/jobs/validation/destination-conf.ts';
 
 test('accepts the documented forms', () => {
   for (const conf of [

@@ -3,19 +3,19 @@
 // arrive from the API and from config files, and a validator crash must not take either down.
 
 import type { z } from 'zod';
-import { getCatalog, listDatasets, type DatasetCatalog } from '../datasets/catalog.ts';
+import { getCatalog, listDatasets, type DatasetCatalog } from '../../datasets/catalog.ts';
 import { compressionProblem, destinationConfProblem } from './destination-conf.ts';
-import { pathJoin } from './json-path.ts';
-import { LOGPULL_TO_OUTPUT, parseLogpullOptions } from './logpull-options.ts';
-import { didYouMean, jsonTypeName, quote } from './problem-text.ts';
+import { pathJoin } from '../json-path.ts';
+import { LOGPULL_TO_OUTPUT, parseLogpullOptions } from '../logpull-options.ts';
+import { didYouMean, jsonTypeName, quote } from '../problem-text.ts';
 import {
   DEFAULT_UPLOAD_INTERVAL_SECONDS, DEFAULT_UPLOAD_RECORDS, JobInputSchema,
   MAX_UPLOAD_BYTES, MAX_UPLOAD_INTERVAL_SECONDS, MAX_UPLOAD_RECORDS,
-} from './schema.ts';
-import type { Job, JobLimits, OutputOptions, Problem, Tenant } from './types.ts';
+} from '../schema.ts';
+import type { Job, JobLimits, OutputOptions, Problem, Tenant } from '../types.ts';
 import { resolveOutputOptions } from './validate-output-options.ts';
 import { validateFilter } from './validate-filter.ts';
-import { parseWithProblems } from './zod-problems.ts';
+import { parseWithProblems } from '../zod-problems.ts';
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
 

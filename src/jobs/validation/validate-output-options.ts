@@ -2,14 +2,14 @@
 // unique, template placeholders name real fields), then Logpush's per-output_type defaults.
 
 import type { z } from 'zod';
-import type { DatasetCatalog } from '../datasets/catalog.ts';
-import { pathJoin } from './json-path.ts';
-import { didYouMean, jsonTypeName, quote } from './problem-text.ts';
-import { parseRecordTemplate } from './record-template.ts';
-import { OutputOptionsInputSchema } from './schema.ts';
-import { DEFAULT_OUTPUT_TYPE, outputDefaults } from './output-defaults.ts';
-import type { OutputOptions, Problem } from './types.ts';
-import { parseWithProblems } from './zod-problems.ts';
+import type { DatasetCatalog } from '../../datasets/catalog.ts';
+import { pathJoin } from '../json-path.ts';
+import { didYouMean, jsonTypeName, quote } from '../problem-text.ts';
+import { parseRecordTemplate } from '../record-template.ts';
+import { OutputOptionsInputSchema } from '../schema.ts';
+import { DEFAULT_OUTPUT_TYPE, outputDefaults } from '../output-defaults.ts';
+import type { OutputOptions, Problem } from '../types.ts';
+import { parseWithProblems } from '../zod-problems.ts';
 
 const SHAPE = OutputOptionsInputSchema.shape;
 const KNOWN_KEYS = Object.keys(SHAPE);
