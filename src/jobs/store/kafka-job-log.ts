@@ -91,7 +91,7 @@ export interface LogRefusal {
   /**
    * A value for an id no claim has named yet. While a topic written before issue 9 is loaded,
    * such a value may still be applied by a later claim (see applyClaim), so the store reports
-   * it only once the load is done and it is still waiting (JobLog.unclaimedRefusals).
+   * it only once the load is done and it is still waiting (JobLog.endOfLoad).
    */
   awaitsClaim: boolean;
 }
@@ -165,6 +165,8 @@ export class JobLog {
   private readonly deleted = new Set<number>();
   /** The latest value of each job key no claim had named yet (refused; see applyClaim). */
   private readonly unclaimed = new Map<number, { message: LogRecord; where: string }>();
+  /** endOfLoad was called: unclaimed values are no longer kept. */
+  private loaded = false;
   /** Job id of a delete marker that was the previous record, else null. */
   private markerFor: number | null = null;
   private sawJobRecord = false;
@@ -214,9 +216,17 @@ export class JobLog {
     return [...this.outstanding.values()];
   }
 
-  /** Values still waiting for a claim: strays, once the whole topic has been read. */
-  unclaimedRefusals(): LogRefusal[] {
-    return [...this.unclaimed].map(([id, { where }]) => unclaimedStray(id, where, false));
+  /**
+   * The whole topic has been read: values still waiting for a claim are strays, returned once
+   * and let go. From now on an unclaimed value is a stray at once and is not kept: only a topic
+   * compacted before issue 9 puts a value before its claim, and keeping every value a writer
+   * sends under ids nobody claims would let that writer grow this process's memory without end.
+   */
+  endOfLoad(): LogRefusal[] {
+    const refusals = [...this.unclaimed].map(([id, { where }]) => unclaimedStray(id, where, false));
+    this.unclaimed.clear();
+    this.loaded = true;
+    return refusals;
   }
 
   apply(message: LogRecord): ApplyOutcome {
@@ -292,6 +302,7 @@ export class JobLog {
       });
     }
     if (!this.claims.has(id)) {
+      if (this.loaded) return { changed: false, refusal: unclaimedStray(id, where, false) };
       this.unclaimed.set(id, { message, where });
       return { changed: false, refusal: unclaimedStray(id, where, true) };
     }

@@ -152,7 +152,7 @@ export class KafkaJobStore implements JobStore {
     }
     this.broadcast.started = true;
     for (const refusal of this.log.outstandingRefusals()) this.report(refusal);
-    for (const refusal of this.log.unclaimedRefusals()) this.report(refusal);
+    for (const refusal of this.log.endOfLoad()) this.report(refusal);
     this.publish();
   }
 

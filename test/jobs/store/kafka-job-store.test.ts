@@ -243,10 +243,26 @@ describe('JobLog (the topic\'s record rules)', () => {
     assert.equal(feed.log.lastRefusal(), null);
     // Today's claims never do that: a stray value waiting for an id is not what a create claims.
     feed.put('2', encodeRecord(record(2, 1, {}, 'zone-other')));
-    assert.deepEqual(feed.log.unclaimedRefusals().map((r) => r.where), ['offset 2 (key "2")']);
     feed.claim(2);
     assert.deepEqual(feed.ids(), [1]);
-    assert.deepEqual(feed.log.unclaimedRefusals(), []);
+    assert.deepEqual(feed.log.endOfLoad(), [], 'the claim took the waiting value off the list');
+  });
+
+  it('values for ids nobody claimed: reported once at the end of the load, and after it not kept at all', () => {
+    const feed = new Feed();
+    feed.put('5', encodeRecord(record(5)));
+    assert.deepEqual(feed.log.endOfLoad().map((r) => r.where), ['offset 0 (key "5")']);
+    assert.deepEqual(feed.log.endOfLoad(), [], 'reported once');
+    // After the load, a hostile writer's values under unclaimed ids are strays at once and not
+    // kept: a later (legacy) claim of the id finds nothing waiting to apply.
+    for (let id = 6; id < 1006; id++) {
+      const outcome = feed.put(String(id), encodeRecord(record(id)));
+      assert.equal(outcome.refusal?.reason, 'stray');
+      assert.equal(outcome.refusal?.awaitsClaim, false);
+    }
+    assert.equal(feed.put('sluice.claim.6', randomUUID()).changed, false);
+    assert.deepEqual(feed.ids(), []);
+    assert.deepEqual(feed.log.endOfLoad(), []);
   });
 
   it('records with unknown or missing keys are refused and change nothing', () => {
