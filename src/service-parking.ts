@@ -101,6 +101,7 @@ function liveSide(pipeline: Pipeline, source: KafkaSource, kafka: KafkaSourceCon
       }
       return from;
     },
+    recordsBehind: (jobId) => source.parkedRecordsBehind().get(jobId),
     advance(jobId, topic, delivered: Offsets) {
       source.advanceParked(jobId, topic, delivered);
     },

@@ -47,6 +47,8 @@ export interface LiveSide {
   handBack(jobId: number): void;
   /** The job has no records left behind: its positions are dropped. */
   caughtUp(jobId: number): void;
+  /** Records (offsets) the parked job is behind the end of its partitions, when known (for the log). */
+  recordsBehind(jobId: number): number | undefined;
   /** Starts a reader for `runtime` on `topic` from `from`. */
   startRun(runtime: JobRuntime, topic: string, from: Offsets): CatchUpRun;
 }
@@ -142,7 +144,7 @@ export class CatchUp {
     const from = this.#live.resumeOffsets(runtime.job.id, topic);
     const run = this.#live.startRun(runtime, topic, from);
     this.#runs.set(runtime.job.id, { runtime, topic, run, targets: null });
-    this.#options.log.info({ job_id: runtime.job.id, topic, partitions: from.size }, 'catch-up started for a parked job');
+    this.#options.log.info({ job_id: runtime.job.id, topic, partitions: from.size, records_behind: this.#live.recordsBehind(runtime.job.id) ?? null }, 'catch-up started for a parked job');
   }
 
   async #progress(state: RunState): Promise<void> {

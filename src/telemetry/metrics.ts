@@ -42,6 +42,8 @@ export interface PoolView {
 /** A source that knows its consumer lag (Kafka): records between its acknowledged positions and the broker's end offsets, per topic. */
 export interface LagView {
   consumerLag(): Iterable<[topic: string, lag: number]>;
+  /** Per parked job (by id), records between its saved positions and the end offsets. */
+  parkedRecordsBehind(): ReadonlyMap<number, number>;
 }
 
 /** What a Kafka source counts as it goes (KafkaSource.stats: plain numbers), read at scrape time. */
@@ -185,6 +187,22 @@ export class SluiceMetrics implements DeliveryMetrics, DeadLetterMetrics {
       // A count, never a job id as a label (per-job state is in the API's error_message).
       name: 'sluice_jobs_parked', help: 'Jobs parked on this instance (pipeline.parking): out of the live path, their records left in Kafka for a catch-up reader.', registers,
       collect() { this.set(self.pipeline?.runtimes.filter((runtime) => runtime.parked).length ?? 0); },
+    });
+    // How far parked jobs are behind, without a job id label (one series each, whatever the
+    // number of jobs): the sum says how much catch-up work waits, the max whether one job's
+    // saved position is nearing the topic's retention. Per job: the catch-up log lines.
+    const parkedBehind = () => {
+      const all: number[] = [];
+      for (const source of self.lagSources) all.push(...source.parkedRecordsBehind().values());
+      return all;
+    };
+    new Gauge({
+      name: 'sluice_kafka_parked_jobs_lag_records', help: 'Records (offsets, of every tenant) between parked jobs\' saved positions and the broker\'s end offsets, summed over the parked jobs and the partitions this member owns.', registers,
+      collect() { this.set(parkedBehind().reduce((sum, behind) => sum + behind, 0)); },
+    });
+    new Gauge({
+      name: 'sluice_kafka_parked_job_max_lag_records', help: 'Records (offsets, of every tenant) the parked job furthest behind is behind the broker\'s end offsets, over the partitions this member owns; 0 with no parked job.', registers,
+      collect() { this.set(parkedBehind().reduce((max, behind) => Math.max(max, behind), 0)); },
     });
     new Gauge({
       name: 'sluice_pipeline_buffered_bytes_budget', help: 'The budget of buffered bytes (pipeline.in_flight_bytes); intake pauses at it.', registers,

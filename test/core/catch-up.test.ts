@@ -57,6 +57,7 @@ class FakeLive implements LiveSide {
     this.parked = this.parked.filter((r) => r.job.id !== jobId);
   }
   caughtUp(jobId: number) { this.caught.push(jobId); }
+  recordsBehind() { return undefined; }
   startRun(_runtime: JobRuntime, _topic: string, from: Offsets) {
     const run = new FakeRun(from);
     this.runs.push(run);

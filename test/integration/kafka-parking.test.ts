@@ -173,8 +173,21 @@ describe('parking a failing job on a real broker', { timeout: 300_000 }, () => {
     await waitParkedAndCommitted(sluice, s);
     await s.producePart(); // more records while parked: job 2 takes them, job 1's wait in Kafka
     await waitUntil(() => s.idsOf(zoneB).every((id) => s.outputB.scan().counts.has(id)), 'job 2 keeps delivering', { timeoutMs: 60_000, detail: () => sluice.tail() });
+    // How far the parked job is behind, without a job id label: at least the records produced
+    // while it was parked (offsets of both tenants), and 0 once it is caught up.
+    const metricsUrl = /metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(sluice.stdout)?.[1] ?? assert.fail(sluice.tail());
+    const behind = async () => {
+      const samples = parseSamples(await (await fetch(metricsUrl)).text());
+      return { sum: valueOf(samples, 'sluice_kafka_parked_jobs_lag_records', {}), max: valueOf(samples, 'sluice_kafka_parked_job_max_lag_records', {}), parked: valueOf(samples, 'sluice_jobs_parked', {}) };
+    };
+    let seen = { sum: 0, max: 0, parked: 0 };
+    await waitUntil(async () => (seen = await behind()).sum >= PART, 'the records-behind gauge counts the parked job\'s backlog', { timeoutMs: 30_000, detail: () => JSON.stringify(seen) });
+    const parkedView = await behind();
+    assert.equal(parkedView.max, parkedView.sum, 'one parked job: the max is the sum');
+    assert.equal(parkedView.parked, 1);
     s.receiver.failing = false;
     const check = await waitCaughtUp(sluice, s);
+    assert.deepEqual(await behind(), { sum: 0, max: 0, parked: 0 });
     t.diagnostic(`job 1: ${check.expected} records, ${check.duplicates} duplicates; ${s.receiver.requests} requests`);
     assert.equal(check.missing.length, 0);
     assert.equal(check.unexpected, 0, 'only job 1\'s tenant at its destination');

@@ -111,6 +111,21 @@ export class ConsumerLag {
     }
   }
 
+  /**
+   * Records each job with saved positions (a parked job) is behind: between its position and
+   * the end, summed over the owned partitions where it has one. Offsets of every tenant: which
+   * of them are the job's is not known without reading them.
+   */
+  recordsBehind(positionsOf: (topic: string, partition: number) => ReadonlyMap<number, number>): Map<number, number> {
+    const behind = new Map<number, number>();
+    for (const p of this.#options.owned()) {
+      const end = Math.max(this.#ends.get(keyOf(p.topic, p.partition))?.end ?? -1, p.fetchedEnd);
+      if (end < 0) continue;
+      for (const [jobId, position] of positionsOf(p.topic, p.partition)) behind.set(jobId, (behind.get(jobId) ?? 0) + Math.max(0, end - position));
+    }
+    return behind;
+  }
+
   /** Records between each owned partition's position and its end, summed per topic. */
   *byTopic(): Iterable<[topic: string, lag: number]> {
     const byTopic = new Map<string, number>();

@@ -264,6 +264,11 @@ export class KafkaSource implements Source, ParkingPort {
     return this.#lag.byTopic();
   }
 
+  /** Per job with saved positions here (parked), the records it is behind the end of its partitions (scrape time). */
+  parkedRecordsBehind(): Map<number, number> {
+    return this.#lag.recordsBehind((topic, partition) => this.parked.positionsOf(topic, partition));
+  }
+
   /** Reads the broker's end offsets for consumer lag now (the timer does it every 10 s). */
   refreshConsumerLag(): Promise<void> {
     return this.#lag.refresh();

@@ -33,6 +33,23 @@ describe('consumer lag', () => {
     assert.deepEqual([...lag.byTopic()], [['a', 900 + 5], ['b', 0]]);
   });
 
+  it('says how far each parked job is behind: end minus its saved position, summed over the owned partitions where it has one', async () => {
+    const port = new FakeLagPort();
+    port.ends.set('a', [{ partition: 0, start: 0, end: 1000 }, { partition: 1, start: 0, end: 500 }, { partition: 2, start: 0, end: 70 }]);
+    const owned: OwnedPartition[] = [
+      { topic: 'a', partition: 0, position: 990, fetchedEnd: -1 },
+      { topic: 'a', partition: 1, position: 500, fetchedEnd: 600 }, // a fetch saw further than the broker's last answer
+    ];
+    const saved = new Map<string, Map<number, number>>([
+      ['a/0', new Map([[7, 400], [9, 1000]])],
+      ['a/1', new Map([[7, 550]])],
+      ['a/2', new Map([[7, 0]])], // not owned here: another member's
+    ]);
+    const lag = lagOf(port, owned);
+    await lag.refresh();
+    assert.deepEqual(lag.recordsBehind((topic, partition) => saved.get(`${topic}/${partition}`) ?? new Map()), new Map([[7, 600 + 50], [9, 0]]));
+  });
+
   it('counts a partition not read yet from the group\'s committed offset, else from the log start or end', async () => {
     const port = new FakeLagPort();
     port.ends.set('a', [{ partition: 0, start: 0, end: 100 }, { partition: 1, start: 30, end: 80 }]);
