@@ -40,6 +40,11 @@ export class KeyOrder {
     this.#capacity = capacity;
   }
 
+  /** Keys learned. */
+  get size(): number {
+    return this.#lengths.length;
+  }
+
   /** A record starts. */
   reset(): void {
     this.#prev = NONE;

@@ -69,7 +69,16 @@ export interface FieldScanner {
    * when a tracked string holds bytes that are not UTF-8 (the record is still accepted).
    */
   scan(bytes: Uint8Array, start: number, end: number, out: ScannedRecord): boolean;
+  /** Top-level keys learned so far (key-order.ts): what the scanner has grown by as it ran. */
+  readonly learnedKeys: number;
+  /**
+   * Lets go of the bytes last scanned. A compiled job stays cached in the worker after its
+   * batch: without this its scanner would keep that batch's SharedArrayBuffer alive.
+   */
+  forgetBatch(): void;
 }
+
+const NO_VIEW = new DataView(new ArrayBuffer(0));
 
 export function createScannedRecord(slotCount: number): ScannedRecord {
   return {
@@ -143,7 +152,7 @@ export function createFieldScanner(fields: readonly string[]): FieldScanner {
   // and a DataView of the batch for its 4-byte comparisons (made once per batch).
   const order = new KeyOrder();
   let viewOf: Uint8Array | null = null;
-  let view: DataView = new DataView(new ArrayBuffer(0));
+  let view: DataView = NO_VIEW;
 
   function scan(bytes: Uint8Array, start: number, end: number, out: ScannedRecord): boolean {
     const starts = out.starts;
@@ -259,6 +268,13 @@ export function createFieldScanner(fields: readonly string[]): FieldScanner {
     slotCount,
     slotOf: (field) => slotByName.get(field) ?? -1,
     scan,
+    get learnedKeys() {
+      return order.size;
+    },
+    forgetBatch() {
+      viewOf = null;
+      view = NO_VIEW;
+    },
   };
 }
 

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { gunzipSync } from 'node:zlib';
 import { Piscina } from 'piscina';
 import { decompress as zstdDecompress } from 'zstd-napi';
@@ -10,6 +12,10 @@ import { compileJob } from '../../workers/compile-job.ts';
 import pipelineWorker, { processBatch } from '../../workers/pipeline-worker.ts';
 import { concat, systemDecode } from './codecs/helpers.ts';
 import { job, LOGPUSH_RECORD, task } from './helpers/batch.ts';
+
+setFlagsFromString('--expose-gc');
+/** A full collection (the flag exposes gc to contexts made after it is set). */
+const fullGc = runInNewContext('gc') as () => void;
 
 function run(j: ReturnType<typeof job>, records: readonly string[], more: Parameters<typeof task>[2] = {}): BatchResult {
   return processBatch(compileJob(j), task(j, records, more));
@@ -67,11 +73,19 @@ describe('pipeline worker: one batch end to end', () => {
     assert.ok(r.workerMicros >= 0);
   });
 
-  it('keeps no reference to the batch\'s buffer once the batch is done', () => {
+  it('keeps no reference to the batch\'s buffer once the batch is done', async () => {
     const j = job({});
     const compiled = compileJob(j);
-    processBatch(compiled, task(j, [rec(1, 200), rec(2, 500)]));
+    const buffer = ((): WeakRef<SharedArrayBuffer> => {
+      const t = task(j, [rec(1, 200), rec(2, 500)]);
+      processBatch(compiled, t);
+      return new WeakRef(t.data);
+    })();
     assert.equal(compiled.record.bytes.byteLength, 0, 'the cached job would keep the batch\'s SharedArrayBuffer alive');
+    // A WeakRef's target lives at least to the end of the current job: collect after it.
+    await new Promise((resolve) => setImmediate(resolve));
+    fullGc();
+    assert.equal(buffer.deref(), undefined, 'nothing the cached compiled job holds (record, scanner) keeps the buffer alive');
   });
 
   it('never puts a whole long record into a drop sample', () => {
