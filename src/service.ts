@@ -136,7 +136,7 @@ async function runPipeline(options: ServiceOptions, telemetry: ServiceTelemetry 
     backoff: options.backoff ?? DEFAULT_BACKOFF,
     ...(telemetry ? { metrics: telemetry.metrics } : {}),
   });
-  // Failing jobs are parked and caught up from Kafka instead of pausing everyone (opt-in).
+  // Failing jobs are parked and caught up from Kafka instead of pausing everyone (on by default with one Kafka source).
   const parking = prepareParking(config, options.sources, log, (runtime) => disableParkedJob(runtime, config, admin, log), telemetry?.metrics);
   const pipeline: Pipeline = new Pipeline({
     ...(parking ? { parking: parking.option } : {}),

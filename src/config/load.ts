@@ -158,13 +158,16 @@ export function parseConfig(rawValue: unknown, source: string, env: KafkaEnv & D
   const rawJobs = own(value, 'jobs');
   const jobs = Array.isArray(rawJobs) ? validateJobs(rawJobs, limits, problems) : [];
   const store = top === undefined ? {} : resolveStoreAndAudit(top, problems);
-  if (top?.pipeline.parking.enabled && !(top.sources.length === 1 && top.sources[0]!.type === 'kafka')) {
-    problems.push({ path: '$.pipeline.parking.enabled', message: 'needs exactly one source, of type kafka (parked jobs are read again from Kafka)' });
+  // Parked jobs are read again from Kafka: on by default where that is possible, an error where asked for and not.
+  const oneKafkaSource = top !== undefined && top.sources.length === 1 && top.sources[0]!.type === 'kafka';
+  if (top?.pipeline.parking.enabled === true && !oneKafkaSource) {
+    problems.push({ path: '$.pipeline.parking.enabled', message: 'needs exactly one source, of type kafka (parked jobs are read again from Kafka); remove it or set it to false' });
   }
   if (top === undefined || problems.length > 0) {
     throw new ConfigError(source, problems.length > 0 ? problems : [{ path: '$', message: 'is not a valid config' }]);
   }
-  return { data_dir: top.data_dir, limits, pipeline: top.pipeline, sources: top.sources, jobs, ...(top.api ? { api: top.api } : {}), ...store, ...(top.telemetry ? { telemetry: top.telemetry } : {}), audit_digests: top.audit_digests, destinations: top.destinations, shutdown: top.shutdown };
+  const pipeline = { ...top.pipeline, parking: { ...top.pipeline.parking, enabled: top.pipeline.parking.enabled ?? oneKafkaSource } };
+  return { data_dir: top.data_dir, limits, pipeline, sources: top.sources, jobs, ...(top.api ? { api: top.api } : {}), ...store, ...(top.telemetry ? { telemetry: top.telemetry } : {}), audit_digests: top.audit_digests, destinations: top.destinations, shutdown: top.shutdown };
 }
 
 function firstLine(message: string): string {

@@ -171,6 +171,14 @@ describe('files', () => {
 });
 
 describe('defaults and rules', () => {
+  test('parking is on by default with exactly one kafka source, off with other sources, and can be turned off', () => {
+    const kafka = { type: 'kafka', brokers: ['127.0.0.1:9092'], group_id: 'g', topics: [{ topic: 't', dataset: 'http_requests', tenant_from: { key: true } }] };
+    assert.equal(parseConfig(minimalConfig({ sources: [kafka] }), 'mem').pipeline.parking.enabled, true);
+    assert.equal(parseConfig(minimalConfig({ sources: [kafka], pipeline: { parking: { enabled: false } } }), 'mem').pipeline.parking.enabled, false);
+    assert.equal(parseConfig(minimalConfig(), 'mem').pipeline.parking.enabled, false);
+    assert.equal(parseConfig(minimalConfig({ sources: [kafka, { ...kafka, group_id: 'h' }] }), 'mem').pipeline.parking.enabled, false);
+  });
+
   test('parking needs exactly one kafka source', () => {
     assert.throws(() => parseConfig(minimalConfig({ pipeline: { parking: { enabled: true } } }), 'config.yaml'), (error: ConfigError) => {
       assert.deepEqual(error.problems.map((p) => p.path), ['$.pipeline.parking.enabled']);

@@ -72,7 +72,7 @@ function job(id: number, zone: string, version = 1): Job {
 
 const NEVER: ParkingRules = { shareBytes: Number.MAX_SAFE_INTEGER, stalledMs: Number.MAX_SAFE_INTEGER, failingMs: Number.MAX_SAFE_INTEGER, disableAfterMs: Number.MAX_SAFE_INTEGER };
 
-function setup(rules: ParkingRules, port = new FakePort(), disable?: (runtime: JobRuntime) => void) {
+function setup(rules: ParkingRules, port = new FakePort(), disable?: (runtime: JobRuntime) => void, inFlightBytes = 1 << 24) {
   const destinations = new Map<number, FakeDestination>([[1, new FakeDestination()], [2, new FakeDestination()]]);
   const committed: number[] = [];
   const pipeline = new Pipeline({
@@ -80,7 +80,7 @@ function setup(rules: ParkingRules, port = new FakePort(), disable?: (runtime: J
     pool,
     createDestination: (j) => destinations.get(j.id) ?? new FakeDestination(),
     log: createLogger('silent'),
-    inFlightBytes: 1 << 24,
+    inFlightBytes,
     maxRecordBytes: 1 << 20,
     chunkBytes: 0,
     partBytes: 1 << 24,
@@ -91,8 +91,11 @@ function setup(rules: ParkingRules, port = new FakePort(), disable?: (runtime: J
   });
   const partition = pipeline.open('p/0', 'http_requests', 100);
   let next = 100;
+  /** Pushes `count` records of `zone`; returns how many pushes said the budget was full (intake would pause). */
   const push = (zone: string, count: number) => {
-    for (let i = 0; i < count; i++, next++) pipeline.push(partition, next, zone, Buffer.from(JSON.stringify({ RayID: `${zone}-${next}` })));
+    let refused = 0;
+    for (let i = 0; i < count; i++, next++) if (!pipeline.push(partition, next, zone, Buffer.from(JSON.stringify({ RayID: `${zone}-${next}` })))) refused++;
+    return refused;
   };
   const runtime = (id: number) => pipeline.runtimes.find((r) => r.job.id === id)!;
   return { pipeline, partition, push, runtime, port, committed, a: destinations.get(1)!, b: destinations.get(2)!, nextOffset: () => next };
@@ -148,6 +151,30 @@ describe('parking a job', () => {
     s.pipeline.checkParking(Date.now() + 60_000);
     assert.equal(s.runtime(1).parked, false);
     await s.pipeline.shutdown();
+  });
+
+  it('with the budget full, the job over its share is parked at once instead of pausing intake; a lone job is not', async () => {
+    const record = Buffer.byteLength(JSON.stringify({ RayID: 'zone-a-100' }));
+    const budget = record * 40;
+    const s = setup({ ...NEVER, shareBytes: budget / 2 }, new FakePort(), undefined, budget);
+    s.a.hanging = true; // slow, not failing: neither the failing nor the stalled rule fires
+    assert.equal(s.push(ZONE_A, 60), 0, 'intake never paused: job 1 was parked when it filled the budget');
+    assert.equal(s.runtime(1).parked, true);
+    assert.match(s.runtime(1).health.error_message ?? '', /more than its share of memory .* memory budget is full/);
+    assert.deepEqual([...s.port.kept.get(1)!], [['p/0', 100]], 'job 1 resumes at its first record');
+    assert.equal(s.push(ZONE_B, 10), 0);
+    await s.pipeline.flush();
+    assert.equal(s.b.lines.length, 10, 'the other job flows');
+    await s.pipeline.shutdown();
+
+    // Job 2 parked, job 1 alone: at the budget it is backpressure, not one tenant stopping others.
+    const lone = setup({ ...NEVER, shareBytes: budget / 2 }, new FakePort(), undefined, budget);
+    assert.equal(lone.pipeline.park(lone.runtime(2), 'test'), true);
+    lone.a.hanging = true;
+    assert.ok(lone.push(ZONE_A, 60) > 0, 'intake pauses');
+    assert.equal(lone.runtime(1).parked, false);
+    lone.pipeline.abortDeliveries();
+    await lone.pipeline.shutdown();
   });
 
   it('parks a job that holds its share without delivering, and frees its open batch at once', async () => {
