@@ -35,6 +35,11 @@ export function machine(loadBefore: readonly number[], loadAfter: readonly numbe
   };
 }
 
+/** What every result file starts with: the benchmark, when it ran, on what, which Node and commit. */
+export function resultHeader(benchmark: string, startedAt: Date, loadBefore: readonly number[], loadAfter: readonly number[]) {
+  return { benchmark, date: startedAt.toISOString(), machine: machine(loadBefore, loadAfter), node: process.version, commit: gitCommit() };
+}
+
 /** Writes `<dir>/<benchmark>-<date with ':' as '-'>.json` (creating dir) and returns its path. */
 export function writeResultFile(dir: string, benchmark: string, isoDate: string, report: unknown): string {
   mkdirSync(dir, { recursive: true });

@@ -1,5 +1,6 @@
 // `npm run bench`: runs every micro benchmark bench/*.bench.ts (not the end-to-end ones,
-// bench/e2e-*.bench.ts, which need a broker and minutes: `npm run bench:e2e`), one after another, each in its own Node process
+// bench/e2e-*.bench.ts and bench/scale-out.bench.ts, which need a broker and minutes and have npm
+// scripts of their own: `npm run bench:e2e`, `bench:scale-out`), one after another, each in its own Node process
 // (so one benchmark's JIT state and heap do not colour the next). Extra arguments are passed
 // to every benchmark; `--only <name>` runs just bench/<name>.bench.ts.
 //
@@ -14,10 +15,14 @@ const onlyAt = args.indexOf('--only');
 const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined;
 const passThrough = args.includes('--') ? args.slice(args.indexOf('--') + 1) : [];
 
+function isEndToEnd(file: string): boolean {
+  return file.startsWith('e2e-') || file === 'scale-out.bench.ts';
+}
+
 const dir = import.meta.dirname;
 const files = readdirSync(dir)
   .filter((f) => f.endsWith('.bench.ts'))
-  .filter((f) => (only === undefined ? !f.startsWith('e2e-') : f === `${only}.bench.ts`))
+  .filter((f) => (only === undefined ? !isEndToEnd(f) : f === `${only}.bench.ts`))
   .sort();
 if (files.length === 0) {
   console.error(only === undefined ? 'no bench/*.bench.ts files' : `no bench/${only}.bench.ts`);
