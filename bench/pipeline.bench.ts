@@ -1,13 +1,18 @@
 // Micro benchmark: the worker pipeline (workers/pipeline-worker.ts processBatch: decode → scan →
 // filter → sample → encode → compress) per output format and codec, on one core, in process (no
 // pool), against the obvious alternative: JSON.parse each record, pick the fields,
-// JSON.stringify, zstd-3.
+// JSON.stringify, zstd-3. Then the same work on the real worker pool with 2 threads, fed many
+// batches at once, against the same baseline in a pool of its own (bench/pool/throughput.ts).
 //
 //   node_modules/.bin/node bench/pipeline.bench.ts [--records 10000] [--rounds 9] [--warmup 3]
+//       [--pool-threads 2] [--pool-tasks 16] [--pool-batches 4] [--pool-rounds 5] [--pool-warmup 2]
+//       [--no-pool]
 //
-// Input: one batch of generated http_requests events (bench/fixtures.ts). Contenders run
-// interleaved (round r runs each once), so JIT state and machine noise affect them alike; the
-// median round is reported. Writes bench/results/pipeline-<ISO time>.json.
+// Input: one batch of generated http_requests events (bench/fixtures.ts); the pool gets
+// --pool-batches distinct batches of --records each. Contenders run interleaved (round r runs
+// each once), so JIT state and machine noise affect them alike; one-core rows are the median
+// round, pool rows the whole run. Writes bench/results/pipeline-<ISO time>.json with the load
+// average before and after.
 
 import os from 'node:os';
 import { join } from 'node:path';
@@ -16,8 +21,12 @@ import type { BatchTask } from '../workers/batch-task.ts';
 import { getCodec } from '../workers/codecs/registry.ts';
 import { compileJob, type CompiledJob } from '../workers/compile-job.ts';
 import { processBatch } from '../workers/pipeline-worker.ts';
-import { batchTask, benchJob, generateRecords, packBatch, TEN_FIELDS } from './fixtures.ts';
-import { writeResultFile } from './result-file.ts';
+import { batchTask, benchJob, generateRecords, packBatch, TEN_FIELDS, type PackedBatch } from './fixtures.ts';
+import { BASELINE_DESCRIPTION, parseAndStringifyBatch } from './json-parse-baseline.ts';
+import { median } from './median.ts';
+import { runPoolBench, type PoolBenchOptions, type PoolBenchResult } from './pool/throughput.ts';
+import { gitCommit, machine, writeResultFile } from './result-file.ts';
+import { formatTable } from './text-table.ts';
 
 interface Contender {
   name: string;
@@ -50,42 +59,21 @@ function pipeline(name: string, description: string, compiled: CompiledJob): Con
 
 /** The obvious implementation: parse every record, pick the fields, stringify, compress. */
 function parseAndStringify(fields: readonly string[]): Contender {
-  const zstd = getCodec('zstd', 3);
   return {
     name: 'baseline: JSON.parse+pick+stringify, zstd-3',
-    description: 'Buffer#toString per record, JSON.parse, pick 10 fields, JSON.stringify, join with \\n, zstd-3',
+    description: BASELINE_DESCRIPTION,
     run(task) {
-      const bytes = Buffer.from(task.data);
-      let out = '';
-      let start = 0;
-      for (let i = 0; i < task.count; i++) {
-        const end = task.ends[i]!;
-        const record = JSON.parse(bytes.toString('utf8', start, end)) as Record<string, unknown>;
-        start = end;
-        const picked: Record<string, unknown> = {};
-        for (const field of fields) {
-          if (field in record) picked[field] = record[field];
-        }
-        out += `${JSON.stringify(picked)}\n`;
-      }
-      const encoded = Buffer.from(out, 'utf8');
-      return [encoded.length, zstd.compress(encoded).length];
+      const { encodedBytes, compressed } = parseAndStringifyBatch(task, fields);
+      return [encodedBytes, compressed.length];
     },
   };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-export function runPipelineBench(recordCount: number, rounds: number, warmup: number): {
+export function runPipelineBench(batch: PackedBatch, rounds: number, warmup: number): {
   parameters: Record<string, unknown>;
   results: PipelineBenchResult[];
 } {
-  const records = generateRecords(recordCount);
-  const batch = packBatch(records);
+  const recordCount = batch.ends.length;
   const inputBytes = batch.data.byteLength;
 
   const withCodec = (compiled: CompiledJob, compression: 'gzip' | 'zstd', level: number): CompiledJob =>
@@ -143,17 +131,13 @@ export function runPipelineBench(recordCount: number, rounds: number, warmup: nu
   };
 }
 
-function printTable(results: PipelineBenchResult[]): void {
+function printTable(results: Array<PipelineBenchResult | PoolBenchResult>): void {
   const rows = results.map((r) => [
     r.name, r.recordsPerSecond.toLocaleString('en-US'), r.inputMBPerSecond.toFixed(1), r.compressionRatio.toFixed(2),
+    'cpuMicrosPerRecord' in r ? r.cpuMicrosPerRecord.toFixed(2) : '',
+    'workerBusyShare' in r ? `${Math.round(r.workerBusyShare * 100)} %` : '',
   ]);
-  const header = ['contender', 'records/s', 'input MB/s', 'ratio'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]): string =>
-    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of rows) console.log(line(row));
+  console.log(formatTable(['contender', 'records/s', 'input MB/s', 'ratio', 'CPU µs/record', 'workers busy'], rows));
 }
 
 if (import.meta.main) {
@@ -162,17 +146,53 @@ if (import.meta.main) {
       records: { type: 'string', default: '10000' },
       rounds: { type: 'string', default: '9' },
       warmup: { type: 'string', default: '3' },
+      'pool-threads': { type: 'string', default: '2' },
+      'pool-tasks': { type: 'string', default: '16' },
+      'pool-batches': { type: 'string', default: '4' },
+      'pool-rounds': { type: 'string', default: '5' },
+      'pool-warmup': { type: 'string', default: '2' },
+      'no-pool': { type: 'boolean', default: false },
     },
   });
-  const { parameters, results } = runPipelineBench(Number(values.records), Number(values.rounds), Number(values.warmup));
+  const startedAt = new Date();
+  const loadBefore = os.loadavg();
+  const recordCount = Number(values.records);
+  const batch = packBatch(generateRecords(recordCount));
+  const { parameters, results } = runPipelineBench(batch, Number(values.rounds), Number(values.warmup));
+
+  const pool: PoolBenchOptions = {
+    threads: Number(values['pool-threads']),
+    tasksPerRound: Number(values['pool-tasks']),
+    rounds: Number(values['pool-rounds']),
+    warmup: Number(values['pool-warmup']),
+  };
+  const poolBatchCount = Number(values['pool-batches']);
+  let poolResults: PoolBenchResult[] = [];
+  if (!values['no-pool']) {
+    // The one-core batch (seed 42) plus more from other seeds: different bytes in each batch.
+    const batches = [batch, ...Array.from({ length: poolBatchCount - 1 }, (_, i) => packBatch(generateRecords(recordCount, 43 + i)))];
+    poolResults = await runPoolBench(batches, pool);
+  }
   const report = {
     benchmark: 'pipeline',
-    date: new Date().toISOString(),
-    machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, platform: `${os.platform()} ${os.release()}` },
+    date: startedAt.toISOString(),
+    machine: machine(loadBefore, os.loadavg()),
     node: process.version,
-    parameters,
-    results,
+    commit: gitCommit(),
+    parameters: {
+      ...parameters,
+      pool: values['no-pool'] ? null : {
+        ...pool,
+        batches: poolBatchCount,
+        recordsPerBatch: recordCount,
+        chunkBytes: 'DEFAULT_CHUNK_BYTES (8 MiB)',
+        statistic: 'whole run: records of all measured rounds ÷ their wall time (median round in medianRoundRecordsPerSecond)',
+        input: 'seeds 42, 43, …',
+      },
+    },
+    results: [...results, ...poolResults],
   };
-  printTable(results);
-  console.log(`\nwrote ${writeResultFile(join(import.meta.dirname, 'results'), report.benchmark, report.date, report)}`);
+  printTable(report.results);
+  console.log(`\nload average before ${report.machine.loadAverageBefore.join(' ')}, after ${report.machine.loadAverageAfter.join(' ')} (${report.machine.cores} cores)`);
+  console.log(`wrote ${writeResultFile(join(import.meta.dirname, 'results'), report.benchmark, report.date, report)}`);
 }
