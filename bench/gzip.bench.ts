@@ -28,7 +28,7 @@ import { DEFAULT_CHUNK_BYTES } from '../src/config/schema.ts';
 import { createGzipCodec, GZIP_DEFAULT_LEVEL } from '../workers/codecs/gzip.ts';
 import { ndjsonOutput, piecesAtLines } from './encoded-output.ts';
 import { median } from './median.ts';
-import { gitCommit, machine, round, writeResultFile } from './result-file.ts';
+import { resultHeader, round, writeResultFile } from './result-file.ts';
 import { formatTable } from './text-table.ts';
 
 type Compress = (input: Uint8Array) => Uint8Array | Promise<Uint8Array>;
@@ -257,12 +257,8 @@ if (import.meta.main) {
     };
   });
   const report = {
-    benchmark: 'gzip',
-    date: startedAt.toISOString(),
-    machine: machine(loadBefore, os.loadavg()),
-    node: process.version,
+    ...resultHeader('gzip', startedAt, loadBefore, os.loadavg()),
     zlib: process.versions.zlib,
-    commit: gitCommit(),
     parameters: {
       input: 'ndjson, 10 fields (bench/fixtures.ts TEN_FIELDS) encoded by processBatch from generated http_requests, seeds 42…',
       levels,

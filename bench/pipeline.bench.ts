@@ -25,7 +25,7 @@ import { batchTask, benchJob, generateRecords, packBatch, TEN_FIELDS, type Packe
 import { BASELINE_DESCRIPTION, parseAndStringifyBatch } from './json-parse-baseline.ts';
 import { median } from './median.ts';
 import { runPoolBench, type PoolBenchOptions, type PoolBenchResult } from './pool/throughput.ts';
-import { gitCommit, machine, writeResultFile } from './result-file.ts';
+import { resultHeader, writeResultFile } from './result-file.ts';
 import { formatTable } from './text-table.ts';
 
 interface Contender {
@@ -174,11 +174,7 @@ if (import.meta.main) {
     poolResults = await runPoolBench(batches, pool);
   }
   const report = {
-    benchmark: 'pipeline',
-    date: startedAt.toISOString(),
-    machine: machine(loadBefore, os.loadavg()),
-    node: process.version,
-    commit: gitCommit(),
+    ...resultHeader('pipeline', startedAt, loadBefore, os.loadavg()),
     parameters: {
       ...parameters,
       pool: values['no-pool'] ? null : {

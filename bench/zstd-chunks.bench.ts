@@ -26,7 +26,7 @@ import { batchFraming } from '../workers/encode.ts';
 import { processBatch } from '../workers/pipeline-worker.ts';
 import { batchTask, benchJob, generateRecords, packBatch, type PackedBatch } from './fixtures.ts';
 import { median } from './median.ts';
-import { gitCommit, machine, round, writeResultFile } from './result-file.ts';
+import { resultHeader, round, writeResultFile } from './result-file.ts';
 import { formatTable } from './text-table.ts';
 
 const MIB = 1024 * 1024;
@@ -157,11 +157,7 @@ if (import.meta.main) {
     });
   }
   const report = {
-    benchmark: 'zstd-chunks',
-    date: startedAt.toISOString(),
-    machine: machine(loadBefore, os.loadavg()),
-    node: process.version,
-    commit: gitCommit(),
+    ...resultHeader('zstd-chunks', startedAt, loadBefore, os.loadavg()),
     parameters: {
       batchInputBytes: batch.data.byteLength,
       records: recordCount,
