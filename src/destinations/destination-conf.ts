@@ -210,6 +210,8 @@ function redactQuery(query: string): string {
 /**
  * A non-secret parameter whose value is a URL with userinfo (endpoint=https://user:pw@host)
  * keeps its host but loses everything between "://" and the last '@' (a password may hold '/').
+ * Without a scheme (endpoint=user:pw@host:9000: object storage endpoints may be written
+ * host:port) the userinfo starts at the beginning of the value.
  */
 function redactUrlValue(part: string, eq: number): string {
   const raw = part.slice(eq + 1);
@@ -221,8 +223,9 @@ function redactUrlValue(part: string, eq: number): string {
   }
   const schemeEnd = value.indexOf('://');
   const at = value.lastIndexOf('@');
-  if (schemeEnd < 0 || at < schemeEnd) return part;
-  return part.slice(0, eq + 1) + value.slice(0, schemeEnd + 3) + REDACTED + value.slice(at);
+  if (at < 0 || at < schemeEnd) return part;
+  const userinfoStart = schemeEnd < 0 ? 0 : schemeEnd + 3;
+  return part.slice(0, eq + 1) + value.slice(0, userinfoStart) + REDACTED + value.slice(at);
 }
 
 function firstIndexOf(text: string, char: string, from: number): number {

@@ -26,6 +26,8 @@ const SECRET_CONFS = [
   `https://logs.example.com/p?header_Authorization=abc&${SECRET}&x=1`,
   `https://logs.example.com/p#${SECRET}`,
   `gs://bucket/p?credentials=${SECRET}`,
+  `s3://bucket/p?endpoint=u:${SECRET}@minio.example.com:9000`,
+  `s3://bucket/p?endpoint=u%3A${SECRET}%40minio.example.com%3A9000`,
   `not a url ?secret=${SECRET}`,
 ];
 
@@ -45,6 +47,8 @@ describe('redactDestinationConf', () => {
     );
     assert.equal(redactDestinationConf(`https://u:${SECRET}@h.example.com:8443/x?a=1`), 'https://REDACTED@h.example.com:8443/x?a=1');
     assert.equal(redactDestinationConf('file:///var/log/sluice/{DATE}'), 'file:///var/log/sluice/{DATE}');
+    assert.equal(redactDestinationConf('s3://b/p?endpoint=minio.example.com:9000&region=x'), 's3://b/p?endpoint=minio.example.com:9000&region=x');
+    assert.equal(redactDestinationConf(`s3://b/p?endpoint=u:${SECRET}@minio.example.com:9000`), 's3://b/p?endpoint=REDACTED@minio.example.com:9000');
     assert.equal(redactDestinationConf('splunk://h:8088/services/collector/raw?channel=abc'), 'splunk://h:8088/services/collector/raw?channel=abc');
   });
 

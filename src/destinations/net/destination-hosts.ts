@@ -4,6 +4,7 @@
 // DNS answers change, and a name that does not resolve now may later.
 
 import { hostOfAuthority, parseDestinationConf } from '../destination-conf.ts';
+import { parseEndpoint } from '../s3/endpoint.ts';
 import { checkedAddresses, systemResolver, type Resolver } from './guarded-lookup.ts';
 import type { NetworkPolicy } from './network-policy.ts';
 import { ADDRESS_NOT_ALLOWED, DESTINATION_UNREACHABLE_MESSAGE } from './unreachable.ts';
@@ -65,14 +66,10 @@ export async function destinationNetworkProblem(conf: string, policy: NetworkPol
   }
 }
 
-/** endpoint=https://host:port, or host:port without a scheme (as Cloudflare's docs write it). */
+/** The host of endpoint=[https://]host[:port], read as the destination reads it; null if refused there. */
 function endpointHost(endpoint: string): string | null {
-  const withScheme = endpoint.includes('://') ? endpoint : `https://${endpoint}`;
-  try {
-    return unbracket(new URL(withScheme).hostname.toLowerCase());
-  } catch {
-    return null;
-  }
+  const parsed = parseEndpoint(endpoint);
+  return parsed.ok ? unbracket(parsed.url.hostname.toLowerCase()) : null;
 }
 
 function unbracket(host: string): string {

@@ -2,7 +2,7 @@
 // destination is built so that a typo fails loudly instead of being ignored.
 //
 // Grammar (query parameters, all optional unless noted):
-//   s3://bucket/path/{DATE}?region=&endpoint=&access-key-id=&secret-access-key=&session-token=&sse=
+//   s3://bucket/path/{DATE}?region=&endpoint=[https://]host[:port]&access-key-id=&secret-access-key=&session-token=&sse=
 //   r2://bucket/path?account-id= (required) &access-key-id= &secret-access-key= (both required)
 //   gs://bucket/path?access-key-id= &secret-access-key= (HMAC keys, both required)
 //   sluice settings on all three: part-size (bytes, 5 MiB–5 GiB, default 8 MiB),
@@ -12,6 +12,7 @@
 
 import { DeliveryError } from '../destination.ts';
 import { isSecretParam, parseDestinationConf, redactDestinationConf, type ObjectStorageScheme } from '../destination-conf.ts';
+import { parseEndpoint } from './endpoint.ts';
 
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
 export const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024;
@@ -153,18 +154,8 @@ function credentialsFrom(scheme: ObjectStorageScheme, params: Record<string, str
 }
 
 function endpointFrom(value: string, fail: (why: string) => never): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return fail('parameter endpoint must be a URL such as https://minio.example.com:9000');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') fail('parameter endpoint must start with https:// or http://');
-  if (url.username !== '' || url.password !== '') fail('parameter endpoint must not carry credentials; use access-key-id and secret-access-key');
-  if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
-    fail('parameter endpoint must be just scheme://host[:port]; the bucket and path go in the s3:// part');
-  }
-  return url.origin;
+  const endpoint = parseEndpoint(value);
+  return endpoint.ok ? endpoint.url.origin : fail(`parameter endpoint ${endpoint.why}`);
 }
 
 function integerParam(

@@ -16,6 +16,11 @@ describe('destinationHost', () => {
       ['datadog://http-intake.logs.datadoghq.com/api/v2/logs', 'http-intake.logs.datadoghq.com'],
       [`s3://bucket/p?endpoint=https%3A%2F%2F127.0.0.1%3A9000&${KEYS}`, '127.0.0.1'],
       [`s3://bucket/p?endpoint=minio.internal:9000&${KEYS}`, 'minio.internal'],
+      [`s3://bucket/p?endpoint=sfo2.DigitalOceanSpaces.com&${KEYS}`, 'sfo2.digitaloceanspaces.com'],
+      [`gs://bucket/p?endpoint=%5B%3A%3A1%5D:9000&${KEYS}`, '::1'],
+      // Refused by the destination's own parser, so no host to check (validation reports it).
+      [`s3://bucket/p?endpoint=ftp://h:21&${KEYS}`, null],
+      [`s3://bucket/p?endpoint=minio.internal:9000/bucket&${KEYS}`, null],
       [`s3://bucket/p?endpoint=http%3A%2F%2F%5B%3A%3Affff%3A127.0.0.1%5D%3A9000&${KEYS}`, '::ffff:7f00:1'],
       [`s3://bucket/p?region=eu-west-1&${KEYS}`, 's3.eu-west-1.amazonaws.com'],
       [`s3://bucket/p`, 's3.us-east-1.amazonaws.com'],

@@ -51,6 +51,13 @@ describe('s3ConfigFrom', () => {
     assert.equal(config.contentEncoding, false);
   });
 
+  it('reads an endpoint without a scheme as https, as Cloudflare\'s docs write it', () => {
+    assert.equal(s3ConfigFrom(`s3://logs/a?region=us-east-1&endpoint=sfo2.digitaloceanspaces.com&${CREDS}`).endpoint, 'https://sfo2.digitaloceanspaces.com');
+    assert.equal(s3ConfigFrom(`s3://logs/a?endpoint=minio.internal:9000&${CREDS}`).endpoint, 'https://minio.internal:9000');
+    assert.equal(s3ConfigFrom(`r2://logs/a?account-id=abc&endpoint=127.0.0.1:9000&${CREDS}`).endpoint, 'https://127.0.0.1:9000');
+    assert.equal(s3ConfigFrom(`gs://logs/a?endpoint=%5B%3A%3A1%5D:9000&${CREDS}`).endpoint, 'https://[::1]:9000');
+  });
+
   it('uses the default credential chain for s3: without keys', () => {
     assert.equal(s3ConfigFrom('s3://bucket/p?region=us-east-1').credentials, null);
     assert.equal(s3ConfigFrom('s3://bucket').pathTemplate, '');
@@ -74,7 +81,10 @@ describe('s3ConfigFrom', () => {
       [`s3://bucket/p?${CREDS}&endpoint=ftp://h`, /endpoint must start with https:\/\/ or http:\/\//],
       [`s3://bucket/p?${CREDS}&endpoint=not%20a%20url`, /endpoint must be a URL/],
       [`s3://bucket/p?${CREDS}&endpoint=https://u:${SECRET}@h:9000`, /endpoint must not carry credentials/],
-      [`s3://bucket/p?${CREDS}&endpoint=https://h:9000/bucket`, /endpoint must be just scheme:\/\/host/],
+      [`s3://bucket/p?${CREDS}&endpoint=https://h:9000/bucket`, /endpoint must be just \[scheme:\/\/\]host/],
+      [`s3://bucket/p?${CREDS}&endpoint=h:9000/bucket`, /endpoint must be just \[scheme:\/\/\]host/],
+      [`s3://bucket/p?${CREDS}&endpoint=u:${SECRET}@h:9000`, /endpoint must not carry credentials/],
+      [`s3://bucket/p?${CREDS}&endpoint=h:port`, /endpoint must be a URL/],
       [`s3://bucket/p?${CREDS}&sse=DES`, /sse must be AES256 or aws:kms/],
       [`s3://bucket/p?${CREDS}&part-size=1024`, /part-size must be a whole number from 5242880/],
       [`s3://bucket/p?${CREDS}&part-size=8MiB`, /part-size/],
