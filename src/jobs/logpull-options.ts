@@ -1,5 +1,7 @@
 // The legacy Logpush `logpull_options` string ("fields=A,B&timestamps=rfc3339&CVE-2021-44228=true"),
-// translated into the equivalent output_options input so one code path validates both.
+// translated into the equivalent output_options input so one code path validates both. Logpush
+// also takes the whole Logpull call it replaces ("copy the url (full url or just the query
+// string)", its API schema says), and sets that call's start and end times itself.
 
 import { didYouMean, quote } from './problem-text.ts';
 
@@ -11,6 +13,10 @@ export interface LogpullTranslation {
 }
 
 const PARAMETERS = ['fields', 'timestamps', 'sample', 'CVE-2021-44228'] as const;
+/** Logpull's time window: a push job delivers every record as it comes, so Logpush replaces them. */
+const WINDOW_PARAMETERS: ReadonlySet<string> = new Set(['start', 'end']);
+const LOGPULL_URL = /^https?:\/\//i;
+const LOGPULL_PATH = /\/logs\/received\/?$/;
 
 /** Which output_options key each logpull parameter becomes (and back, for messages). */
 export const LOGPULL_TO_OUTPUT: Readonly<Record<string, string>> = {
@@ -28,10 +34,27 @@ function decode(text: string): string | undefined {
   }
 }
 
+/** The query string of `text`: itself, after a leading '?', or that of a full Logpull URL. */
+function queryOf(text: string, problems: string[]): string {
+  if (!LOGPULL_URL.test(text)) return text.startsWith('?') ? text.slice(1) : text;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    problems.push('is not a valid URL; give the query string ("fields=A,B&timestamps=rfc3339") or a whole Logpull URL');
+    return '';
+  }
+  if (!LOGPULL_PATH.test(url.pathname)) {
+    problems.push('a URL here must be a Logpull call, https://api.cloudflare.com/client/v4/zones/<zone>/logs/received?fields=…');
+    return '';
+  }
+  return url.search.slice(1);
+}
+
 export function parseLogpullOptions(text: string): LogpullTranslation {
   const options: Record<string, unknown> = {};
   const problems: string[] = [];
-  const query = text.startsWith('?') ? text.slice(1) : text;
+  const query = queryOf(text, problems);
   if (query.trim() === '') return { options, problems };
   const seen = new Set<string>();
   for (const pair of query.split('&')) {
@@ -48,6 +71,7 @@ export function parseLogpullOptions(text: string): LogpullTranslation {
       continue;
     }
     seen.add(name);
+    if (WINDOW_PARAMETERS.has(name)) continue;
     switch (name) {
       case 'fields':
         options.field_names = value.split(',').map((f) => f.trim()).filter((f) => f !== '');
@@ -64,6 +88,9 @@ export function parseLogpullOptions(text: string): LogpullTranslation {
       case 'CVE-2021-44228':
         if (value === 'true' || value === 'false') options['CVE-2021-44228'] = value === 'true';
         else problems.push(`CVE-2021-44228 must be true or false; got ${quote(value)}`);
+        break;
+      case 'count':
+        problems.push('count limits one Logpull response; a push job delivers every record: remove it');
         break;
       default:
         problems.push(`unknown parameter ${quote(name)}${didYouMean(name, PARAMETERS)} Known parameters: ${PARAMETERS.join(', ')}`);

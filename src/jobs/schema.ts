@@ -16,6 +16,7 @@ export const DEFAULT_UPLOAD_INTERVAL_SECONDS = 30;
 export const MAX_JOB_NAME_CHARS = 512;
 
 export const OUTPUT_TYPES = ['ndjson', 'csv'] as const;
+/** The formats the encoder writes; Logpush's others are refused with a reason (not-offered.ts). */
 export const TIMESTAMP_FORMATS = ['unixnano', 'unix', 'rfc3339'] as const;
 export const COMPRESSIONS = ['gzip', 'zstd', 'snappy', 'none'] as const;
 
@@ -61,10 +62,10 @@ export const JobFilterSchema = z.strictObject({
 // Every option is nullable: Logpush returns null for unset options, and users paste those back.
 export const OutputOptionsInputSchema = z.strictObject({
   field_names: z.array(z.string()).min(1).nullable().optional()
-    .describe('Fields to include, in order; unique names from the dataset catalog. Required unless the dataset has default fields.'),
+    .describe('Fields to include, in order, from the dataset catalog; a name listed twice is kept once, at its first place (as Logpush does). Required unless the dataset has default fields.'),
   output_type: z.enum(OUTPUT_TYPES).nullable().optional().describe('ndjson (default) or csv.'),
   timestamp_format: z.enum(TIMESTAMP_FORMATS).nullable().optional()
-    .describe('unixnano (default), unix or rfc3339.'),
+    .describe('unixnano (default), unix or rfc3339 (seconds). Logpush\'s rfc3339ms and rfc3339ns are refused: not written yet.'),
   sample_rate: z.number().gt(0).lte(1).nullable().optional()
     .describe('Fraction of records (after the filter) to keep, in (0, 1]; default 1.'),
   batch_prefix: z.string().nullable().optional().describe('Written before each batch; default "".'),
@@ -77,10 +78,15 @@ export const OutputOptionsInputSchema = z.strictObject({
     .describe('Template for each record instead of the default key/value form: literal text and {{.Field}} placeholders only.'),
   'CVE-2021-44228': z.boolean().nullable().optional()
     .describe('Rewrite "${" to "x{" in every value (Log4Shell protection); default false.'),
+  'CVE-2021-4428': z.boolean().nullable().optional()
+    .describe('The same option as CVE-2021-44228, spelled as in Cloudflare\'s API schema (which generated clients send). When both are set they must agree.'),
+  merge_subrequests: z.literal(false).nullable().optional()
+    .describe('Logpush: merge Worker subrequests into their parent request (http_requests). Default false; true is refused: sluice does not merge subrequests yet.'),
 }).describe('How records are written. A PUT replaces output_options as a whole.');
 
 // ── the job ─────────────────────────────────────────────────────────────────────────────
 
+// Read-only in Logpush (the API reports them; health comes from the pipeline) or checked by the API.
 const ignored = (what: string) => z.unknown().optional().describe(`${what} Accepted for Logpush compatibility and ignored.`);
 
 export const JobInputSchema = z.strictObject({
@@ -99,7 +105,7 @@ export const JobInputSchema = z.strictObject({
     .describe('A JSON string (Logpush form) or an object {"where": …}; empty or null keeps every record.'),
   output_options: OutputOptionsInputSchema.nullable().optional(),
   logpull_options: z.string().nullable().optional()
-    .describe('Legacy form "fields=A,B&timestamps=rfc3339&CVE-2021-44228=true"; only when output_options is absent.'),
+    .describe('Legacy form "fields=A,B&timestamps=rfc3339&CVE-2021-44228=true", or a whole Logpull URL (https://api.cloudflare.com/client/v4/zones/<zone>/logs/received?fields=…); only when output_options is absent.'),
   max_upload_bytes: z.int().min(0).nullable().optional()
     .describe(`Uncompressed bytes per batch: 0 (default size) or from the operator minimum (Logpush: 5,000,000) to ${MAX_UPLOAD_BYTES}.`),
   max_upload_records: z.int().min(0).nullable().optional()
@@ -110,8 +116,12 @@ export const JobInputSchema = z.strictObject({
   last_complete: ignored('Read-only job health.'),
   last_error: ignored('Read-only job health.'),
   error_message: ignored('Read-only job health.'),
-  frequency: ignored('Logpush batching hint (high/low).'),
-  kind: ignored('Logpush job kind.'),
+  frequency: z.literal('high').nullable().optional()
+    .describe('Deprecated Logpush batching hint: "high" (its default, and what sluice does) or null; "low" is refused, use max_upload_*.'),
+  kind: z.literal('').nullable().optional()
+    .describe('"" (or absent) for a Logpush job. "edge" (Edge Log Delivery, Instant Logs) is refused: sluice does not offer it.'),
+  filter_attack_traffic: z.literal(false).nullable().optional()
+    .describe('Logpush: exclude DDoS attack traffic. Default false; true is refused: sluice cannot tell attack traffic apart yet.'),
   ownership_challenge: ignored('Checked by the API when the job is created, not by validation.'),
 }).describe('A Logpush-compatible job.');
 

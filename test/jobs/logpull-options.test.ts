@@ -30,3 +30,17 @@ test('problems: unknown or repeated parameters, bad booleans, numbers, encoding'
   assert.match(problems[3] ?? '', /sample must be a number/);
   assert.match(problems[4] ?? '', /not valid URL encoding/);
 });
+
+test('a whole Logpull URL: its query string, without the time window Logpush sets itself', () => {
+  const query = 'fields=RayID,ClientIP&timestamps=unix&sample=0.1&CVE-2021-44228=true';
+  const url = `https://api.cloudflare.com/client/v4/zones/023e105f4ecef8ad9ca31a8372d0c353/logs/received?start=2024-05-01T00:00:00Z&end=2024-05-01T00:05:00Z&${query}`;
+  assert.deepEqual(parseLogpullOptions(url), parseLogpullOptions(query));
+  assert.deepEqual(parseLogpullOptions(`HTTPS://api.cloudflare.com/client/v4/zones/z/logs/received/?${query}#x`), parseLogpullOptions(query));
+  assert.deepEqual(parseLogpullOptions('https://api.cloudflare.com/client/v4/zones/z/logs/received'), { options: {}, problems: [] });
+});
+
+test('a URL that is not a Logpull call, or does not parse, is a problem', () => {
+  assert.match(parseLogpullOptions('https://api.cloudflare.com/client/v4/zones/z/logs/rayids/abc?fields=RayID').problems[0] ?? '', /must be a Logpull call/);
+  assert.match(parseLogpullOptions('https://exa mple.com/logs/received?fields=RayID').problems[0] ?? '', /not a valid URL/);
+  assert.match(parseLogpullOptions('fields=RayID&count=5').problems[0] ?? '', /count limits one Logpull response/);
+});

@@ -1,5 +1,5 @@
-// output_options: shape from the zod schema, then the catalog rules (field names exist and are
-// unique, template placeholders name real fields), then Logpush's per-output_type defaults.
+// output_options: shape from the zod schema, then the catalog rules (field names exist, template
+// placeholders name real fields), then Logpush's per-output_type defaults.
 
 import type { z } from 'zod';
 import type { DatasetCatalog } from '../../datasets/catalog.ts';
@@ -8,6 +8,7 @@ import { didYouMean, jsonTypeName, quote } from '../problem-text.ts';
 import { parseRecordTemplate } from '../record-template.ts';
 import { OutputOptionsInputSchema } from '../schema.ts';
 import { DEFAULT_OUTPUT_TYPE, outputDefaults } from '../output-defaults.ts';
+import { NOT_OFFERED_OUTPUT, notOfferedProblem } from '../not-offered.ts';
 import type { OutputOptions, Problem } from '../types.ts';
 import { parseWithProblems } from '../zod-problems.ts';
 
@@ -15,23 +16,36 @@ const SHAPE = OutputOptionsInputSchema.shape;
 const KNOWN_KEYS = Object.keys(SHAPE);
 
 function fieldNamesProblems(names: readonly string[], catalog: DatasetCatalog, path: string, problems: Problem[]): void {
-  const firstIndex = new Map<string, number>();
   names.forEach((name, i) => {
-    const at = pathJoin(path, i);
     if (!catalog.fieldsByName.has(name)) {
       problems.push({
-        path: at,
+        path: pathJoin(path, i),
         message: `unknown field ${quote(name)} for dataset ${catalog.dataset}${didYouMean(name, catalog.fieldNames)}`,
       });
-      return;
     }
-    const first = firstIndex.get(name);
-    if (first !== undefined) {
-      problems.push({ path: at, message: `duplicate field ${quote(name)} (already at index ${first}); list each field once` });
-      return;
-    }
-    firstIndex.set(name, i);
   });
+}
+
+/**
+ * Each name once, at its first place. Logpush does the same: its documentation's S3-compatible
+ * example sends "ClientIP" twice and the job it returns lists it once.
+ */
+function withoutRepeats(names: readonly string[]): string[] {
+  return [...new Set(names)];
+}
+
+const CVE = 'CVE-2021-44228';
+const CVE_ALIAS = 'CVE-2021-4428';
+
+/** The Log4Shell option under either spelling; both set to different values is a problem. */
+function resolveCve(main: boolean | undefined, alias: boolean | undefined, path: string, problems: Problem[]): boolean | undefined {
+  if (main !== undefined && alias !== undefined && main !== alias) {
+    problems.push({
+      path: pathJoin(path, CVE_ALIAS),
+      message: `is ${alias} but ${CVE} is ${main}: both spell the same option; set one of them, or both to the same value`,
+    });
+  }
+  return main ?? alias;
 }
 
 function templateProblems(template: string, catalog: DatasetCatalog, path: string, problems: Problem[]): void {
@@ -71,8 +85,13 @@ export function resolveOutputOptions(
     }
   }
   // null means "not set" (Logpush returns nulls for unset options), so it maps to undefined.
-  const field = <S extends z.ZodType>(schema: S, key: string): NonNullable<z.output<S>> | undefined =>
-    parseWithProblems(schema, Object.hasOwn(input, key) ? input[key] : undefined, pathJoin(path, key), problems) ?? undefined;
+  const field = <S extends z.ZodType>(schema: S, key: string): NonNullable<z.output<S>> | undefined => {
+    const value = Object.hasOwn(input, key) ? input[key] : undefined;
+    const notOffered = notOfferedProblem(NOT_OFFERED_OUTPUT, key, value);
+    if (notOffered === null) return parseWithProblems(schema, value, pathJoin(path, key), problems) ?? undefined;
+    problems.push({ path: pathJoin(path, key), message: notOffered });
+    return undefined;
+  };
 
   const outputType = field(SHAPE.output_type, 'output_type') ?? DEFAULT_OUTPUT_TYPE;
   const defaults = outputDefaults(outputType);
@@ -87,13 +106,16 @@ export function resolveOutputOptions(
     record_delimiter: field(SHAPE.record_delimiter, 'record_delimiter') ?? defaults.record_delimiter,
     field_delimiter: field(SHAPE.field_delimiter, 'field_delimiter') ?? defaults.field_delimiter,
     record_template: field(SHAPE.record_template, 'record_template') ?? defaults.record_template,
-    'CVE-2021-44228': field(SHAPE['CVE-2021-44228'], 'CVE-2021-44228') ?? defaults['CVE-2021-44228'],
+    'CVE-2021-44228': resolveCve(field(SHAPE[CVE], CVE), field(SHAPE[CVE_ALIAS], CVE_ALIAS), path, problems) ?? defaults[CVE],
   };
+  // Checked only: false (Logpush's default) is what sluice does.
+  field(SHAPE.merge_subrequests, 'merge_subrequests');
   if (catalog !== undefined) {
     const fieldNamesPath = pathJoin(path, 'field_names');
     const fieldNamesGiven = input.field_names !== undefined && input.field_names !== null;
     if (options.field_names !== undefined) {
       fieldNamesProblems(options.field_names, catalog, fieldNamesPath, problems);
+      options.field_names = withoutRepeats(options.field_names);
     } else if (!fieldNamesGiven) {
       if (catalog.defaultFields !== null) {
         options.field_names = [...catalog.defaultFields];

@@ -7,6 +7,7 @@ import { getCatalog, listDatasets, type DatasetCatalog } from '../../datasets/ca
 import { compressionProblem, destinationConfProblem } from './destination-conf.ts';
 import { pathJoin } from '../json-path.ts';
 import { LOGPULL_TO_OUTPUT, parseLogpullOptions } from '../logpull-options.ts';
+import { NOT_OFFERED_JOB, notOfferedProblem } from '../not-offered.ts';
 import { didYouMean, jsonTypeName, quote } from '../problem-text.ts';
 import {
   DEFAULT_UPLOAD_INTERVAL_SECONDS, DEFAULT_UPLOAD_RECORDS, JobInputSchema,
@@ -125,8 +126,12 @@ function validateObject(input: Input, options: ValidateJobOptions): ValidationRe
       problems.push({ path: pathJoin('$', key), message: `unknown field ${quote(key)}${didYouMean(key, KNOWN_KEYS)}` });
     }
   }
-  const field = <S extends z.ZodType>(schema: S, key: string): z.output<S> | undefined =>
-    parseWithProblems(schema, own(input, key), pathJoin('$', key), problems);
+  const field = <S extends z.ZodType>(schema: S, key: string): z.output<S> | undefined => {
+    const notOffered = notOfferedProblem(NOT_OFFERED_JOB, key, own(input, key));
+    if (notOffered === null) return parseWithProblems(schema, own(input, key), pathJoin('$', key), problems);
+    problems.push({ path: pathJoin('$', key), message: notOffered });
+    return undefined;
+  };
 
   // id
   const bodyId = field(SHAPE.id, 'id');
@@ -140,6 +145,10 @@ function validateObject(input: Input, options: ValidateJobOptions): ValidationRe
 
   const name = field(SHAPE.name, 'name');
   const enabled = field(SHAPE.enabled, 'enabled');
+  // Logpush settings whose only accepted values are what sluice does anyway: checked, not kept.
+  field(SHAPE.kind, 'kind');
+  field(SHAPE.frequency, 'frequency');
+  field(SHAPE.filter_attack_traffic, 'filter_attack_traffic');
 
   // dataset first: tenant, filter and output_options are checked against its catalog.
   const dataset = field(SHAPE.dataset, 'dataset');

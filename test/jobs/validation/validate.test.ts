@@ -271,7 +271,7 @@ describe('one problem per broken rule, with the exact path', () => {
     assertOneProblem(goodJob({ output_options: { field_names: ['RayID', 3] } }), '$.output_options.field_names[1]', 'must be a string');
     assertOneProblem(goodJob({ output_options: { field_names: ['RayID', 'EdgeResponseStatus', 'ClientRequestHost', 'ClientIp'] } }),
       '$.output_options.field_names[3]', 'unknown field "ClientIp" for dataset http_requests; did you mean "ClientIP"?');
-    assertOneProblem(goodJob({ output_options: { field_names: ['RayID', 'ClientIP', 'RayID'] } }), '$.output_options.field_names[2]', ['duplicate field "RayID"', 'index 0']);
+    assertOneProblem(goodJob({ output_options: { field_names: ['RayID', 'ClientIP', 'RayID', 'ClientIp'] } }), '$.output_options.field_names[3]', 'unknown field "ClientIp"');
     assertOneProblem(goodJob({ output_options: { field_names: ['RayID'], output_type: 'json' } }), '$.output_options.output_type', 'one of "ndjson", "csv"');
     assertOneProblem(goodJob({ output_options: { field_names: ['RayID'], timestamp_format: 'rfc3339nano' } }), '$.output_options.timestamp_format', 'did you mean "rfc3339"?');
     assertOneProblem(goodJob({ output_options: { field_names: ['RayID'], sample_rate: 0 } }), '$.output_options.sample_rate', 'greater than 0');
@@ -368,4 +368,81 @@ test('the output job shares no objects with the input', () => {
   ((input.filter as { where: { value: string[] } }).where.value).push('ca');
   assert.deepEqual(job.output_options.field_names, ['ClientIP', 'RayID']);
   assert.deepEqual(job.filter, { where: { key: 'ClientCountry', operator: 'in', value: ['us'] } });
+});
+
+describe('Logpush settings the SDK and the documentation send', () => {
+  const output = (options: Record<string, unknown>) => goodJob({ output_options: { field_names: ['RayID'], ...options } });
+
+  test('kind: "" or absent is a Logpush job; "edge" is refused, never dropped', () => {
+    for (const kind of ['', null, undefined]) assert.deepEqual(accepted(goodJob({ kind })), accepted(goodJob()));
+    assertOneProblem(goodJob({ kind: 'edge' }), '$.kind', ['"edge"', 'not offered by sluice']);
+    assertOneProblem(goodJob({ kind: 'logpush' }), '$.kind', 'must be one of ""');
+  });
+
+  test('filter_attack_traffic: false is what sluice does; true is refused', () => {
+    for (const value of [false, null]) assert.deepEqual(accepted(goodJob({ filter_attack_traffic: value })), accepted(goodJob()));
+    assertOneProblem(goodJob({ filter_attack_traffic: true }), '$.filter_attack_traffic', ['does not support excluding DDoS attack traffic', 'set it to false']);
+    assertOneProblem(goodJob({ filter_attack_traffic: 'no' }), '$.filter_attack_traffic', 'must be one of false');
+  });
+
+  test('frequency: "high" (Logpush\'s default) is accepted; "low" is refused with what to use instead', () => {
+    for (const value of ['high', null]) assert.deepEqual(accepted(goodJob({ frequency: value })), accepted(goodJob()));
+    assertOneProblem(goodJob({ frequency: 'low' }), '$.frequency', ['"low" is not supported', 'max_upload_interval_seconds']);
+    assertOneProblem(goodJob({ frequency: 'hourly' }), '$.frequency', 'must be one of "high"');
+  });
+
+  test('merge_subrequests: false is what sluice does; true is refused', () => {
+    for (const value of [false, null]) assert.deepEqual(accepted(output({ merge_subrequests: value })), accepted(output({})));
+    assertOneProblem(output({ merge_subrequests: true }), '$.output_options.merge_subrequests', 'does not support merging subrequests');
+  });
+
+  test('timestamp_format rfc3339ms and rfc3339ns (Logpush\'s) are refused as not written yet', () => {
+    for (const format of ['rfc3339ms', 'rfc3339ns']) {
+      assertOneProblem(output({ timestamp_format: format }), '$.output_options.timestamp_format', [`"${format}" is a Logpush format sluice does not write yet`, '"rfc3339"']);
+      assertOneProblem(goodJob({ output_options: undefined, logpull_options: `fields=RayID&timestamps=${format}` }), '$.logpull_options', `timestamps: "${format}" is a Logpush format`);
+    }
+  });
+
+  test('CVE-2021-4428 (Cloudflare\'s API schema spelling) is the same option as CVE-2021-44228', () => {
+    const cve = (options: Record<string, unknown>) => accepted(output(options)).output_options['CVE-2021-44228'];
+    assert.equal(cve({ 'CVE-2021-4428': true }), true);
+    assert.equal(cve({ 'CVE-2021-4428': false }), false);
+    assert.equal(cve({ 'CVE-2021-4428': true, 'CVE-2021-44228': true }), true);
+    assert.equal(cve({ 'CVE-2021-4428': true, 'CVE-2021-44228': null }), true);
+    assert.equal(cve({ 'CVE-2021-4428': null, 'CVE-2021-44228': true }), true);
+    assert.equal(cve({ 'CVE-2021-4428': null }), false);
+    assert.ok(!('CVE-2021-4428' in accepted(output({ 'CVE-2021-4428': true })).output_options), 'resolved under one name');
+    assertOneProblem(output({ 'CVE-2021-4428': true, 'CVE-2021-44228': false }), '$.output_options["CVE-2021-4428"]', ['is true but CVE-2021-44228 is false', 'same option']);
+    assertOneProblem(output({ 'CVE-2021-4428': 'true' }), '$.output_options["CVE-2021-4428"]', 'must be a boolean');
+  });
+
+  test('field_names: a name listed twice is kept once, at its first place (the docs\' S3-compatible example)', () => {
+    const docsExample = ['ClientIP', 'ClientIP', 'ClientRequestHost', 'ClientRequestMethod', 'ClientRequestURI', 'EdgeEndTimestamp',
+      'EdgeResponseBytes', 'EdgeResponseStatus', 'EdgeStartTimestamp', 'RayID'];
+    const job = accepted(goodJob({ output_options: { field_names: docsExample, timestamp_format: 'rfc3339' } }));
+    // The job Logpush returns for that request lists ClientIP once.
+    assert.deepEqual(job.output_options.field_names, docsExample.slice(1));
+    assert.deepEqual(accepted(output({ field_names: ['RayID', 'ClientIP', 'RayID', 'EdgeStartTimestamp', 'ClientIP'] })).output_options.field_names,
+      ['RayID', 'ClientIP', 'EdgeStartTimestamp']);
+    const fromLogpull = accepted(goodJob({ output_options: undefined, logpull_options: 'fields=RayID,ClientIP,RayID' }));
+    assert.deepEqual(fromLogpull.output_options.field_names, ['RayID', 'ClientIP']);
+  });
+
+  test('logpull_options as a whole Logpull URL is read like its query string', () => {
+    const query = 'fields=RayID,ClientIP&timestamps=rfc3339&CVE-2021-44228=true&sample=0.5';
+    const plain = accepted(goodJob({ output_options: undefined, logpull_options: query })).output_options;
+    for (const url of [
+      `https://api.cloudflare.com/client/v4/zones/023e105f4ecef8ad9ca31a8372d0c353/logs/received?${query}`,
+      // Copied from a real call: Logpush sets the time window itself.
+      `https://api.cloudflare.com/client/v4/zones/zone-a/logs/received?start=2024-01-01T00:00:00Z&end=2024-01-01T00:01:00Z&${query}`,
+    ]) {
+      assert.deepEqual(accepted(goodJob({ output_options: undefined, logpull_options: url })).output_options, plain, url);
+    }
+    assert.deepEqual(plain, { ...NDJSON_DEFAULTS, field_names: ['RayID', 'ClientIP'], timestamp_format: 'rfc3339', sample_rate: 0.5, 'CVE-2021-44228': true });
+    assertOneProblem(goodJob({ output_options: undefined, logpull_options: 'https://example.com/logs?fields=RayID' }), '$.logpull_options', 'must be a Logpull call');
+    assertOneProblem(goodJob({ output_options: undefined, logpull_options: 'https://api.cloudflare.com/client/v4/zones/z/logs/received?fields=RayID&count=10' }),
+      '$.logpull_options', 'count limits one Logpull response');
+    assertOneProblem(goodJob({ output_options: undefined, logpull_options: 'https://api.cloudflare.com/client/v4/zones/z/logs/received?fields=RayId' }),
+      '$.logpull_options', 'fields[0]: unknown field "RayId"');
+  });
 });
