@@ -20,7 +20,9 @@ export function createTimestampFormatter(format: TimestampFormat): TimestampForm
   switch (format) {
     case 'unixnano': return formatUnixNano;
     case 'unix': return formatUnix;
-    case 'rfc3339': return createRfc3339Formatter();
+    case 'rfc3339': return createRfc3339Formatter(0);
+    case 'rfc3339ms': return createRfc3339Formatter(3);
+    case 'rfc3339ns': return createRfc3339Formatter(9);
   }
 }
 
@@ -35,24 +37,36 @@ function formatUnix(raw: string): string {
 }
 
 /**
- * RFC 3339 at seconds precision, as Go's time.RFC3339 writes UTC: "2017-09-29T16:28:24Z".
+ * RFC 3339 in UTC with `fractionDigits` digits of the second: 0 as Go's time.RFC3339 writes it
+ * ("2017-09-29T16:28:24Z"), 3 for rfc3339ms ("…24.433Z"), 9 for rfc3339ns ("…24.433000200Z").
+ * The fraction is fixed width and cut, not rounded (rounding could carry into the second, and
+ * fixed width sorts as text); Go's RFC3339Nano would drop trailing zeros instead.
  * Consecutive records of a batch mostly fall in the same second, so the last second's text is
  * cached: the common case is one slice and one string comparison, no Date.
  */
-function createRfc3339Formatter(): TimestampFormatter {
+function createRfc3339Formatter(fractionDigits: 0 | 3 | 9): TimestampFormatter {
   let lastSeconds = '';
+  /** The last second's text: with its closing `Z"` when fractionDigits is 0, without it otherwise. */
   let lastText = '';
   return (raw) => {
     const ns = isIntegerText(raw) ? raw : nsFromString(raw);
     if (ns === null) return raw;
     const seconds = secondsOf(ns);
-    if (seconds === lastSeconds) return lastText;
-    const text = rfc3339OfSeconds(seconds);
-    if (text === null) return raw;
-    lastSeconds = seconds;
-    lastText = text;
-    return text;
+    if (seconds !== lastSeconds) {
+      const text = rfc3339OfSeconds(seconds);
+      if (text === null) return raw;
+      lastSeconds = seconds;
+      lastText = fractionDigits === 0 ? text : text.slice(0, -2);
+    }
+    if (fractionDigits === 0) return lastText;
+    return `${lastText}.${nanosOfSecond(ns, seconds).slice(0, fractionDigits)}Z"`;
   };
+}
+
+/** The 9-digit nanoseconds within the second `seconds` (secondsOf(ns)), counting up from it also before 1970. */
+function nanosOfSecond(ns: string, seconds: string): string {
+  if (ns.charCodeAt(0) !== CHAR_MINUS) return ns.length > NS_PER_SECOND_DIGITS ? ns.slice(-NS_PER_SECOND_DIGITS) : ns.padStart(NS_PER_SECOND_DIGITS, '0');
+  return (BigInt(ns) - BigInt(seconds) * 1_000_000_000n).toString().padStart(NS_PER_SECOND_DIGITS, '0');
 }
 
 /** `"YYYY-MM-DDTHH:MM:SSZ"` (with the JSON quotes) for integer seconds, or null outside years 0–9999. */

@@ -3,21 +3,8 @@
 // own, so it is refused with a sentence that says sluice does not offer it, instead of a bare
 // "must be one of" — and never accepted and ignored.
 
-import { TIMESTAMP_FORMATS } from './schema.ts';
-import { quote } from './problem-text.ts';
-
-/** Logpush's timestamp formats (the `cloudflare` SDK's type); the encoder writes TIMESTAMP_FORMATS. */
-export const LOGPUSH_TIMESTAMP_FORMATS = ['unixnano', 'unix', 'rfc3339', 'rfc3339ms', 'rfc3339ns'] as const;
-
 /** Why `value` is refused, or null when it is not one of the values sluice does not offer. */
 type NotOffered = (value: unknown) => string | null;
-
-const ENCODED: ReadonlySet<unknown> = new Set(TIMESTAMP_FORMATS);
-
-const timestampFormat: NotOffered = (value) =>
-  (LOGPUSH_TIMESTAMP_FORMATS as readonly unknown[]).includes(value) && !ENCODED.has(value)
-    ? `${quote(String(value))} is a Logpush format sluice does not write yet; use ${TIMESTAMP_FORMATS.map((f) => quote(f)).join(', ')}`
-    : null;
 
 /** Job-level keys (validation/validate.ts). */
 export const NOT_OFFERED_JOB: Readonly<Record<string, NotOffered>> = {
@@ -35,7 +22,6 @@ export const NOT_OFFERED_JOB: Readonly<Record<string, NotOffered>> = {
 
 /** output_options keys (validation/validate-output-options.ts). */
 export const NOT_OFFERED_OUTPUT: Readonly<Record<string, NotOffered>> = {
-  timestamp_format: timestampFormat,
   merge_subrequests: (value) => value === true
     ? 'sluice does not support merging subrequests into their parent request yet; leave it out or set it to false'
     : null,

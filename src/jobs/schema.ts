@@ -17,7 +17,7 @@ export const MAX_JOB_NAME_CHARS = 512;
 
 export const OUTPUT_TYPES = ['ndjson', 'csv'] as const;
 /** The formats the encoder writes; Logpush's others are refused with a reason (not-offered.ts). */
-export const TIMESTAMP_FORMATS = ['unixnano', 'unix', 'rfc3339'] as const;
+export const TIMESTAMP_FORMATS = ['unixnano', 'unix', 'rfc3339', 'rfc3339ms', 'rfc3339ns'] as const;
 export const COMPRESSIONS = ['gzip', 'zstd', 'snappy', 'none'] as const;
 
 /** A zone or account id; also the routing key records carry. */
@@ -65,7 +65,7 @@ export const OutputOptionsInputSchema = z.strictObject({
     .describe('Fields to include, in order, from the dataset catalog; a name listed twice is kept once, at its first place (as Logpush does). Required unless the dataset has default fields.'),
   output_type: z.enum(OUTPUT_TYPES).nullable().optional().describe('ndjson (default) or csv.'),
   timestamp_format: z.enum(TIMESTAMP_FORMATS).nullable().optional()
-    .describe('unixnano (default), unix or rfc3339 (seconds). Logpush\'s rfc3339ms and rfc3339ns are refused: not written yet.'),
+    .describe('unixnano (default), unix, rfc3339 (seconds), rfc3339ms (milliseconds) or rfc3339ns (nanoseconds); the fraction is fixed width, cut not rounded.'),
   sample_rate: z.number().gt(0).lte(1).nullable().optional()
     .describe('Fraction of records (after the filter) to keep, in (0, 1]; default 1.'),
   batch_prefix: z.string().nullable().optional().describe('Written before each batch; default "".'),

@@ -25,7 +25,7 @@ export type FilterNode = FilterLeaf | FilterAnd | FilterOr;
 export interface JobFilter { where: FilterNode }
 
 export type OutputType = 'ndjson' | 'csv';
-export type TimestampFormat = 'unixnano' | 'unix' | 'rfc3339';
+export type TimestampFormat = 'unixnano' | 'unix' | 'rfc3339' | 'rfc3339ms' | 'rfc3339ns';
 export type Compression = 'gzip' | 'zstd' | 'snappy' | 'none';
 
 /** output_options with every field resolved (Logpush defaults filled in per output_type). */

@@ -41,6 +41,23 @@ describe('timestamp formats', () => {
     assert.equal(f('"0099-01-02T03:04:05Z"'), '"0099-01-02T03:04:05Z"');
   });
 
+  it('rfc3339ms and rfc3339ns add a fixed-width fraction, cut not rounded, counting up within the second also before 1970', () => {
+    const ms = createTimestampFormatter('rfc3339ms');
+    const nsf = createTimestampFormatter('rfc3339ns');
+    assert.equal(ms('1506702504433000200'), '"2017-09-29T16:28:24.433Z"');
+    assert.equal(nsf('1506702504433000200'), '"2017-09-29T16:28:24.433000200Z"');
+    assert.equal(ms('1506702504999999999'), '"2017-09-29T16:28:24.999Z"', 'cut: rounding would carry into the next second');
+    assert.equal(ms('1506702505000000000'), '"2017-09-29T16:28:25.000Z"');
+    assert.equal(nsf('7'), '"1970-01-01T00:00:00.000000007Z"');
+    assert.equal(nsf('-1'), '"1969-12-31T23:59:59.999999999Z"');
+    assert.equal(ms('-1000000001'), '"1969-12-31T23:59:58.999Z"');
+    assert.equal(nsf('"2017-09-29T18:28:24.5+02:00"'), '"2017-09-29T16:28:24.500000000Z"');
+    // Same second, different fractions: the cached second text never carries a fraction over.
+    assert.equal(ms('1506702504001000000'), '"2017-09-29T16:28:24.001Z"');
+    assert.equal(ms('1506702504002000000'), '"2017-09-29T16:28:24.002Z"');
+    for (const f of [ms, nsf]) assert.equal(f('99999999999999999999999'), '99999999999999999999999', 'beyond year 9999: kept');
+  });
+
   it('rfc3339 cache does not leak between different seconds', () => {
     const f = createTimestampFormatter('rfc3339');
     const seen = new Set<string>();
@@ -54,7 +71,7 @@ describe('timestamp formats', () => {
   });
 
   it('passes unreadable values through unchanged', () => {
-    for (const format of ['unixnano', 'unix', 'rfc3339'] as const) {
+    for (const format of ['unixnano', 'unix', 'rfc3339', 'rfc3339ms', 'rfc3339ns'] as const) {
       const f = createTimestampFormatter(format);
       for (const raw of ['1.5e18', 'true', 'null', '"yesterday"', '"2017-13-01T00:00:00Z"', '{}', '[]', '"']) {
         assert.equal(f(raw), raw, `${format} ${raw}`);

@@ -242,7 +242,7 @@ describe('one problem per broken rule, with the exact path', () => {
   test('destination_conf: required, known scheme, absolute file path, valid URL', () => {
     assertOneProblem(goodJob({ destination_conf: undefined }), '$.destination_conf', 'is required');
     assertOneProblem(goodJob({ destination_conf: '' }), '$.destination_conf', 'must not be empty');
-    assertOneProblem(goodJob({ destination_conf: 'ftp://host/x' }), '$.destination_conf', ['unsupported scheme "ftp:"', 's3, r2, gs, https, http, splunk, datadog, file']);
+    assertOneProblem(goodJob({ destination_conf: 'ftp://host/x' }), '$.destination_conf', ['unsupported scheme "ftp:"', 's3, r2, gs, https, http, splunk, datadog, sumo, sentinelone']);
     assertOneProblem(goodJob({ destination_conf: '/tmp/out' }), '$.destination_conf', 'must be a URL');
     assertOneProblem(goodJob({ destination_conf: 'file://tmp/out/{DATE}' }), '$.destination_conf', 'absolute path');
     assertOneProblem(goodJob({ destination_conf: 'file:relative/x' }), '$.destination_conf', 'absolute path');
@@ -396,10 +396,10 @@ describe('Logpush settings the SDK and the documentation send', () => {
     assertOneProblem(output({ merge_subrequests: true }), '$.output_options.merge_subrequests', 'does not support merging subrequests');
   });
 
-  test('timestamp_format rfc3339ms and rfc3339ns (Logpush\'s) are refused as not written yet', () => {
-    for (const format of ['rfc3339ms', 'rfc3339ns']) {
-      assertOneProblem(output({ timestamp_format: format }), '$.output_options.timestamp_format', [`"${format}" is a Logpush format sluice does not write yet`, '"rfc3339"']);
-      assertOneProblem(goodJob({ output_options: undefined, logpull_options: `fields=RayID&timestamps=${format}` }), '$.logpull_options', `timestamps: "${format}" is a Logpush format`);
+  test('timestamp_format rfc3339ms and rfc3339ns (Logpush\'s) are accepted, in output_options and logpull_options', () => {
+    for (const format of ['rfc3339ms', 'rfc3339ns'] as const) {
+      assert.equal(accepted(output({ timestamp_format: format })).output_options.timestamp_format, format);
+      assert.equal(accepted(goodJob({ output_options: undefined, logpull_options: `fields=RayID&timestamps=${format}` })).output_options.timestamp_format, format);
     }
   });
 
