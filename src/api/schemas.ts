@@ -3,7 +3,7 @@
 // them, together with the job schema the validator uses.
 
 import { z } from 'zod';
-import { getCatalog, listDatasets, type DatasetCatalog, type DatasetScope, type FieldType } from '../datasets/catalog.ts';
+import { listCatalogs, type DatasetCatalog, type DatasetScope, type FieldType } from '../datasets/catalog.ts';
 import { DESTINATION_SCHEMES } from '../jobs/destination-schemes.ts';
 import { MAX_FILTER_BYTES, MAX_FILTER_OPERATORS } from '../jobs/filter-rules.ts';
 import {
@@ -183,12 +183,12 @@ function jobBodyFor(catalog: DatasetCatalog, mode: JobBodyMode): z.ZodObject {
 
 /** The documented create (POST) or update (PUT) body of a zone or account job route: one form per dataset. */
 export function jobBodySchema(scope: DatasetScope, mode: JobBodyMode): z.ZodType {
-  const catalogs = listDatasets().map((name) => getCatalog(name)!).filter((c) => c.scope === scope);
+  const catalogs = listCatalogs(scope);
   if (mode === 'update') {
     return jobBodyFor(catalogs[0]!, mode).describe('Fields to change; the others keep their values. Documented: the fields that do not depend on the job\'s ' +
       `dataset. Also accepted: output_options (replaced as a whole), logpull_options and a filter object, in the forms of JobCreate${scope === 'zone' ? 'Zone' : 'Account'} for the job's dataset; dataset only unchanged.`);
   }
-  const forms = listDatasets().map((name) => getCatalog(name)!).filter((c) => c.scope === scope).map((c) => jobBodyFor(c, mode));
+  const forms = catalogs.map((c) => jobBodyFor(c, mode));
   const union = forms.length === 1 ? forms[0]! : z.union(forms as unknown as [z.ZodObject, z.ZodObject, ...z.ZodObject[]]);
   return union.describe(`A Logpush-compatible job of a ${scope} dataset (one form per dataset).`);
 }

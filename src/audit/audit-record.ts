@@ -1,4 +1,4 @@
-// An admin API change as an `audit_logs` dataset record (src/datasets/catalogs/audit_logs.json),
+// An admin API change as an `audit_logs` dataset record (src/datasets/catalogs/account/audit_logs.json),
 // so sluice's own job changes are delivered like any other audit log: an audit_logs job of the
 // operator account picks them up. Before/after are the API's redacted job views (invariant 7:
 // destination secrets never reach an audit record).

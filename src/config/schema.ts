@@ -65,7 +65,7 @@ export const PipelineSchema = z.strictObject({
 
 export const GeneratorSourceSchema = z.strictObject({
   type: z.literal('generator'),
-  dataset: z.literal('http_requests').default('http_requests').describe('Which dataset the generated events belong to (the generator makes http_requests events).'),
+  dataset: DatasetSchema.default('http_requests').describe('Which dataset the generated events belong to: http_requests events are realistic, other datasets get values of their fields\' catalog types. Default http_requests.'),
   rate: z.number().min(0).default(5000).describe('Records per second; 0 = as fast as possible. Default 5000.'),
   seed: z.int().default(1).describe('Random seed; the same seed gives the same events. Default 1.'),
   tenants: z.array(TenantIdSchema).min(1).optional().describe('Zone/account ids to spread events over; default: the generator\'s built-in zones.'),

@@ -1,26 +1,14 @@
 // Dataset field catalogs: which fields each Logpush dataset has and of what type.
-// Loaded once at import (six small JSON files), then served from maps: job validation asks
+// Loaded once at import (one small JSON file per dataset and scope, written by
+// scripts/dataset-catalogs.ts from Cloudflare's docs), then served from maps: job validation asks
 // for a field's type once per field name, the API lists fields, the generator emits them.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isFieldType, type FieldType } from './field-types.ts';
 
-/** Field types as the catalogs write them (see src/datasets/catalogs and shared/datasets/README.md). */
-export type FieldType =
-  | 'string'
-  | 'int'
-  | 'float'
-  | 'bool'
-  | 'object'
-  | 'array[string]'
-  | 'array[int]'
-  | 'array[object]'
-  /** Timestamp fields: integers for unixnano/unix, strings for rfc3339. */
-  | 'int or string';
-
-const FIELD_TYPES: ReadonlySet<string> = new Set<FieldType>([
-  'string', 'int', 'float', 'bool', 'object', 'array[string]', 'array[int]', 'array[object]', 'int or string',
-]);
+export type { FieldType } from './field-types.ts';
+export { isFieldType } from './field-types.ts';
 
 export type DatasetScope = 'zone' | 'account';
 
@@ -44,8 +32,11 @@ export interface DatasetCatalog {
   readonly defaultFields: readonly string[] | null;
 }
 
-/** The directory the catalog JSON files live in, relative to this module (not the CWD). */
+/** The directory the catalog JSON files live in (zone/ and account/), relative to this module (not the CWD). */
 export const CATALOG_DIR = join(import.meta.dirname, 'catalogs');
+
+/** Zone first: where a dataset is documented for both scopes, callers that name no scope get the zone catalog. */
+const SCOPES: readonly DatasetScope[] = ['zone', 'account'];
 
 function pickEventTimeField(timestamps: readonly string[]): string | null {
   // "Start" wins because a request's start time is when the event happened (EdgeStartTimestamp),
@@ -70,7 +61,7 @@ export function buildCatalog(raw: unknown, origin: string): DatasetCatalog {
   const fields: CatalogField[] = r.fields.map((f: unknown, i: number) => {
     const field = f as Record<string, unknown> | null;
     if (field === null || typeof field !== 'object' || typeof field.name !== 'string' ||
-        typeof field.type !== 'string' || !FIELD_TYPES.has(field.type)) {
+        typeof field.type !== 'string' || !isFieldType(field.type)) {
       throw new Error(`${origin}: fields[${i}] needs a name and a known type`);
     }
     return Object.freeze({ name: field.name, type: field.type as FieldType, deprecated: field.deprecated === true });
@@ -93,41 +84,66 @@ export function buildCatalog(raw: unknown, origin: string): DatasetCatalog {
   });
 }
 
-function loadCatalogs(dir: string): Map<string, DatasetCatalog> {
-  const catalogs = new Map<string, DatasetCatalog>();
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
-    const path = join(dir, file);
-    const catalog = buildCatalog(JSON.parse(readFileSync(path, 'utf8')), path);
-    catalogs.set(catalog.dataset, catalog);
+function loadCatalogs(root: string): Map<string, Map<DatasetScope, DatasetCatalog>> {
+  const catalogs = new Map<string, Map<DatasetScope, DatasetCatalog>>();
+  for (const scope of SCOPES) {
+    const dir = join(root, scope);
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+      const path = join(dir, file);
+      const catalog = buildCatalog(JSON.parse(readFileSync(path, 'utf8')), path);
+      if (catalog.scope !== scope) throw new Error(`${path}: scope is ${catalog.scope} but the file is under ${scope}/`);
+      let byScope = catalogs.get(catalog.dataset);
+      if (byScope === undefined) catalogs.set(catalog.dataset, byScope = new Map());
+      byScope.set(scope, catalog);
+    }
   }
-  return catalogs;
+  return new Map([...catalogs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-// A Map (not a plain object) so that names like "__proto__" or "constructor" simply miss.
+// Maps (not plain objects) so that names like "__proto__" or "constructor" simply miss.
 const CATALOGS = loadCatalogs(CATALOG_DIR);
 const DATASET_NAMES: readonly string[] = Object.freeze([...CATALOGS.keys()]);
+const NAMES_BY_SCOPE = new Map(SCOPES.map((scope) => [scope, Object.freeze(DATASET_NAMES.filter((name) => CATALOGS.get(name)!.has(scope)))]));
 
-export function getCatalog(dataset: string): DatasetCatalog | undefined {
-  return CATALOGS.get(dataset);
+/**
+ * The catalog of `dataset` in `scope`, or undefined when the dataset has none there. Without a
+ * scope: the dataset's zone catalog, else its account one (most datasets have one scope only).
+ */
+export function getCatalog(dataset: string, scope?: DatasetScope): DatasetCatalog | undefined {
+  const byScope = CATALOGS.get(dataset);
+  if (byScope === undefined) return undefined;
+  if (scope !== undefined) return byScope.get(scope);
+  return byScope.get('zone') ?? byScope.get('account');
 }
 
-/** Dataset names, sorted. */
-export function listDatasets(): readonly string[] {
-  return DATASET_NAMES;
+/** The scopes a dataset is documented for (zone first); empty for an unknown dataset. */
+export function datasetScopes(dataset: string): readonly DatasetScope[] {
+  const byScope = CATALOGS.get(dataset);
+  return byScope === undefined ? [] : SCOPES.filter((scope) => byScope.has(scope));
 }
 
-export function fieldType(dataset: string, field: string): FieldType | undefined {
-  return CATALOGS.get(dataset)?.fieldsByName.get(field)?.type;
+/** Dataset names, sorted; with a scope, only the datasets that scope has. */
+export function listDatasets(scope?: DatasetScope): readonly string[] {
+  return scope === undefined ? DATASET_NAMES : NAMES_BY_SCOPE.get(scope)!;
 }
 
-export function timestampFields(dataset: string): readonly string[] {
-  return CATALOGS.get(dataset)?.timestampFields ?? [];
+/** Every catalog of a scope, sorted by dataset name. */
+export function listCatalogs(scope: DatasetScope): readonly DatasetCatalog[] {
+  return listDatasets(scope).map((name) => CATALOGS.get(name)!.get(scope)!);
 }
 
-export function eventTimeField(dataset: string): string | null {
-  return CATALOGS.get(dataset)?.eventTimeField ?? null;
+export function fieldType(dataset: string, field: string, scope?: DatasetScope): FieldType | undefined {
+  return getCatalog(dataset, scope)?.fieldsByName.get(field)?.type;
 }
 
-export function defaultFields(dataset: string): readonly string[] | null {
-  return CATALOGS.get(dataset)?.defaultFields ?? null;
+export function timestampFields(dataset: string, scope?: DatasetScope): readonly string[] {
+  return getCatalog(dataset, scope)?.timestampFields ?? [];
+}
+
+export function eventTimeField(dataset: string, scope?: DatasetScope): string | null {
+  return getCatalog(dataset, scope)?.eventTimeField ?? null;
+}
+
+export function defaultFields(dataset: string, scope?: DatasetScope): readonly string[] | null {
+  return getCatalog(dataset, scope)?.defaultFields ?? null;
 }

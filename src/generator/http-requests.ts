@@ -1,5 +1,5 @@
 // The built-in generator of realistic Cloudflare `http_requests` events (one JSON object per
-// event, ~1.4 KB, 47 fields of src/datasets/catalogs/http_requests.json with their catalog types;
+// event, ~1.4 KB, 47 fields of src/datasets/catalogs/zone/http_requests.json with their catalog types;
 // the catalog's default_fields are all present).
 //
 // Realism that matters downstream:
@@ -187,7 +187,7 @@ export function createHttpRequestsGenerator(options: GeneratorOptions): HttpRequ
 }
 
 /** Wall-clock nanoseconds: Date.now() anchors the epoch, hrtime supplies the sub-ms digits. */
-function wallClockNs(): () => bigint {
+export function wallClockNs(): () => bigint {
   const offset = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
   return () => offset + process.hrtime.bigint();
 }

@@ -10,6 +10,8 @@
 // load generator does; the in-flight budget still bounds memory because every push can pause.
 
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { getCatalog } from '../datasets/catalog.ts';
+import { createCatalogGenerator } from '../generator/catalog-events.ts';
 import { createHttpRequestsGenerator, type HttpRequestsGenerator } from '../generator/http-requests.ts';
 import { DeliveryWatch } from './delivery-watch.ts';
 import { SourceError } from './source-error.ts';
@@ -17,7 +19,7 @@ import type { PartitionHandle, PartitionRegistry, RecordSink, Source } from '../
 import { StopSignal } from './stop-signal.ts';
 
 export interface GeneratorSourceOptions {
-  /** Only 'http_requests' has a generator so far. */
+  /** Any catalogued dataset: http_requests has a realistic generator, the others catalog-typed values (generator/catalog-events.ts). */
   dataset: string;
   /** Records per second; 0 = as fast as the pipeline takes them. */
   rate: number;
@@ -63,18 +65,21 @@ export class GeneratorSource implements Source {
   readonly #stop = new StopSignal();
 
   constructor(options: GeneratorSourceOptions) {
-    if (options.dataset !== 'http_requests') {
-      throw new SourceError('ERR_CONFIG', `the generator source only generates the http_requests dataset, not "${options.dataset}"; set dataset: http_requests or use an ndjson source`);
+    if (getCatalog(options.dataset) === undefined) {
+      throw new SourceError('ERR_CONFIG', `the generator source makes events of catalogued datasets only; "${options.dataset}" is not one`);
     }
     if (!(options.rate >= 0) || !Number.isFinite(options.rate)) {
       throw new SourceError('ERR_CONFIG', `generator rate must be a finite number >= 0 (records per second, 0 = as fast as possible), got ${options.rate}`);
     }
     this.#options = options;
-    this.#generator = createHttpRequestsGenerator({
+    const common = {
       seed: options.seed,
       ...(options.tenants ? { tenants: options.tenants } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
-    });
+    };
+    this.#generator = options.dataset === 'http_requests'
+      ? createHttpRequestsGenerator(common)
+      : createCatalogGenerator({ ...common, dataset: options.dataset });
     this.#now = options.now ?? (() => performance.now());
   }
 

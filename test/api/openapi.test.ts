@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { expandRoutes } from '../../src/api/routes.ts';
+import { listDatasets } from '../../src/datasets/catalog.ts';
 import { startHarness } from './helpers.ts';
 
 function refs(value: unknown, out: string[] = []): string[] {
@@ -33,7 +34,14 @@ describe('GET /openapi.json', () => {
       assert.deepEqual(createJob.requestBody.content['application/json'].schema, { $ref: '#/components/schemas/JobCreateZone' });
       // One form per zone dataset, each with its own dataset, field names and filter keys.
       const forms = doc.components.schemas.JobCreateZone.anyOf as Array<Record<string, any>>;
-      assert.deepEqual(forms.map((f) => f.properties.dataset.const).sort(), ['dns_logs', 'firewall_events', 'http_requests']);
+      assert.deepEqual(forms.map((f) => f.properties.dataset.const).sort(), listDatasets('zone'));
+      const accountForms = doc.components.schemas.JobCreateAccount.anyOf as Array<Record<string, any>>;
+      assert.deepEqual(accountForms.map((f) => f.properties.dataset.const).sort(), listDatasets('account'));
+      // firewall_events is a zone and an account dataset, each form with its own scope's fields.
+      const zoneFirewall = forms.find((f) => f.properties.dataset.const === 'firewall_events')!;
+      const accountFirewall = accountForms.find((f) => f.properties.dataset.const === 'firewall_events')!;
+      assert.ok(!JSON.stringify(zoneFirewall.properties.output_options).includes('"ZoneName"'));
+      assert.ok(JSON.stringify(accountFirewall.properties.output_options).includes('"ZoneName"'));
       const http = forms.find((f) => f.properties.dataset.const === 'http_requests')!;
       assert.match(http.properties.destination_conf.description, /Where batches go/);
       assert.equal(http.additionalProperties, false);

@@ -240,8 +240,9 @@ describe('defaults and rules', () => {
     assertProblem(ndjson, '$.sources[0].path', 'is required');
     assertProblem(ndjson, '$.sources[0].tenant', 'is required');
     assertProblem(configProblems(minimalConfig({ sources: [{ type: 'ndjson', path: '-', tenant: 'z', dataset: 'dns_log' }] })), '$.sources[0].dataset', 'did you mean "dns_logs"?');
-    // The generator makes http_requests events only.
-    assertProblem(configProblems(minimalConfig({ sources: [{ type: 'generator', dataset: 'dns_logs' }] })), '$.sources[0].dataset', 'must be one of "http_requests"');
+    // The generator makes events of every catalogued dataset, and of no other.
+    assert.deepEqual(parseConfig(minimalConfig({ sources: [{ type: 'generator', dataset: 'dns_logs' }] }), 'config.yaml').sources, [{ type: 'generator', dataset: 'dns_logs', rate: 5000, seed: 1 }]);
+    assertProblem(configProblems(minimalConfig({ sources: [{ type: 'generator', dataset: 'dns_log' }] })), '$.sources[0].dataset', 'did you mean "dns_logs"?');
     assertProblem(configProblems(minimalConfig({ sources: [{ type: 'generator', rate: -1 }] })), '$.sources[0].rate', 'at least 0');
   });
 

@@ -5,7 +5,7 @@ import { compress } from 'zstd-napi';
 import { createHttpRequestsGenerator, DEFAULT_TENANTS, DEFAULT_ZONE_NAMES } from '../../src/generator/http-requests.ts';
 
 interface CatalogField { name: string; type: string; deprecated?: boolean }
-const catalog = JSON.parse(readFileSync(new URL('../../src/datasets/catalogs/http_requests.json', import.meta.url), 'utf8')) as {
+const catalog = JSON.parse(readFileSync(new URL('../../src/datasets/catalogs/zone/http_requests.json', import.meta.url), 'utf8')) as {
   fields: CatalogField[];
   default_fields: string[];
   timestamp_fields: string[];

@@ -113,8 +113,21 @@ describe('GeneratorSource', () => {
     await delivered;
   });
 
+  it('generates a dataset without a hand-written generator from its catalog', async () => {
+    const source = new GeneratorSource({ dataset: 'gateway_dns', rate: 0, seed: 1, records: 50, clock, tenants: ['acct-1'] });
+    const sink = new RecordingSink();
+    const registry = new FakeRegistry();
+    await source.run(sink, registry);
+    assert.deepEqual(registry.opened, [{ name: 'generator/0', dataset: 'gateway_dns', firstOffset: 0 }]);
+    assert.equal(sink.records.length, 50);
+    for (const r of sink.records) {
+      assert.equal(r.tenant, 'acct-1');
+      assert.equal(typeof JSON.parse(r.value.toString('utf8')).QueryName, 'string');
+    }
+  });
+
   it('rejects datasets it cannot generate and bad rates with ERR_CONFIG', () => {
-    assert.throws(() => new GeneratorSource({ dataset: 'dns_logs', rate: 0, seed: 1 }), { code: 'ERR_CONFIG', message: /http_requests/ });
+    assert.throws(() => new GeneratorSource({ dataset: 'dns_log', rate: 0, seed: 1 }), { code: 'ERR_CONFIG', message: /"dns_log" is not one/ });
     assert.throws(() => new GeneratorSource({ dataset: 'http_requests', rate: -1, seed: 1 }), { code: 'ERR_CONFIG' });
     assert.throws(() => new GeneratorSource({ dataset: 'http_requests', rate: Number.NaN, seed: 1 }), { code: 'ERR_CONFIG' });
   });

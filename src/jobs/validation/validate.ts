@@ -3,7 +3,7 @@
 // arrive from the API and from config files, and a validator crash must not take either down.
 
 import type { z } from 'zod';
-import { getCatalog, listDatasets, type DatasetCatalog } from '../../datasets/catalog.ts';
+import { datasetScopes, getCatalog, listDatasets, type DatasetCatalog, type DatasetScope } from '../../datasets/catalog.ts';
 import { compressionProblem, destinationConfProblem } from './destination-conf.ts';
 import { pathJoin } from '../json-path.ts';
 import { LOGPULL_TO_OUTPUT, parseLogpullOptions } from '../logpull-options.ts';
@@ -39,6 +39,14 @@ function own(input: Input, key: string): unknown {
   return Object.hasOwn(input, key) ? input[key] : undefined;
 }
 
+/** The scope the caller's tenant (the route's, else the body's zone_id/account_id) puts the job in, if it says. */
+function scopeAsked(input: Input, options: ValidateJobOptions): DatasetScope | undefined {
+  const tenant = options.tenant ?? { zone_id: own(input, 'zone_id'), account_id: own(input, 'account_id') };
+  if (typeof tenant.zone_id === 'string') return 'zone';
+  if (typeof tenant.account_id === 'string') return 'account';
+  return undefined;
+}
+
 function resolveTenant(
   input: Input, zone: string | null | undefined, account: string | null | undefined,
   catalog: DatasetCatalog | undefined, options: ValidateJobOptions, problems: Problem[],
@@ -67,6 +75,7 @@ function resolveTenant(
   if (tenant === undefined) {
     if (malformed) return undefined;
     const which = catalog === undefined ? 'zone_id (zone datasets) or account_id (account datasets)'
+      : datasetScopes(catalog.dataset).length > 1 ? `zone_id or account_id (${catalog.dataset} is both a zone and an account dataset)`
       : catalog.scope === 'zone' ? `zone_id (${catalog.dataset} is a zone dataset)` : `account_id (${catalog.dataset} is an account dataset)`;
     problems.push({ path: '$', message: `a job needs ${which}` });
     return undefined;
@@ -154,7 +163,10 @@ function validateObject(input: Input, options: ValidateJobOptions): ValidationRe
   const dataset = field(SHAPE.dataset, 'dataset');
   let catalog: DatasetCatalog | undefined;
   if (dataset !== undefined) {
-    catalog = getCatalog(dataset);
+    // The catalog of the scope the job is for (firewall_events and websocket_analytics have one
+    // per scope); otherwise the dataset's only one, and resolveTenant says the scope is wrong.
+    const scope = scopeAsked(input, options);
+    catalog = (scope === undefined ? undefined : getCatalog(dataset, scope)) ?? getCatalog(dataset);
     if (catalog === undefined) {
       problems.push({ path: '$.dataset', message: `unknown dataset ${quote(dataset)}${didYouMean(dataset, listDatasets())} Known datasets: ${listDatasets().join(', ')}` });
     }
