@@ -22,6 +22,7 @@ import { kafkaAuditSink } from './audit/kafka-audit-sink.ts';
 import { splitListen, type ApiTlsConfig, type Config } from './config/schema.ts';
 import type { Pipeline } from './core/pipeline.ts';
 import { parseDestinationConf } from './destinations/destination-conf.ts';
+import { isHttpOwnershipDestination, writeHttpOwnershipChallenge } from './destinations/http/ownership.ts';
 import { validateHttpDestination } from './destinations/http/validate.ts';
 import { expandDate } from './destinations/object-name.ts';
 import { destinationNetworkProblem } from './destinations/net/destination-hosts.ts';
@@ -128,7 +129,10 @@ export async function openAdminSide(config: Config, log: Logger): Promise<AdminS
         ownershipTtlSeconds: api.ownership_ttl_seconds,
         validateDestination: destinationValidator(network),
         destinationBoundary: createDestinationBoundary(fileRoots, (conf) => destinationNetworkProblem(conf, network)),
-        ownershipWriter: (conf, file) => (needsOwnershipChallenge(conf) ? writeS3OwnershipChallenge(conf, file, { network }) : fileOwnershipWriter(conf, file)),
+        ownershipWriter: (conf, file) => {
+          if (isHttpOwnershipDestination(conf)) return writeHttpOwnershipChallenge(conf, file, { network });
+          return needsOwnershipChallenge(conf) ? writeS3OwnershipChallenge(conf, file, { network }) : fileOwnershipWriter(conf, file);
+        },
         health: (id) => pipeline.runtimes.find((runtime) => runtime.job.id === id)?.health,
         audit: audit.sink,
         log,

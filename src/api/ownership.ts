@@ -18,13 +18,15 @@ import { API_ERROR_CODES, apiError } from './errors.ts';
 export const OWNERSHIP_FILE_NAME = 'ownership-challenge.txt';
 export const OWNERSHIP_SECRET_FILE = 'ownership-secret';
 export const DEFAULT_OWNERSHIP_TTL_SECONDS = 24 * 3600;
-const OBJECT_STORAGE = /^(s3|r2|gs):/i;
+// Object storage, and Sumo Logic (Logpush asks for a challenge there too: its docs say a
+// regenerated HTTP source URL needs a new one).
+const CHALLENGED = /^(s3|r2|gs|sumo):/i;
 
 /** Writes the challenge file into the destination; returns the name it was written under. */
 export type OwnershipWriter = (destinationConf: string, file: { name: string; content: string }) => Promise<{ filename: string }>;
 
 export function needsOwnershipChallenge(destinationConf: unknown): boolean {
-  return typeof destinationConf === 'string' && OBJECT_STORAGE.test(destinationConf);
+  return typeof destinationConf === 'string' && CHALLENGED.test(destinationConf);
 }
 
 export class OwnershipSigner {

@@ -11,7 +11,7 @@ import { addressClass } from './net/address-class.ts';
 
 export type ObjectStorageScheme = 's3' | 'r2' | 'gs';
 /** 'http' is accepted only for loopback hosts (tests against a local server): see isLoopbackHost. */
-export type HttpScheme = 'https' | 'http' | 'splunk' | 'datadog';
+export type HttpScheme = 'https' | 'http' | 'splunk' | 'datadog' | 'sumo' | 'sentinelone';
 
 export type DestinationConf =
   | { scheme: 'file'; /** Absolute directory path; may contain {DATE}. */ pathTemplate: string }
@@ -74,14 +74,16 @@ export function parseDestinationConf(conf: string): DestinationConf {
     case 'https':
     case 'http':
     case 'splunk':
-    case 'datadog': {
+    case 'datadog':
+    case 'sumo':
+    case 'sentinelone': {
       if (authority === '') return fail(`a ${scheme}: destination needs a host name after "${scheme}://"`);
       const plainHttpProblem = scheme === 'http' ? httpSchemeProblem(authority) : null;
       if (plainHttpProblem) return fail(plainHttpProblem);
       return { scheme, host: authority, path: rawPath === '' ? '/' : rawPath, params, userinfo };
     }
     default:
-      return fail(`unsupported scheme "${scheme.slice(0, 32)}:"; use file, s3, r2, gs, https, splunk or datadog`);
+      return fail(`unsupported scheme "${scheme.slice(0, 32)}:"; use file, s3, r2, gs, https, splunk, datadog, sumo or sentinelone`);
   }
 }
 
@@ -181,7 +183,10 @@ function redactAuthority(rest: string, scheme: string): string {
   // like the authority and the '@' comes later).
   if (at >= 0 && (at < slash || /:(?!\d*$)/.test(authority))) hostAndPath = REDACTED + rest.slice(at);
   if (scheme === 'file' || scheme === 's3' || scheme === 'r2' || scheme === 'gs') return hostAndPath;
-  return hostAndPath.replace(/(?<=\/)[A-Za-z0-9_-]{32,}(?=\/|$)/g, REDACTED);
+  // A Sumo Logic HTTP source URL is its own credential: everything after /receiver/v1/http/.
+  if (scheme === 'sumo') hostAndPath = hostAndPath.replace(/(\/receiver\/v1\/http\/).+$/i, `$1${REDACTED}`);
+  // Base64 keys may end in '=' padding.
+  return hostAndPath.replace(/(?<=\/)[A-Za-z0-9_-]{32,}={0,2}(?=\/|$)/g, REDACTED);
 }
 
 function redactQuery(query: string): string {

@@ -4,128 +4,31 @@
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { parseConfig } from '../../src/config/load.ts';
-import { ChunkStream } from '../../src/destinations/chunk-stream.ts';
-import { DeliveryError, type DeliveryObject } from '../../src/destinations/destination.ts';
-import { HttpDestination } from '../../src/destinations/http/http-destination.ts';
 import { validateHttpDestination } from '../../src/destinations/http/validate.ts';
 import { createHttpRequestsGenerator } from '../../src/generator/http-requests.ts';
 import { runService } from '../../src/service.ts';
 import { NdjsonSource } from '../../src/sources/ndjson.ts';
 import { createLogger } from '../../src/shared/log.ts';
+import { gzipBatch, HttpReceiver, receiverSuite, records, rejection, type Received } from '../helpers/http-receiver.ts';
 import { LOOPBACK_ALLOWED, LOOPBACK_DESTINATIONS } from '../helpers/network.ts';
 import { DESTINATION_UNREACHABLE, DESTINATION_UNREACHABLE_MESSAGE } from '../../src/destinations/net/unreachable.ts';
 
 const TOKEN = 'receiver-test-token-5f4e3d2c1b';
 const CHANNEL = '0e7b4c4e-1f2a-4b3c-9d8e-123456789abc';
 
-interface Received {
-  url: string;
-  headers: IncomingHttpHeaders;
-  /** Decoded body (gunzipped when Content-Encoding: gzip). */
-  text: string;
-}
-
-interface Reply {
-  status: number;
-  headers?: Record<string, string>;
-  body?: string;
-  /** Never answer (until the server closes): a slow destination. */
-  hang?: boolean;
-}
-
-/** The receiving end: records every request, answers with `reply`. */
-class Receiver {
-  readonly requests: Received[] = [];
-  connections = 0;
-  reply: (request: Received, index: number) => Reply = () => ({ status: 200 });
-  readonly #server: Server;
-
-  constructor() {
-    this.#server = createServer((req, res) => {
-      const parts: Buffer[] = [];
-      req.on('data', (part: Buffer) => parts.push(part));
-      req.on('end', () => {
-        const raw = Buffer.concat(parts);
-        const text = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
-        const received = { url: req.url ?? '', headers: req.headers, text };
-        const reply = this.reply(received, this.requests.length);
-        this.requests.push(received);
-        if (reply.hang) return;
-        res.writeHead(reply.status, reply.headers ?? {});
-        res.end(reply.body ?? '');
-      });
-    });
-    this.#server.on('connection', () => this.connections++);
-  }
-
-  async start(): Promise<number> {
-    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
-    return (this.#server.address() as AddressInfo).port;
-  }
-
-  async stop(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
-  }
-
-  reset(): void {
-    this.requests.length = 0;
-    this.connections = 0;
-    this.reply = () => ({ status: 200 });
-  }
-}
-
-function batch(lines: string[], batchId = 'b0001', chunkLines = lines.length): DeliveryObject {
-  const chunks: Uint8Array[] = [];
-  for (let i = 0; i < lines.length; i += chunkLines) chunks.push(gzipSync(`${lines.slice(i, i + chunkLines).join('\n')}\n`));
-  return { jobId: 7, batchId, startNs: '1764000000000000000', endNs: '1764000001000000000', compression: 'gzip', contentType: 'application/x-ndjson', chunks: ChunkStream.of(chunks), records: lines.length };
-}
-
-function records(n: number, prefix = 'r'): string[] {
-  return Array.from({ length: n }, (_, i) => JSON.stringify({ RayID: `${prefix}${i}`, EdgeResponseStatus: 200 + (i % 3) }));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<DeliveryError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof DeliveryError, `expected a DeliveryError, got ${String(error)}`);
-    assert.ok(!error.message.includes(TOKEN), error.message);
-    return error;
-  }
-  assert.fail('expected the delivery to fail');
-}
-
 describe('HTTP destinations against a local receiver', () => {
-  const receiver = new Receiver();
-  let port = 0;
-  const open: HttpDestination[] = [];
-  const destination = (conf: string, options = {}): HttpDestination => {
-    const created = new HttpDestination(conf, { network: LOOPBACK_ALLOWED, plainHttpOnLoopback: true, ...options });
-    open.push(created);
-    return created;
-  };
-  const genericConf = (): string => `http://127.0.0.1:${port}/ingest?header_Authorization=Bearer%20${TOKEN}&header_X-Custom=1&tags=a%2Cb`;
-
-  before(async () => {
-    port = await receiver.start();
-  });
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((d) => d.close()));
-    receiver.reset();
-  });
-  after(() => receiver.stop());
+  const { receiver, port: receiverPort, destination } = receiverSuite();
+  const genericConf = (): string => `http://127.0.0.1:${receiverPort()}/ingest?header_Authorization=Bearer%20${TOKEN}&header_X-Custom=1&tags=a%2Cb`;
 
   it('delivers a batch as one gzip POST with the conf headers and an idempotency key', async () => {
     const lines = records(500);
-    const receipt = await destination(genericConf()).deliver(batch(lines));
+    const receipt = await destination(genericConf()).deliver(gzipBatch(lines));
     assert.equal(receiver.requests.length, 1);
     const [request] = receiver.requests as [Received];
     assert.equal(request.url, '/ingest?tags=a%2Cb');
@@ -140,7 +43,7 @@ describe('HTTP destinations against a local receiver', () => {
 
   it('splits a large batch into size-bounded requests with distinct, ordered keys', async () => {
     const lines = records(300);
-    await destination(genericConf(), { maxRequestBytes: 4000 }).deliver(batch(lines, 'big', 50));
+    await destination(genericConf(), { maxRequestBytes: 4000 }).deliver(gzipBatch(lines, 'big', 50));
     assert.ok(receiver.requests.length > 1, `${receiver.requests.length} requests`);
     assert.deepEqual(receiver.requests.map((r) => r.headers['idempotency-key']), receiver.requests.map((_, i) => `7-big-${i}`));
     assert.deepEqual(receiver.requests.flatMap((r) => r.text.trimEnd().split('\n')), lines);
@@ -149,8 +52,8 @@ describe('HTTP destinations against a local receiver', () => {
   it('honours 429 Retry-After and resends with the same Idempotency-Key', async () => {
     receiver.reply = (_, index) => (index === 0 ? { status: 429, headers: { 'retry-after': '3' } } : { status: 200 });
     const http = destination(genericConf());
-    const object = batch(records(20));
-    const error = await rejection(http.deliver(object));
+    const object = gzipBatch(records(20));
+    const error = await rejection(http.deliver(object), [TOKEN]);
     assert.deepEqual([error.code, error.retryable, error.retryAfterMs], ['ERR_HTTP_RATE_LIMITED', true, 3000]);
     await http.deliver(object);
     assert.equal(receiver.requests.length, 2);
@@ -163,8 +66,8 @@ describe('HTTP destinations against a local receiver', () => {
     receiver.reply = (_, index) => (index === 1 ? { status: 500, body: 'internal trouble' } : { status: 200 });
     const http = destination(genericConf(), { maxRequestBytes: 2000 });
     const lines = records(100);
-    const object = batch(lines, 'mid', 20);
-    const error = await rejection(http.deliver(object));
+    const object = gzipBatch(lines, 'mid', 20);
+    const error = await rejection(http.deliver(object), [TOKEN]);
     assert.deepEqual([error.code, error.retryable], ['ERR_HTTP_SERVER', true]);
     // The receiver is on loopback, a network the operator opened: its body is not quoted back.
     assert.match(error.message, /HTTP 500$/);
@@ -178,7 +81,7 @@ describe('HTTP destinations against a local receiver', () => {
 
   it('reports 401 as non-retryable ERR_HTTP_UNAUTHORIZED after exactly one request', async () => {
     receiver.reply = () => ({ status: 401, body: `denied: Bearer ${TOKEN}` });
-    const error = await rejection(destination(genericConf()).deliver(batch(records(5))));
+    const error = await rejection(destination(genericConf()).deliver(gzipBatch(records(5))), [TOKEN]);
     assert.deepEqual([error.code, error.retryable], ['ERR_HTTP_UNAUTHORIZED', false]);
     assert.match(error.message, /rejected the credentials/);
     assert.equal(receiver.requests.length, 1);
@@ -186,7 +89,7 @@ describe('HTTP destinations against a local receiver', () => {
 
   it('times out a destination that does not answer, as a retryable error', async () => {
     receiver.reply = () => ({ status: 200, hang: true });
-    const error = await rejection(destination(genericConf(), { headersTimeoutMs: 300 }).deliver(batch(records(5))));
+    const error = await rejection(destination(genericConf(), { headersTimeoutMs: 300 }).deliver(gzipBatch(records(5))), [TOKEN]);
     assert.deepEqual([error.code, error.message, error.retryable], [DESTINATION_UNREACHABLE, DESTINATION_UNREACHABLE_MESSAGE, true]);
     assert.match(error.detail ?? '', /headers timeout/);
   });
@@ -195,9 +98,9 @@ describe('HTTP destinations against a local receiver', () => {
     // undici's Pool may open a second connection for the second request (the first client is
     // still marked busy for a tick); after that, deliveries must open no new connections.
     const http = destination(genericConf());
-    for (let i = 0; i < 2; i++) await http.deliver(batch(records(10, `w${i}-`), `warm${i}`));
+    for (let i = 0; i < 2; i++) await http.deliver(gzipBatch(records(10, `w${i}-`), `warm${i}`));
     const warm = receiver.connections;
-    for (let i = 0; i < 10; i++) await http.deliver(batch(records(10, `k${i}-`), `ka${i}`));
+    for (let i = 0; i < 10; i++) await http.deliver(gzipBatch(records(10, `k${i}-`), `ka${i}`));
     assert.equal(receiver.requests.length, 12);
     assert.ok(warm <= 2, `${warm} connections for 2 deliveries`);
     assert.equal(receiver.connections, warm, 'no new connection after warm-up');
@@ -205,7 +108,7 @@ describe('HTTP destinations against a local receiver', () => {
 
   it('uses exactly one connection when the pool is bounded to one', async () => {
     const http = destination(genericConf(), { connections: 1 });
-    for (let i = 0; i < 6; i++) await http.deliver(batch(records(10, `s${i}-`), `one${i}`));
+    for (let i = 0; i < 6; i++) await http.deliver(gzipBatch(records(10, `s${i}-`), `one${i}`));
     assert.equal(receiver.requests.length, 6);
     assert.equal(receiver.connections, 1);
   });
@@ -213,8 +116,8 @@ describe('HTTP destinations against a local receiver', () => {
   it('posts raw lines to the Splunk HEC raw endpoint with the channel header', async () => {
     receiver.reply = () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: '{"text":"Success","code":0}' });
     const lines = records(50);
-    const conf = `splunk://127.0.0.1:${port}/services/collector/raw?channel=${CHANNEL}&insecure-skip-verify=false&sourcetype=cloudflare:json&header_Authorization=Splunk%20${TOKEN}`;
-    await destination(conf).deliver(batch(lines));
+    const conf = `splunk://127.0.0.1:${receiverPort()}/services/collector/raw?channel=${CHANNEL}&insecure-skip-verify=false&sourcetype=cloudflare:json&header_Authorization=Splunk%20${TOKEN}`;
+    await destination(conf).deliver(gzipBatch(lines));
     const [request] = receiver.requests as [Received];
     assert.equal(request.url, `/services/collector/raw?channel=${CHANNEL}&sourcetype=cloudflare%3Ajson`);
     assert.equal(request.headers['x-splunk-request-channel'], CHANNEL);
@@ -224,8 +127,8 @@ describe('HTTP destinations against a local receiver', () => {
 
   it('maps a Splunk HEC error body to a clear message', async () => {
     receiver.reply = () => ({ status: 403, body: '{"text":"Invalid token","code":4}' });
-    const conf = `splunk://127.0.0.1:${port}/services/collector/raw?channel=${CHANNEL}&header_Authorization=Splunk%20${TOKEN}`;
-    const error = await rejection(destination(conf).deliver(batch(records(1))));
+    const conf = `splunk://127.0.0.1:${receiverPort()}/services/collector/raw?channel=${CHANNEL}&header_Authorization=Splunk%20${TOKEN}`;
+    const error = await rejection(destination(conf).deliver(gzipBatch(records(1))), [TOKEN]);
     assert.deepEqual([error.code, error.retryable], ['ERR_HTTP_UNAUTHORIZED', false]);
     assert.match(error.message, /Splunk HEC code 4: invalid HEC token/);
   });
@@ -233,8 +136,8 @@ describe('HTTP destinations against a local receiver', () => {
   it('sends Datadog a gzipped JSON array of entries, at most 1000 per request', async () => {
     receiver.reply = () => ({ status: 202, body: '{}' });
     const lines = records(2300);
-    const conf = `datadog://127.0.0.1:${port}/api/v2/logs?header_DD-API-KEY=${TOKEN}&ddsource=cloudflare&service=edge&host=sluice-1&ddtags=env:test`;
-    await destination(conf).deliver(batch(lines, 'dd', 700));
+    const conf = `datadog://127.0.0.1:${receiverPort()}/api/v2/logs?header_DD-API-KEY=${TOKEN}&ddsource=cloudflare&service=edge&host=sluice-1&ddtags=env:test`;
+    await destination(conf).deliver(gzipBatch(lines, 'dd', 700));
     assert.equal(receiver.requests.length, 3);
     for (const request of receiver.requests) {
       assert.equal(request.url, '/api/v2/logs');
@@ -274,7 +177,7 @@ describe('runService end to end to an HTTP destination', () => {
   const RECORDS = 5000;
   const TENANT = '023e105f4ecef8ad9ca31a8372d0c353';
   const dir = mkdtempSync(join(tmpdir(), 'sluice-http-e2e-'));
-  const receiver = new Receiver();
+  const receiver = new HttpReceiver();
 
   after(async () => {
     await receiver.stop();

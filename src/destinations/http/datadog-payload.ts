@@ -3,16 +3,11 @@
 // the conf's query; absent ones are left out). The intake accepts at most 1000 entries and
 // 5 MB (uncompressed) per request, so a batch becomes as many payloads as needed.
 //
-// The batch's chunks are decompressed one at a time and cut into lines as they arrive, so
-// memory holds one chunk and one payload, not the whole batch.
+// The batch's lines come from line-payloads.ts (one chunk decompressed at a time).
 
-import { promisify } from 'node:util';
-import { gunzip as gunzipCallback } from 'node:zlib';
 import type { Compression } from '../../jobs/types.ts';
 import type { DatadogFields } from './http-conf.ts';
-
-// Async zlib runs on libuv's thread pool: the main thread, which routes records, stays free.
-const gunzip = promisify(gunzipCallback);
+import { batchLines } from './line-payloads.ts';
 
 export interface DatadogLimits {
   maxEntries: number;
@@ -61,48 +56,15 @@ export class DatadogPayloadBuilder {
   }
 }
 
-/** Cuts text into lines across chunk boundaries; drops empty lines and a trailing '\r'. */
-export class LineSplitter {
-  #carry = '';
-
-  push(text: string, out: string[]): void {
-    const parts = (this.#carry + text).split('\n');
-    this.#carry = parts.pop()!;
-    for (const part of parts) pushLine(part, out);
-  }
-
-  end(out: string[]): void {
-    pushLine(this.#carry, out);
-    this.#carry = '';
-  }
-}
-
-function pushLine(line: string, out: string[]): void {
-  const text = line.endsWith('\r') ? line.slice(0, -1) : line;
-  if (text !== '') out.push(text);
-}
-
 /** JSON array payloads (uncompressed text) for one batch, in order. */
 export async function* datadogPayloads(chunks: AsyncIterable<Uint8Array>, compression: Compression, fields: DatadogFields, limits: DatadogLimits = DATADOG_LIMITS): AsyncGenerator<string> {
   const builder = new DatadogPayloadBuilder(fields, limits);
-  const splitter = new LineSplitter();
-  const decoder = new TextDecoder('utf-8', { fatal: false });
-  const lines: string[] = [];
-  const drain = function* (): Generator<string> {
+  for await (const lines of batchLines(chunks, compression)) {
     for (const line of lines) {
       const done = builder.add(line);
       if (done !== null) yield done;
     }
-    lines.length = 0;
-  };
-  for await (const chunk of chunks) {
-    const raw = compression === 'gzip' ? await gunzip(chunk) : chunk;
-    splitter.push(decoder.decode(raw, { stream: true }), lines);
-    yield* drain();
   }
-  splitter.push(decoder.decode(), lines);
-  splitter.end(lines);
-  yield* drain();
   const last = builder.finish();
   if (last !== null) yield last;
 }

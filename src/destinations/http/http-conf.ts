@@ -1,4 +1,5 @@
-// destination_conf for HTTP destinations (https://, http:// on loopback, splunk://, datadog://)
+// destination_conf for HTTP destinations (https://, http:// on loopback, splunk://, datadog://,
+// sumo://, sentinelone://, and New Relic's https:// form)
 // resolved into what a request needs: the origin, the path with the query parameters that stay
 // on the URL, the headers (every header_<Name>=<value>), and the secrets to scrub from any
 // message. The URL grammar itself is parsed by ../destination-conf.ts; this file adds the
@@ -6,8 +7,9 @@
 
 import { DeliveryError } from '../destination.ts';
 import { isLoopbackHost, isSecretParam, parseDestinationConf, redactDestinationConf } from '../destination-conf.ts';
+import { isNewRelic, newRelicRules, sentinelOneRules, sumoRules, type VendorConf } from './vendor-conf.ts';
 
-export type HttpKind = 'generic' | 'splunk' | 'datadog';
+export type HttpKind = 'generic' | 'splunk' | 'datadog' | 'sumo' | 'newrelic' | 'sentinelone';
 
 /** Fields every Datadog log entry carries, from the conf's query (null = not given). */
 export interface DatadogFields {
@@ -27,7 +29,7 @@ export interface HttpTarget {
   headers: Record<string, string>;
   /** Header values and tokens that must never appear in a message (response snippets are scrubbed). */
   secrets: string[];
-  /** false when splunk://…&insecure-skip-verify=true. */
+  /** false when splunk://…&insecure-skip-verify=true (or the same on sentinelone://). */
   rejectUnauthorized: boolean;
   /** destination_conf with secrets replaced, for messages. */
   redacted: string;
@@ -36,8 +38,9 @@ export interface HttpTarget {
 
 export interface ResolveOptions {
   /**
-   * Send splunk:// and datadog:// over plain HTTP. Tests only, and only honoured for loopback
-   * hosts (a local receiving server stands in for Splunk or Datadog).
+   * Send the vendor schemes (splunk://, datadog://, sumo://, sentinelone://) over plain HTTP.
+   * Tests only, and only honoured for loopback hosts (a local receiving server stands in for
+   * the vendor).
    */
   plainHttpOnLoopback?: boolean;
 }
@@ -60,7 +63,7 @@ export function resolveHttpTarget(conf: string, options: ResolveOptions = {}): H
   const fail = (why: string): never => {
     throw new DeliveryError('ERR_DESTINATION_CONF', `destination_conf ${redacted}: ${why}`, false);
   };
-  if (parsed.scheme !== 'https' && parsed.scheme !== 'http' && parsed.scheme !== 'splunk' && parsed.scheme !== 'datadog') {
+  if (!('host' in parsed)) {
     return fail(`not an HTTP destination (scheme ${parsed.scheme}:)`);
   }
   const { scheme, params } = parsed;
@@ -101,23 +104,36 @@ export function resolveHttpTarget(conf: string, options: ResolveOptions = {}): H
   let path = parsed.path;
   let datadog: DatadogFields | null = null;
   let transport: 'https' | 'http' = scheme === 'http' ? 'http' : 'https';
-  if (scheme === 'splunk' || scheme === 'datadog') {
-    if (options.plainHttpOnLoopback && isLoopbackHost(host)) transport = 'http';
-  }
+  if (scheme !== 'https' && options.plainHttpOnLoopback && isLoopbackHost(host)) transport = 'http';
+  const vendor: VendorConf = {
+    path,
+    query,
+    headers,
+    fail,
+    addSecret: (value) => addSecret(secrets, value),
+    findHeader: (lowerName) => findHeader(headers, lowerName),
+  };
 
   if (scheme === 'splunk') {
     kind = 'splunk';
     if (path === '/') path = SPLUNK_RAW_PATH;
     if (/\/services\/collector(\/event)?(\/1\.0)?\/?$/.test(path)) fail(`the path must be the HEC raw endpoint ${SPLUNK_RAW_PATH} (the event endpoint expects JSON envelopes)`);
-    const skip = query['insecure-skip-verify'];
-    delete query['insecure-skip-verify'];
-    if (skip !== undefined && skip !== 'true' && skip !== 'false') fail('insecure-skip-verify must be true or false');
-    rejectUnauthorized = skip !== 'true';
+    rejectUnauthorized = insecureSkipVerify(query, fail);
     const channel = query.channel;
     if (channel === undefined || channel === '') fail('splunk: destinations need channel=<GUID> (the HEC data channel)');
     if (!GUID.test(channel!)) fail('channel must be a GUID like 0e7b4c4e-1f2a-4b3c-9d8e-123456789abc');
     headers['X-Splunk-Request-Channel'] = channel!;
     if (findHeader(headers, 'authorization') === undefined) fail('splunk: destinations need header_Authorization=Splunk%20<HEC token>');
+  } else if (scheme === 'sumo') {
+    kind = 'sumo';
+    path = sumoRules(vendor);
+  } else if (scheme === 'sentinelone') {
+    kind = 'sentinelone';
+    path = sentinelOneRules(vendor);
+    rejectUnauthorized = insecureSkipVerify(query, fail);
+  } else if ((scheme === 'https' || scheme === 'http') && isNewRelic(host, path, query)) {
+    kind = 'newrelic';
+    path = newRelicRules(vendor);
   } else if (scheme === 'datadog') {
     kind = 'datadog';
     if (path === '/') path = DATADOG_LOGS_PATH;
@@ -145,6 +161,14 @@ export function resolveHttpTarget(conf: string, options: ResolveOptions = {}): H
 export function findHeader(headers: Record<string, string>, lowerName: string): string | undefined {
   for (const [name, value] of Object.entries(headers)) if (name.toLowerCase() === lowerName) return value;
   return undefined;
+}
+
+/** Reads and removes insecure-skip-verify (HEC endpoints often have self-signed certificates); true = verify. */
+function insecureSkipVerify(query: Record<string, string>, fail: (why: string) => never): boolean {
+  const skip = query['insecure-skip-verify'];
+  delete query['insecure-skip-verify'];
+  if (skip !== undefined && skip !== 'true' && skip !== 'false') fail('insecure-skip-verify must be true or false');
+  return skip !== 'true';
 }
 
 function take(query: Record<string, string>, name: string): string | null {

@@ -1,5 +1,6 @@
 // HTTP destinations: generic HTTPS (one gzip POST per batch, or per size-bounded group of
-// chunks), Splunk HEC's raw endpoint, and the Datadog logs intake.
+// chunks), Splunk HEC's raw endpoint (and SentinelOne's), the Datadog logs intake, and the
+// Sumo Logic and New Relic log intakes (gzip POSTs of at most 1 MB of whole lines).
 //
 // Each destination owns one undici Pool bound to its origin: connections are kept alive and
 // reused across batches (a TLS handshake costs more than a small batch's POST), and their
@@ -26,6 +27,7 @@ import type { NetworkPolicy } from '../net/network-policy.ts';
 import { guardedConnector } from '../net/undici-connector.ts';
 import { DATADOG_LIMITS, datadogPayloads, type DatadogLimits } from './datadog-payload.ts';
 import { findHeader, resolveHttpTarget, type HttpTarget, type ResolveOptions } from './http-conf.ts';
+import { linePayloads } from './line-payloads.ts';
 import { requestBodies } from './request-plan.ts';
 import { errorForResponse, errorForTransport, type ErrorContext } from './response-errors.ts';
 
@@ -46,9 +48,13 @@ export interface HttpDestinationOptions extends ResolveOptions {
   /** Uncompressed bytes per generic/Splunk request (default 8 MiB); a single larger chunk goes alone. */
   maxRequestBytes?: number;
   datadogLimits?: DatadogLimits;
+  /** Uncompressed bytes per Sumo Logic / New Relic request (default: the vendor's documented 1 MB). */
+  lineRequestBytes?: number;
 }
 
 export const DEFAULT_MAX_REQUEST_BYTES = 8 * 1024 * 1024;
+/** Sumo Logic: "up to but not exceeding 1MB of uncompressed data"; New Relic: 10^6 bytes per POST. */
+export const VENDOR_LINE_REQUEST_BYTES = 1_000_000;
 /** Response bodies are read this far at most (for error snippets and Splunk status codes). */
 const RESPONSE_READ_BYTES = 4096;
 /** Batches with some requests delivered, remembered for a retry; bounded so a stuck batch cannot grow it. */
@@ -72,6 +78,7 @@ export class HttpDestination implements Destination {
   readonly #errors: ErrorContext;
   readonly #maxRequestBytes: number;
   readonly #datadogLimits: DatadogLimits;
+  readonly #lineRequestBytes: number;
   /** batchId → requests of that batch already accepted by the destination. */
   readonly #delivered = new Map<string, number>();
 
@@ -82,6 +89,7 @@ export class HttpDestination implements Destination {
     this.#errors = errors;
     this.#maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
     this.#datadogLimits = options.datadogLimits ?? DATADOG_LIMITS;
+    this.#lineRequestBytes = options.lineRequestBytes ?? VENDOR_LINE_REQUEST_BYTES;
     this.#pool = new Pool(this.#target.origin, {
       connections: options.connections ?? 4,
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
@@ -133,8 +141,17 @@ export class HttpDestination implements Destination {
       }
       return;
     }
-    // Splunk's raw endpoint takes the lines as they are; generic endpoints get the job's output.
-    const contentType = target.kind === 'splunk' ? 'text/plain; charset=utf-8' : (object.contentType ?? DEFAULT_CONTENT_TYPE);
+    if (target.kind === 'sumo' || target.kind === 'newrelic') {
+      // New Relic reads JSON (format=cloudflare: one record per line); a Sumo source takes
+      // text as logs (some other Content-Types would make it parse metrics).
+      const contentType = target.kind === 'newrelic' ? 'application/json' : 'text/plain; charset=utf-8';
+      for await (const payload of linePayloads(object.chunks, object.compression, this.#lineRequestBytes)) {
+        yield { body: await gzip(payload), contentType, contentEncoding: 'gzip' };
+      }
+      return;
+    }
+    // HEC raw endpoints take the lines as they are; generic endpoints get the job's output.
+    const contentType = target.kind === 'splunk' || target.kind === 'sentinelone' ? 'text/plain; charset=utf-8' : (object.contentType ?? DEFAULT_CONTENT_TYPE);
     const contentEncoding = object.compression === 'gzip' ? 'gzip' : null;
     for await (const body of requestBodies(object.chunks, object.compression, this.#maxRequestBytes)) {
       // One chunk (the common case with the default 8 MiB chunks) is sent without a copy.
@@ -156,8 +173,8 @@ export class HttpDestination implements Destination {
       if (name.toLowerCase() === 'content-type') delete headers['content-type'];
       headers[name] = value;
     }
-    // Datadog's intake only reads JSON: its Content-Type is not the conf's to change.
-    if (target.kind === 'datadog' && findHeader(target.headers, 'content-type') !== undefined) {
+    // Datadog's and New Relic's intakes only read JSON: their Content-Type is not the conf's to change.
+    if ((target.kind === 'datadog' || target.kind === 'newrelic') && findHeader(target.headers, 'content-type') !== undefined) {
       for (const name of Object.keys(headers)) if (name.toLowerCase() === 'content-type') delete headers[name];
       headers['content-type'] = 'application/json';
     }

@@ -32,6 +32,16 @@ export interface ResponseSummary {
 
 export const SNIPPET_CHARS = 200;
 
+/** Where each kind of destination keeps its credential, for a 401/403 message. */
+const CREDENTIAL_HINTS: Readonly<Record<HttpKind, string>> = {
+  generic: 'header_Authorization',
+  splunk: 'header_Authorization',
+  sentinelone: 'header_Authorization',
+  datadog: 'header_DD-API-KEY',
+  newrelic: 'Api-Key (the New Relic license key)',
+  sumo: 'the HTTP source address (a regenerated Sumo Logic URL invalidates the old one)',
+};
+
 /** null when the response means the data was accepted. */
 export function errorForResponse(ctx: ErrorContext, response: ResponseSummary, nowMs: number = Date.now()): DeliveryError | null {
   const { status } = response;
@@ -50,8 +60,7 @@ export function errorForResponse(ctx: ErrorContext, response: ResponseSummary, n
   const quoted = snippet === '' ? '' : `: ${JSON.stringify(snippet)}`;
   const retryAfterMs = parseRetryAfter(response.retryAfter, nowMs);
   if (status === 401 || status === 403) {
-    const header = ctx.kind === 'datadog' ? 'header_DD-API-KEY' : 'header_Authorization';
-    return new DeliveryError('ERR_HTTP_UNAUTHORIZED', `${where}: HTTP ${status}: the destination rejected the credentials; check ${header}`, false);
+    return new DeliveryError('ERR_HTTP_UNAUTHORIZED', `${where}: HTTP ${status}: the destination rejected the credentials; check ${CREDENTIAL_HINTS[ctx.kind]}`, false);
   }
   if (status === 429) return new DeliveryError('ERR_HTTP_RATE_LIMITED', `${where}: HTTP 429 Too Many Requests${waitText(retryAfterMs)}`, true, { retryAfterMs });
   if (status === 503) return new DeliveryError('ERR_HTTP_UNAVAILABLE', `${where}: HTTP 503 Service Unavailable${waitText(retryAfterMs)}`, true, { retryAfterMs });

@@ -30,6 +30,8 @@ export function destinationHost(conf: string): string | null {
     case 'http':
     case 'splunk':
     case 'datadog':
+    case 'sumo':
+    case 'sentinelone':
       return unbracket(hostOfAuthority(parsed.host));
     case 's3':
     case 'r2':

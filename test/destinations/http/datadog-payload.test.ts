@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import { ChunkStream } from '../../../src/destinations/chunk-stream.ts';
-import { DatadogPayloadBuilder, datadogPayloads, LineSplitter } from '../../../src/destinations/http/datadog-payload.ts';
+import { DatadogPayloadBuilder, datadogPayloads } from '../../../src/destinations/http/datadog-payload.ts';
+import { LineSplitter } from '../../../src/destinations/http/line-payloads.ts';
 
 const fields = { ddsource: 'cloudflare', service: 'web', hostname: 'edge-1', ddtags: 'env:prod,team:a' };
 type Entry = { message: string; ddsource?: string; service?: string; hostname?: string; ddtags?: string };
