@@ -242,7 +242,7 @@ describe('one problem per broken rule, with the exact path', () => {
   test('destination_conf: required, known scheme, absolute file path, valid URL', () => {
     assertOneProblem(goodJob({ destination_conf: undefined }), '$.destination_conf', 'is required');
     assertOneProblem(goodJob({ destination_conf: '' }), '$.destination_conf', 'must not be empty');
-    assertOneProblem(goodJob({ destination_conf: 'ftp://host/x' }), '$.destination_conf', ['unsupported scheme "ftp:"', 's3, r2, gs, https, http, splunk, datadog, file']);
+    assertOneProblem(goodJob({ destination_conf: 'ftp://host/x' }), '$.destination_conf', ['unsupported scheme "ftp:"', 's3, r2, gs, https, http, splunk, datadog, sumo, sentinelone']);
     assertOneProblem(goodJob({ destination_conf: '/tmp/out' }), '$.destination_conf', 'must be a URL');
     assertOneProblem(goodJob({ destination_conf: 'file://tmp/out/{DATE}' }), '$.destination_conf', 'absolute path');
     assertOneProblem(goodJob({ destination_conf: 'file:relative/x' }), '$.destination_conf', 'absolute path');
