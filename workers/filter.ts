@@ -11,9 +11,11 @@
 // - `eq` / `!eq`: typed equality with a string, number, bool or null. Missing behaves as null,
 //   so `eq "x"` is false and `eq null` is true. A value of another JSON type is simply not
 //   equal (no WRONG_TYPE). Numbers compare exactly (19-digit integers digit by digit);
-//   `1.0 eq 1` is true. `!eq` is the exact complement of `eq`.
-// - `lt leq gt geq`: numeric. Missing → REJECT. Present but not a number (a string, even one of
-//   digits, a bool, an array, an object) → WRONG_TYPE.
+//   `1.0 eq 1` is true. A filter string holding a JSON number ("30", Logpush's documented
+//   form) also equals that number in the record. `!eq` is the exact complement of `eq`.
+// - `lt leq gt geq`: numeric; the filter value is a number or a string holding one ("30").
+//   Missing → REJECT. Present but not a number (a string, even one of digits, a bool, an
+//   array, an object) → WRONG_TYPE.
 // - `startsWith endsWith contains` (and `!`): on the decoded string value, case-sensitive.
 //   Missing → `x` REJECT, `!x` KEEP. `contains` on an array field means "has an element `eq`
 //   to the value". Any other type (number, bool, object; an array for startsWith/endsWith)
@@ -215,7 +217,15 @@ function compileEquals(value: unknown): RawPredicate {
   if (value === null) return (bytes, start) => kindAt(bytes, start) === ValueKind.NULL;
   if (typeof value === 'string') {
     const operand = stringOperand(value);
-    return (bytes, start, end) => kindAt(bytes, start) === ValueKind.STRING && rawStringEquals(bytes, start, end, operand);
+    // Logpush's docs give numbers as strings ("30"): against a number in the record, a string
+    // holding a JSON number compares as that number (validation allows it on numeric fields).
+    const asNumber = exactNumber(value);
+    if (asNumber === null) return (bytes, start, end) => kindAt(bytes, start) === ValueKind.STRING && rawStringEquals(bytes, start, end, operand);
+    return (bytes, start, end) => {
+      const kind = kindAt(bytes, start);
+      if (kind === ValueKind.STRING) return rawStringEquals(bytes, start, end, operand);
+      return kind === ValueKind.NUMBER && compareRawNumber(bytes, start, end, asNumber) === 0;
+    };
   }
   if (typeof value === 'boolean') {
     return (bytes, start) => kindAt(bytes, start) === ValueKind.BOOL && rawBool(bytes, start) === value;
@@ -282,6 +292,8 @@ function compileMembership(list: readonly unknown[]): RawPredicate {
     if (typeof item === 'string') {
       if (strings.has(item)) continue;
       strings.add(item);
+      const asNumber = exactNumber(item); // "30" also matches the number 30 (see compileEquals)
+      if (asNumber !== null) numbers.push(asNumber);
       const operand = stringOperand(item);
       if (!operand.wellFormed) continue; // only an escaped raw string can match it
       const bucket = utf8ByLength.get(operand.utf8.length);

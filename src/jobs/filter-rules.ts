@@ -33,6 +33,22 @@ export const MAX_FILTER_BYTES = 1000;
 
 type Scalar = string | number | boolean;
 
+/**
+ * Logpush's documentation gives numbers as strings ({"key":"BotScore","operator":"lt","value":"30"}),
+ * for lt/leq/gt/geq and also with eq and in: a string holding one JSON number stands for that
+ * number on a numeric field. The worker's filter compares it exactly (workers/json-value.ts).
+ */
+const JSON_NUMBER_TEXT = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+const JSON_INTEGER_TEXT = /^-?(?:0|[1-9]\d*)$/;
+
+function isNumber(value: unknown): boolean {
+  return (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && JSON_NUMBER_TEXT.test(value));
+}
+
+function isInteger(value: unknown): boolean {
+  return (typeof value === 'number' && Number.isInteger(value)) || (typeof value === 'string' && JSON_INTEGER_TEXT.test(value));
+}
+
 function isScalar(value: unknown): value is Scalar {
   return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean';
 }
@@ -46,9 +62,9 @@ function scalarMismatch(type: FieldType, value: unknown): string | null {
     case 'string':
       return typeof value === 'string' ? null : 'a string';
     case 'int':
-      return typeof value === 'number' && Number.isInteger(value) ? null : 'an integer';
+      return isInteger(value) ? null : 'an integer (30, or "30" as Logpush\'s docs write it)';
     case 'float':
-      return typeof value === 'number' && Number.isFinite(value) ? null : 'a number';
+      return isNumber(value) ? null : 'a number (1.5, or "1.5" as Logpush\'s docs write it)';
     case 'bool':
       return typeof value === 'boolean' ? null : 'true or false';
     case 'int or string':
@@ -101,7 +117,7 @@ export function leafValueProblem(operator: FilterOperator, field: string, type: 
     case 'gt':
     case 'geq':
       if (!NUMERIC.has(type)) return `${operator} needs a numeric field; ${field} is ${type}`;
-      return typeof value === 'number' && Number.isFinite(value) ? null : `${operator} on ${field} needs a number; ${got}`;
+      return isNumber(value) ? null : `${operator} on ${field} needs a number (30, or "30" as Logpush's docs write it); ${got}`;
     case 'startsWith':
     case '!startsWith':
     case 'endsWith':

@@ -49,6 +49,19 @@ describe('compileFilter leaves', () => {
     check('eq', -1.5, [['{"f":-1.5}', KEEP], ['{"f":-15e-1}', KEEP], ['{"f":1.5}', REJECT]]);
   });
 
+  it('a number given as a string, as Logpush\'s docs write it: eq, in, contains and lt compare it as that number', () => {
+    check('eq', '404', [['{"f":404}', KEEP], ['{"f":4.04e2}', KEEP], ['{"f":"404"}', KEEP], ['{"f":405}', REJECT], ['{"f":"0404"}', REJECT], ['{}', REJECT]]);
+    check('eq', '1506702504433000200', [['{"f":1506702504433000200}', KEEP], ['{"f":1506702504433000201}', REJECT]]);
+    check('in', ['200', '304'], [['{"f":304}', KEEP], ['{"f":"304"}', KEEP], ['{"f":500}', REJECT], ['{"f":[1,200]}', KEEP]]);
+    check('contains', '3', [['{"f":[1,3]}', KEEP], ['{"f":[1,2]}', REJECT]]);
+    // The documentation's own example: {"key":"BotScore","operator":"lt","value":"30"}.
+    assert.equal(verdict(leaf('f', 'lt', '30'), '{"f":29}'), KEEP);
+    assert.equal(verdict(leaf('f', 'lt', '30'), '{"f":30}'), REJECT);
+    assert.equal(verdict(leaf('f', 'geq', '30'), '{"f":30.0}'), KEEP);
+    // A string that is not a JSON number stays a string.
+    check('eq', 'x404', [['{"f":"x404"}', KEEP], ['{"f":404}', REJECT]]);
+  });
+
   it('eq / !eq on bools and null; missing behaves as null', () => {
     check('eq', true, [['{"f":true}', KEEP], ['{"f":false}', REJECT], ['{"f":"true"}', REJECT], ['{"f":1}', REJECT], ['{}', REJECT]]);
     check('eq', false, [['{"f":false}', KEEP], ['{"f":true}', REJECT], ['{"f":null}', REJECT]]);

@@ -114,8 +114,8 @@ describe('filter structure', () => {
   });
 
   test('value rules are applied with the field type', () => {
-    assertOneProblem(goodJob({ filter: { where: { key: 'EdgeResponseStatus', operator: 'gt', value: '500' } } }),
-      '$.filter.where.value', 'gt on EdgeResponseStatus needs a number; got "500"');
+    assertOneProblem(goodJob({ filter: { where: { key: 'EdgeResponseStatus', operator: 'gt', value: 'five hundred' } } }),
+      '$.filter.where.value', 'gt on EdgeResponseStatus needs a number (30, or "30" as Logpush\'s docs write it); got "five hundred"');
     assertOneProblem(goodJob({ filter: { where: { key: 'ClientCountry', operator: 'in', value: 'us' } } }),
       '$.filter.where.value', 'in needs a non-empty array');
   });
