@@ -45,15 +45,27 @@ export class Batcher {
     this.timer = null;
   }
 
-  add(runtime: JobRuntime, value: Uint8Array, tracker: PartitionTracker, seq: number, offset: number): void {
+  /**
+   * Adds a record to the job's open batch (opening one if needed). Returns the memory this
+   * charged (OpenBatch.charged): the record, and a new batch's fixed cost when it opened one.
+   */
+  add(runtime: JobRuntime, value: Uint8Array, tracker: PartitionTracker, seq: number, offset: number): number {
     const job = runtime.job;
     let batch = runtime.batch;
+    let opened = 0;
     if (batch === null) {
       batch = runtime.batch = new OpenBatch(this.now(), job.max_upload_bytes, this.pool, this.lastCount.get(runtime));
       this.runtimes.add(runtime);
+      opened = batch.charged;
     }
-    batch.append(value, tracker, seq, offset);
+    const charged = opened + batch.append(value, tracker, seq, offset);
     if (batch.bytes >= job.max_upload_bytes || batch.count >= job.max_upload_records) this.seal(runtime);
+    return charged;
+  }
+
+  /** Open batches (one per job that has records waiting). */
+  get openCount(): number {
+    return this.runtimes.size;
   }
 
   /** Closes the job's open batch now (size limit, interval, shutdown or memory pressure). */

@@ -24,7 +24,7 @@ export interface JobRuntime {
   readonly sealed: Set<OpenBatch>;
   /** How many sealed batches are not yet delivered: `sealed.size`. */
   readonly inFlight: number;
-  /** Record bytes this job holds in its open and sealed batches (its share of the budget). */
+  /** Bytes this job's open and sealed batches are charged (OpenBatch.charged: records and each batch's own cost): its share of the budget. */
   heldBytes: number;
   /** Parked: out of the router, its undelivered records left to a catch-up reader (docs/architecture.md). */
   parked: boolean;

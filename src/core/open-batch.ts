@@ -5,9 +5,15 @@
 // no per-record objects (docs/architecture.md: cloning arrays of buffers costs 0.6–2 µs per record).
 // Each record also remembers its (partition, sequence number) so the batch can acknowledge it
 // once delivered; per partition the first and last offsets name the batch (its batch id).
+//
+// `charged` is what the batch costs in memory, for the budget (docs/architecture.md invariant
+// 3): its record bytes, its per-record tables, a fixed overhead, and the pages of a reused buffer
+// that an earlier batch wrote. Thousands of small batches of many jobs cost far more than their
+// records: at 1,000 jobs ~4,300 batches of ~60 KB waited for two workers under a budget that
+// counted records only (bench/README.md "Many jobs").
 
 import type { PartitionTracker } from './ack-tracker.ts';
-import type { SharedBufferPool } from './buffer-pool.ts';
+import { freshBuffer, LAZILY_MAPPED_BYTES, type PooledBuffer, type SharedBufferPool } from './buffer-pool.ts';
 
 export interface PartitionSpan {
   tracker: PartitionTracker;
@@ -18,8 +24,24 @@ export interface PartitionSpan {
   lastOffset: number;
 }
 
-const MIN_DATA_CAPACITY = 64 * 1024;
+/**
+ * Lazily mapped (buffer-pool.ts), so an unwritten buffer is address space, not memory, whatever
+ * the job's max_upload_bytes: an 8 MiB buffer for a 5 MB job came from malloc, zeroed in full,
+ * and 1,000 such jobs passed 6 GB of RSS (issue 11).
+ */
+const MIN_DATA_CAPACITY = LAZILY_MAPPED_BYTES;
 const EMPTY = new Uint8Array(new SharedArrayBuffer(0));
+const NO_BUFFER: PooledBuffer = { buffer: EMPTY.buffer as SharedArrayBuffer, touched: 0 };
+/**
+ * Charged per batch besides its records and tables: its main-thread objects from open to
+ * delivered (measured with 2,000 one-record batches: 2.2 KB each waiting for a worker, 7.3 KB
+ * while uploading; tasks, promises, streams, results) and the partly written last page of its
+ * data. Also what keeps the number of batches, each a mapping of its own, far below the
+ * kernel's limit of mappings (vm.max_map_count).
+ */
+export const BATCH_OVERHEAD_BYTES = 12 * 1024;
+/** Per record a batch has room for: ends (4), offsets (8) and span indices (2). */
+const RECORD_TABLE_BYTES = 14;
 /** Room for the record that crosses max_upload_bytes (records are at most max_record_bytes, 1 MiB by default). */
 const SLACK_BYTES = 1024 * 1024;
 /** Larger batches (max_upload_bytes up to 1 GB) still grow by doubling past this. */
@@ -40,6 +62,11 @@ export class OpenBatch {
    */
   recordOffsets: Float64Array;
   recordSpans: Uint16Array;
+  /** Bytes of memory this batch holds, as charged to the budget (see above); it only grows. */
+  charged: number;
+  /** The data buffer and how far it is resident: written by this batch or, reused, by an earlier one. */
+  private held: PooledBuffer;
+  private resident: number;
   private acknowledged = false;
   private lastSpan: PartitionSpan | null = null;
   private lastSpanIndex = 0;
@@ -55,29 +82,39 @@ export class OpenBatch {
     // an allocation larger than what the batch ends up holding costs address space, not RSS.
     // Sizing it from the job's previous batch instead was measured and lost: bench:jobs peak
     // RSS rose from 942-958 to 1,059-1,235 MB at 10 jobs and from 1,392-1,432 to 1,740-1,808 MB
-    // at 1,000 (bench/README.md "Many jobs"). Most likely because buffers of a few KB to 16 MiB
-    // come from malloc's arenas, which zero (touch) every page and keep freed ones, while a
-    // 64 MiB one is its own lazily mapped region (not verified further).
-    this.data = new Uint8Array(this.allocate(Math.max(MIN_DATA_CAPACITY, Math.min(expectedBytes + SLACK_BYTES, MAX_INITIAL_CAPACITY))));
+    // at 1,000 (bench/README.md "Many jobs"): buffers under 32 MiB come from malloc's heap,
+    // which zeroes (touches) every page, while a larger one is its own lazily mapped region
+    // (measured since: buffer-pool.ts).
+    this.held = this.allocate(Math.max(MIN_DATA_CAPACITY, Math.min(expectedBytes + SLACK_BYTES, MAX_INITIAL_CAPACITY)));
+    this.data = new Uint8Array(this.held.buffer);
+    this.resident = this.held.touched;
     // The per-record tables are sized from the job's previous batch: a fixed 256 entries (~12 KB
     // with four partitions' spans) per batch was as much again as a small batch's data.
     const records = previousCount === undefined ? MIN_RECORD_CAPACITY : Math.max(MIN_RECORD_CAPACITY, previousCount + (previousCount >>> 2));
     this.ends = new Uint32Array(new SharedArrayBuffer(records * 4));
     this.recordOffsets = new Float64Array(records);
     this.recordSpans = new Uint16Array(records);
+    this.charged = BATCH_OVERHEAD_BYTES + this.resident + records * RECORD_TABLE_BYTES;
   }
 
-  append(value: Uint8Array, tracker: PartitionTracker, seq: number, offset: number): void {
+  /** Appends one record; returns the bytes this added to `charged`. */
+  append(value: Uint8Array, tracker: PartitionTracker, seq: number, offset: number): number {
+    const before = this.charged;
     const end = this.bytes + value.length;
     if (end > this.data.length) this.growData(end);
     this.data.set(value, this.bytes);
     this.bytes = end;
+    if (end > this.resident) {
+      this.charged += end - this.resident;
+      this.resident = end;
+    }
     if (this.count === this.ends.length) this.growRecordTables();
     const span = this.spanFor(tracker, offset);
     span.seqs[span.count++] = seq;
     this.recordOffsets[this.count] = offset;
     this.recordSpans[this.count] = this.lastSpanIndex;
     this.ends[this.count++] = end;
+    return this.charged - before;
   }
 
   /** The partition and offset of record `index` (in append order). */
@@ -110,18 +147,23 @@ export class OpenBatch {
       if (index < 0) {
         index = this.spans.length;
         this.spans.push({ tracker, seqs: new Float64Array(MIN_RECORD_CAPACITY), count: 0, firstOffset: offset, lastOffset: offset });
+        this.charged += MIN_RECORD_CAPACITY * 8;
       }
       span = this.spans[index]!;
       this.lastSpan = span;
       this.lastSpanIndex = index;
     }
-    if (span.count === span.seqs.length) span.seqs = grown(span.seqs, span.seqs.length * 2);
+    if (span.count === span.seqs.length) {
+      this.charged += span.seqs.length * 8;
+      span.seqs = grown(span.seqs, span.seqs.length * 2);
+    }
     span.lastOffset = offset;
     return span;
   }
 
   private growRecordTables(): void {
     const capacity = this.ends.length * 2;
+    this.charged += (capacity - this.ends.length) * RECORD_TABLE_BYTES;
     const ends = new Uint32Array(new SharedArrayBuffer(capacity * 4));
     ends.set(this.ends);
     this.ends = ends;
@@ -133,20 +175,29 @@ export class OpenBatch {
 
   /** Hands the data buffer back for reuse; call only once every task that read it is done. */
   release(): void {
-    this.pool?.give(this.data.buffer as SharedArrayBuffer);
+    this.pool?.give(this.held, this.resident);
+    this.held = NO_BUFFER;
     this.data = EMPTY;
   }
 
-  private allocate(bytes: number): SharedArrayBuffer {
-    return this.pool ? this.pool.take(bytes) : new SharedArrayBuffer(bytes);
+  private allocate(bytes: number): PooledBuffer {
+    return this.pool ? this.pool.take(bytes) : freshBuffer(bytes);
   }
 
+  /** Only past MAX_INITIAL_CAPACITY (max_upload_bytes over 127 MiB). */
   private growData(needed: number): void {
     let capacity = this.data.length * 2;
     while (capacity < needed) capacity *= 2;
-    const data = new Uint8Array(this.allocate(capacity));
+    const held = this.allocate(capacity);
+    const data = new Uint8Array(held.buffer);
     data.set(this.data.subarray(0, this.bytes));
-    this.pool?.give(this.data.buffer as SharedArrayBuffer); // not sealed yet: no worker has seen it
+    this.pool?.give(this.held, this.resident); // not sealed yet: no worker has seen it
+    // What the new buffer holds resident beyond what was charged for the old one (kept charged:
+    // the charge only grows, so a release always takes back exactly what was added).
+    const resident = Math.max(held.touched, this.bytes);
+    if (resident > this.resident) this.charged += resident - this.resident;
+    this.resident = Math.max(resident, this.resident);
+    this.held = held;
     this.data = data;
   }
 }

@@ -22,7 +22,7 @@ export interface ParkingPort {
 
 /** When a job is parked, from the pipeline's settings. */
 export interface ParkingRules {
-  /** Record bytes one job may hold (open and sealed batches) before it may be parked. */
+  /** Bytes one job may hold (open and sealed batches, charged as the budget counts them: OpenBatch.charged) before it may be parked. */
   shareBytes: number;
   /** A job at its share is parked when no batch of it was delivered for this long. */
   stalledMs: number;

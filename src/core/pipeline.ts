@@ -3,8 +3,9 @@
 // destination; delivered records are acknowledged back to their partition's ack tracker, and
 // committable positions flow back to the source.
 //
-// Memory is bounded by one global budget of buffered bytes (open + in-flight batches). When it
-// is reached, `push` returns false and the source must wait for `onDrain` (Kafka: pause).
+// Memory is bounded by one global budget of buffered bytes (open + in-flight batches: records
+// and each batch's own cost, open-batch.ts) and a limit on how many batches exist. When either is
+// reached, `push` returns false and the source must wait for `onDrain` (Kafka: pause).
 // With a source that can re-read records (a ParkingPort), a job that fails for too long, or
 // that holds its whole share of the budget without delivering, is parked instead: its memory
 // is freed and its resume positions go with the source's commits (docs/architecture.md, invariant 4),
@@ -35,8 +36,10 @@ export interface PipelineOptions {
   pool: WorkerPool;
   createDestination(job: Job): Destination;
   log: Logger;
-  /** Global budget of buffered record bytes (open and in-flight batches together). */
+  /** Global budget of buffered bytes (open and in-flight batches together: records and each batch's own cost). */
   inFlightBytes: number;
+  /** Most batches that may exist at once, open and in flight (default MAX_BATCHES). */
+  maxBatches?: number;
   /** Records larger than this are dropped as oversized (counted, acknowledged, logged). */
   maxRecordBytes: number;
   /** Uncompressed bytes per compressed chunk of a batch. */
@@ -69,6 +72,16 @@ const SWEEP_OLDER_THAN_MS = 60 * 60_000;
 /** Resume intake only once usage is this far below the budget, so pause/resume does not flap. */
 const RESUME_FRACTION = 0.75;
 
+/**
+ * Batches that may exist at once. Each holds a buffer that is a mapping of its own
+ * (buffer-pool.ts), and past the kernel's limit of mappings per process (vm.max_map_count,
+ * 65,530 by default) the allocator falls back to heap memory it zeroes in full: 64 MiB resident
+ * per batch (seen here: 22 GB of RSS at ~68,000 buffers). Half the default leaves room for
+ * everything else the process maps. Batch charges (open-batch.ts) keep the default budget below
+ * it anyway; this holds for larger budgets.
+ */
+export const MAX_BATCHES = 32_768;
+
 export class Pipeline implements RecordSink, PartitionRegistry {
   readonly stats: PipelineStats;
   /** The same counts by dataset, for metrics (read at scrape time). */
@@ -91,12 +104,16 @@ export class Pipeline implements RecordSink, PartitionRegistry {
   private readonly contexts = new WeakMap<JobRuntime, DeliveryContext>();
   /** A job reaches its share at this many held bytes (Infinity without parking: no check in push). */
   private readonly shareBytes: number;
-  /** Bytes of records held in open or in-flight batches. */
+  /** Bytes held in open or in-flight batches, as they are charged (OpenBatch.charged), and oversized records on their way to the dead-letter store. */
   bufferedBytes = 0;
+  /** Sealed batches not yet delivered or given up (with the batcher's open ones: the batches that exist). */
+  private sealedBatches = 0;
+  private readonly maxBatches: number;
 
   constructor(options: PipelineOptions) {
     this.stats = createStats(this.datasets);
     this.options = options;
+    this.maxBatches = options.maxBatches ?? MAX_BATCHES;
     for (const job of options.jobs) this.runtimesById.set(job.id, createJobRuntime(job, options.createDestination(job)));
     this.router = new Router(this.runtimes);
     // Idle batch buffers kept for reuse: at most the budget again, so batch memory stays within
@@ -244,20 +261,26 @@ export class Pipeline implements RecordSink, PartitionRegistry {
     }
     const seq = tracker.track(offset, jobs.length);
     let atShare: JobRuntime | null = null;
+    let charged = 0;
     for (let i = 0; i < jobs.length; i++) {
       const runtime = jobs[i]!;
-      this.batcher.add(runtime, value, tracker, seq, offset);
+      // The record, and a new batch's own cost if this opened one: what the job holds is what
+      // it is charged, so its share (parking) and the budget count the same bytes.
+      const cost = this.batcher.add(runtime, value, tracker, seq, offset);
+      charged += cost;
       // Checked as the job crosses its share, not on every record past it (that costs a clock
       // read and a date parse per record); while it stays there, the 1 s parking timer checks.
       const held = runtime.heldBytes;
-      runtime.heldBytes = held + value.length;
+      runtime.heldBytes = held + cost;
       if (held < this.shareBytes && runtime.heldBytes >= this.shareBytes) atShare = runtime;
     }
     if (atShare !== null) this.parkIfDue(atShare, Date.now());
     counters.matched++;
     counters.routed += jobs.length;
-    this.bufferedBytes += value.length * jobs.length;
+    this.bufferedBytes += charged;
     if (this.hasRoom()) return true;
+    // Full of batches: wait (sealing more would not make fewer).
+    if (this.bufferedBytes < this.options.inFlightBytes) return false;
     // Over budget. A job holding more than its share is what fills it: park that job rather
     // than pause intake for every job (invariant 4); its records stay in Kafka for catch-up.
     if (this.parkOverShare() && this.hasRoom()) return true;
@@ -359,8 +382,8 @@ export class Pipeline implements RecordSink, PartitionRegistry {
     const open = this.batcher.discard(runtime);
     if (open !== null) {
       open.ackAll();
-      runtime.heldBytes -= open.bytes;
-      this.release(open.bytes);
+      runtime.heldBytes -= open.charged;
+      this.release(open.charged);
       open.release(); // no worker has seen an unsealed batch
     }
     // In-flight batches are acknowledged now; their deliveries stop at the next retry (or
@@ -428,7 +451,7 @@ export class Pipeline implements RecordSink, PartitionRegistry {
   }
 
   private hasRoom(): boolean {
-    return this.bufferedBytes < this.options.inFlightBytes;
+    return this.bufferedBytes < this.options.inFlightBytes && this.batcher.openCount + this.sealedBatches < this.maxBatches;
   }
 
   /** Keeps an oversized record unacknowledged until its dead-letter copy is stored. */
@@ -467,6 +490,7 @@ export class Pipeline implements RecordSink, PartitionRegistry {
     this.stats.batchesSealed++;
     this.delivery.metrics.batchSealed(runtime.destination.kind, batch.count, batch.bytes);
     runtime.sealed.add(batch);
+    this.sealedBatches++;
     const done = deliverBatch(this.contextOf(runtime), runtime, batch, sealedAt)
       .then((acknowledged) => {
         if (acknowledged) for (const span of batch.spans) this.reportPosition(span.tracker);
@@ -480,9 +504,10 @@ export class Pipeline implements RecordSink, PartitionRegistry {
       })
       .finally(() => {
         runtime.sealed.delete(batch);
-        runtime.heldBytes -= batch.bytes;
+        runtime.heldBytes -= batch.charged;
+        this.sealedBatches--;
         if (this.retired.size > 0) this.closeRetiredWhenIdle();
-        this.release(batch.bytes);
+        this.release(batch.charged);
         this.pending.delete(done);
       });
     this.pending.add(done);
@@ -490,7 +515,8 @@ export class Pipeline implements RecordSink, PartitionRegistry {
 
   private release(bytes: number): void {
     this.bufferedBytes -= bytes;
-    if (this.drainWaiters.length > 0 && this.bufferedBytes < this.options.inFlightBytes * RESUME_FRACTION) {
+    if (this.drainWaiters.length > 0 && this.bufferedBytes < this.options.inFlightBytes * RESUME_FRACTION &&
+      this.batcher.openCount + this.sealedBatches < this.maxBatches * RESUME_FRACTION) {
       const waiters = this.drainWaiters;
       this.drainWaiters = [];
       for (const waiter of waiters) waiter();

@@ -180,7 +180,7 @@ export class SluiceMetrics implements DeliveryMetrics, DeadLetterMetrics {
       },
     });
     new Gauge({
-      name: 'sluice_pipeline_buffered_bytes', help: 'Record bytes held in open and in-flight batches.', registers,
+      name: 'sluice_pipeline_buffered_bytes', help: 'Memory held by open and in-flight batches as the budget counts it: their record bytes and each batch\'s own cost (tables, buffers, objects).', registers,
       collect() { this.set(self.pipeline?.bufferedBytes ?? 0); },
     });
     new Gauge({

@@ -1,19 +1,19 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { SharedBufferPool } from '../../src/core/buffer-pool.ts';
+import { freshBuffer, LAZILY_MAPPED_BYTES, SharedBufferPool } from '../../src/core/buffer-pool.ts';
 
 it('hands back the same buffers for the same size class, within its idle limit', () => {
   const pool = new SharedBufferPool(3 * 1024 * 1024);
   const a = pool.take(1_000_000);
-  assert.equal(a.byteLength, 1024 * 1024, 'rounded up to a power of two');
-  pool.give(a);
+  assert.equal(a.buffer.byteLength, 1024 * 1024, 'rounded up to a power of two');
+  pool.give(a, 10);
   assert.equal(pool.idleBytes, 1024 * 1024);
   assert.equal(pool.take(600_000), a, 'reused');
   assert.equal(pool.idleBytes, 0);
   const buffers = [pool.take(2 ** 20), pool.take(2 ** 20), pool.take(2 ** 20), pool.take(2 ** 20)];
-  for (const b of buffers) pool.give(b);
+  for (const b of buffers) pool.give(b, 10);
   assert.equal(pool.idleBytes, 3 * 1024 * 1024, 'the fourth is left to the garbage collector');
-  pool.give(new SharedArrayBuffer(1000));
+  pool.give(freshBuffer(1000), 10);
   assert.equal(pool.idleBytes, 3 * 1024 * 1024, 'odd sizes are not pooled');
 });
 
@@ -21,16 +21,40 @@ it('trim lets go only of the idle bytes that stayed idle since the previous trim
   const pool = new SharedBufferPool(16 * 1024 * 1024);
   const mib = 1024 * 1024;
   const held = [pool.take(mib), pool.take(mib), pool.take(mib), pool.take(4 * mib)];
-  for (const b of held) pool.give(b);
+  for (const b of held) pool.give(b, 0);
   assert.equal(pool.trim(), 0, 'the first period started with nothing idle');
   assert.equal(pool.idleBytes, 7 * mib);
-  pool.give(pool.take(mib)); // in use at some point: 6 MiB stayed idle
+  pool.give(pool.take(mib), 0); // in use at some point: 6 MiB stayed idle
   assert.equal(pool.trim(), 6 * mib, 'the 4 MiB buffer and two of the 1 MiB ones');
   assert.equal(pool.idleBytes, mib);
   const kept = pool.take(mib);
   assert.ok(held.includes(kept), 'the one that was needed is still there');
-  pool.give(kept);
+  pool.give(kept, 0);
   assert.equal(pool.trim(), 0, 'it was taken during the period');
   assert.equal(pool.trim(), mib, 'idle for a whole period');
   assert.equal(pool.idleBytes, 0);
+});
+
+it('says what of a buffer is resident: a lazily mapped one only where it was ever written, a smaller one all of it', () => {
+  const pool = new SharedBufferPool(4 * LAZILY_MAPPED_BYTES);
+  const mapped = pool.take(LAZILY_MAPPED_BYTES);
+  assert.equal(mapped.touched, 0, 'nothing written yet: address space only');
+  assert.equal(pool.take(1024 * 1024).touched, 1024 * 1024, 'from malloc, zeroed in full');
+  pool.give(mapped, 5000);
+  const again = pool.take(LAZILY_MAPPED_BYTES);
+  assert.equal(again, mapped);
+  assert.equal(again.touched, 5000, 'pages an earlier batch wrote stay resident');
+  pool.give(again, 100);
+  assert.equal(pool.take(LAZILY_MAPPED_BYTES).touched, 5000, 'the most ever written, not the last');
+});
+
+it('takes the least written idle buffer of a size', () => {
+  const pool = new SharedBufferPool(4 * LAZILY_MAPPED_BYTES);
+  const [a, b, c] = [pool.take(LAZILY_MAPPED_BYTES), pool.take(LAZILY_MAPPED_BYTES), pool.take(LAZILY_MAPPED_BYTES)];
+  pool.give(a, 3_000_000);
+  pool.give(b, 4096);
+  pool.give(c, 2_000_000);
+  assert.equal(pool.take(LAZILY_MAPPED_BYTES), b);
+  assert.equal(pool.take(LAZILY_MAPPED_BYTES), c);
+  assert.equal(pool.take(LAZILY_MAPPED_BYTES), a);
 });

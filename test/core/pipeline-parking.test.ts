@@ -9,6 +9,7 @@ import { after, describe, it } from 'node:test';
 import type { ParkingPort, ParkingRules } from '../../src/core/parking.ts';
 import { parkingReason } from '../../src/core/parking.ts';
 import { createJobRuntime, type JobRuntime } from '../../src/core/job-runtime.ts';
+import { BATCH_OVERHEAD_BYTES } from '../../src/core/open-batch.ts';
 import { Pipeline } from '../../src/core/pipeline.ts';
 import { DeliveryError, type DeliveryObject, type Destination } from '../../src/destinations/destination.ts';
 import { LOGPUSH_LIMITS, type Job } from '../../src/jobs/types.ts';
@@ -155,7 +156,7 @@ describe('parking a job', () => {
 
   it('with the budget full, the job over its share is parked at once instead of pausing intake; a lone job is not', async () => {
     const record = Buffer.byteLength(JSON.stringify({ RayID: 'zone-a-100' }));
-    const budget = record * 40;
+    const budget = BATCH_OVERHEAD_BYTES + record * 40; // one batch's own cost and a few dozen records
     const s = setup({ ...NEVER, shareBytes: budget / 2 }, new FakePort(), undefined, budget);
     s.a.hanging = true; // slow, not failing: neither the failing nor the stalled rule fires
     assert.equal(s.push(ZONE_A, 60), 0, 'intake never paused: job 1 was parked when it filled the budget');

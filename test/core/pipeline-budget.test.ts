@@ -1,0 +1,127 @@
+// The memory budget counts what batches cost, not only their records (docs/architecture.md
+// invariant 3): many jobs' small batches pause intake as their real memory fills the budget,
+// a job's share (parking) counts the same bytes, and the number of batches is bounded. The
+// pipeline and worker pool are real; destinations are fakes that store lines or hold on.
+
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { BATCH_OVERHEAD_BYTES } from '../../src/core/open-batch.ts';
+import type { ParkingPort, ParkingRules } from '../../src/core/parking.ts';
+import { Pipeline } from '../../src/core/pipeline.ts';
+import type { DeliveryObject, Destination } from '../../src/destinations/destination.ts';
+import { LOGPUSH_LIMITS, type Job } from '../../src/jobs/types.ts';
+import { validateJob } from '../../src/jobs/validation/validate.ts';
+import { WorkerPool } from '../../src/pool/worker-pool.ts';
+import { createLogger } from '../../src/shared/log.ts';
+
+const pool = new WorkerPool({ threads: 1 });
+after(() => pool.destroy());
+
+/** Stores lines, or holds every delivery until released while `holding`. */
+class FakeDestination implements Destination {
+  readonly kind = 'memory';
+  lines = 0;
+  holding = false;
+  private readonly held: Array<() => void> = [];
+  async deliver(object: DeliveryObject) {
+    if (this.holding) await new Promise<void>((resolve) => this.held.push(resolve));
+    for await (const chunk of object.chunks) this.lines += Buffer.from(chunk).toString().split('\n').filter(Boolean).length;
+    return { location: 'memory' };
+  }
+  release(): void {
+    this.holding = false;
+    for (const resolve of this.held.splice(0)) resolve();
+  }
+  async close() {}
+}
+
+class FakePort implements ParkingPort {
+  keepPositions(): boolean {
+    return true;
+  }
+  forget(): void {}
+}
+
+function job(id: number, maxRecords = 1000): Job {
+  const result = validateJob(
+    { id, zone_id: `zone-${id}`, dataset: 'http_requests', destination_conf: `file:///tmp/budget-${id}`, compression: 'none', max_upload_records: maxRecords, output_options: { field_names: ['RayID'] } },
+    { limits: { ...LOGPUSH_LIMITS, min_upload_records: 1 } },
+  );
+  assert.ok(result.ok);
+  return result.value;
+}
+
+function setup(jobs: number, options: { inFlightBytes: number; maxBatches?: number; maxRecords?: number; parking?: ParkingRules }) {
+  const destination = new FakeDestination();
+  const pipeline = new Pipeline({
+    jobs: Array.from({ length: jobs }, (_, i) => job(i + 1, options.maxRecords)),
+    pool,
+    createDestination: () => destination,
+    log: createLogger('silent'),
+    inFlightBytes: options.inFlightBytes,
+    ...(options.maxBatches === undefined ? {} : { maxBatches: options.maxBatches }),
+    maxRecordBytes: 1 << 20,
+    chunkBytes: 0,
+    partBytes: 1 << 24,
+    backoff: { baseMs: 5, capMs: 20 },
+    quarantine: async () => {},
+    ...(options.parking ? { parking: { port: new FakePort(), rules: options.parking } } : {}),
+  });
+  const partition = pipeline.open('p/0', 'http_requests', 0);
+  let next = 0;
+  /** One record for job `id`; returns whether the pipeline still has room. */
+  const push = (id: number) => pipeline.push(partition, next, `zone-${id}`, Buffer.from(JSON.stringify({ RayID: `r-${next++}` })));
+  const runtime = (id: number) => pipeline.runtimes.find((r) => r.job.id === id)!;
+  return { pipeline, destination, push, runtime, pushed: () => next };
+}
+
+const heldByAll = (s: ReturnType<typeof setup>) => s.pipeline.runtimes.reduce((sum, r) => sum + r.heldBytes, 0);
+
+describe('the memory budget', () => {
+  it('many jobs\' one-record batches fill it by what they cost, though their records are a small part of it', async () => {
+    const budget = 20 * BATCH_OVERHEAD_BYTES;
+    const s = setup(100, { inFlightBytes: budget });
+    let refusedAt = 0;
+    for (let id = 1; id <= 100 && refusedAt === 0; id++) if (!s.push(id)) refusedAt = id;
+    assert.ok(refusedAt > 0 && refusedAt <= 20, `intake pauses by the 20th batch (refused at ${refusedAt}) with ${s.pushed() * 30} bytes of records in a budget of ${budget}`);
+    assert.ok(s.pipeline.bufferedBytes >= budget);
+    assert.equal(heldByAll(s), s.pipeline.bufferedBytes, 'the jobs hold what the budget counts');
+    await s.pipeline.flush();
+    assert.equal(s.destination.lines, s.pushed(), 'everything taken in is delivered');
+    assert.equal(s.pipeline.bufferedBytes, 0, 'and its memory given back');
+    assert.equal(heldByAll(s), 0);
+    await s.pipeline.shutdown();
+  });
+
+  it('a job\'s share counts its batches\' cost: many small sealed batches reach it and it is parked', async () => {
+    const share = 4 * BATCH_OVERHEAD_BYTES;
+    const s = setup(2, { inFlightBytes: 1 << 30, maxRecords: 1, parking: { shareBytes: share, stalledMs: 0, failingMs: Number.MAX_SAFE_INTEGER, disableAfterMs: Number.MAX_SAFE_INTEGER } });
+    s.destination.holding = true; // slow: its one-record batches stay in flight
+    for (let i = 0; i < 10 && !s.runtime(1).parked; i++) s.push(1);
+    assert.equal(s.runtime(1).parked, true, `parked after ${s.pushed()} records of ~30 bytes`);
+    assert.ok(s.pushed() <= 4, 'by the fourth batch');
+    s.destination.release();
+    await s.pipeline.flush();
+    assert.equal(s.runtime(1).heldBytes, 0, 'its in-flight batches gave back exactly what they were charged');
+    assert.equal(s.pipeline.bufferedBytes, 0);
+    await s.pipeline.shutdown();
+  });
+
+  it('bounds the number of batches whatever the budget, and resumes once batches are delivered', async () => {
+    const s = setup(10, { inFlightBytes: 1 << 30, maxBatches: 4 });
+    s.destination.holding = true;
+    const room = [1, 2, 3, 4, 5].map((id) => s.push(id));
+    assert.deepEqual(room, [true, true, true, false, false], 'the fourth batch reaches the limit');
+    let drained = false;
+    s.pipeline.onDrain(() => (drained = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(drained, false, 'no room while the batches wait for their destination');
+    s.destination.release();
+    await s.pipeline.flush();
+    assert.equal(drained, true, 'intake resumes once they are delivered');
+    assert.equal(s.destination.lines, 5);
+    assert.equal(s.pipeline.bufferedBytes, 0);
+    await s.pipeline.shutdown();
+  });
+
+});
