@@ -22,7 +22,8 @@ import type { PipelineStats } from './stats.ts';
 import type { PoisonRecord } from './source.ts';
 
 export interface DeliveryContext {
-  pool: WorkerPool;
+  /** Runs a batch's tasks on the worker pool (the pipeline counts them: pipeline-tasks.ts). */
+  pool: Pick<WorkerPool, 'run'>;
   stats: PipelineStats;
   log: Logger;
   limiter: RateLimiter;

@@ -45,7 +45,7 @@ export interface EncodedBatch {
 export interface EncodeOptions {
   job: Job;
   batch: OpenBatch;
-  pool: WorkerPool;
+  pool: Pick<WorkerPool, 'run'>;
   sampleSeed: number;
   chunkBytes: number;
   partBytes: number;

@@ -4,8 +4,9 @@
 // committable positions flow back to the source.
 //
 // Memory is bounded by one global budget of buffered bytes (open + in-flight batches: records
-// and each batch's own cost, open-batch.ts) and a limit on how many batches exist. When either is
-// reached, `push` returns false and the source must wait for `onDrain` (Kafka: pause).
+// and each batch's own cost, open-batch.ts), a limit on how many batches exist, and one on the
+// worker tasks waiting or running (pipeline-tasks.ts). When any is reached, `push` returns false
+// and the source must wait for `onDrain` (Kafka: pause).
 // With a source that can re-read records (a ParkingPort), a job that fails for too long, or
 // that holds its whole share of the budget without delivering, is parked instead: its memory
 // is freed and its resume positions go with the source's commits (docs/architecture.md, invariant 4),
@@ -26,6 +27,7 @@ import { SharedBufferPool } from './buffer-pool.ts';
 import { storePoison, type DeadLetterWriter } from './dead-letter.ts';
 import { deliverBatch, type DeliveryContext } from './delivery.ts';
 import { createJobRuntime, type JobRuntime } from './job-runtime.ts';
+import { PipelineTasks, TASKS_PER_WORKER } from './pipeline-tasks.ts';
 import { parkingReason, resumePositions, type ParkingPort, type ParkingRules } from './parking.ts';
 import type { OpenBatch } from './open-batch.ts';
 import { Router } from './router.ts';
@@ -40,6 +42,8 @@ export interface PipelineOptions {
   inFlightBytes: number;
   /** Most batches that may exist at once, open and in flight (default MAX_BATCHES). */
   maxBatches?: number;
+  /** Most worker tasks given to the pool and not finished (default TASKS_PER_WORKER per pool thread). */
+  maxTasks?: number;
   /** Records larger than this are dropped as oversized (counted, acknowledged, logged). */
   maxRecordBytes: number;
   /** Uncompressed bytes per compressed chunk of a batch. */
@@ -109,18 +113,22 @@ export class Pipeline implements RecordSink, PartitionRegistry {
   /** Sealed batches not yet delivered or given up (with the batcher's open ones: the batches that exist). */
   private sealedBatches = 0;
   private readonly maxBatches: number;
+  private readonly tasks: PipelineTasks;
+  private readonly maxTasks: number;
 
   constructor(options: PipelineOptions) {
     this.stats = createStats(this.datasets);
     this.options = options;
     this.maxBatches = options.maxBatches ?? MAX_BATCHES;
+    this.maxTasks = options.maxTasks ?? TASKS_PER_WORKER * options.pool.threads;
+    this.tasks = new PipelineTasks(options.pool, () => this.wakeIfRoom());
     for (const job of options.jobs) this.runtimesById.set(job.id, createJobRuntime(job, options.createDestination(job)));
     this.router = new Router(this.runtimes);
     // Idle batch buffers kept for reuse: at most the budget again, so batch memory stays within
     // twice the budget whatever the GC does.
     this.batcher = new Batcher((runtime, batch, sealedAt) => this.dispatch(runtime, batch, sealedAt), Date.now, new SharedBufferPool(options.inFlightBytes));
     this.delivery = {
-      pool: options.pool,
+      pool: this.tasks,
       stats: this.stats,
       log: options.log,
       limiter: this.limiter,
@@ -279,7 +287,7 @@ export class Pipeline implements RecordSink, PartitionRegistry {
     counters.routed += jobs.length;
     this.bufferedBytes += charged;
     if (this.hasRoom()) return true;
-    // Full of batches: wait (sealing more would not make fewer).
+    // Full of work for the workers or of batches: wait (sealing more would only add to them).
     if (this.bufferedBytes < this.options.inFlightBytes) return false;
     // Over budget. A job holding more than its share is what fills it: park that job rather
     // than pause intake for every job (invariant 4); its records stay in Kafka for catch-up.
@@ -451,7 +459,8 @@ export class Pipeline implements RecordSink, PartitionRegistry {
   }
 
   private hasRoom(): boolean {
-    return this.bufferedBytes < this.options.inFlightBytes && this.batcher.openCount + this.sealedBatches < this.maxBatches;
+    return this.bufferedBytes < this.options.inFlightBytes && this.batcher.openCount + this.sealedBatches < this.maxBatches &&
+      this.tasks.outstanding < this.maxTasks;
   }
 
   /** Keeps an oversized record unacknowledged until its dead-letter copy is stored. */
@@ -515,8 +524,13 @@ export class Pipeline implements RecordSink, PartitionRegistry {
 
   private release(bytes: number): void {
     this.bufferedBytes -= bytes;
+    this.wakeIfRoom();
+  }
+
+  /** Resumes the sources once every limit is well below (RESUME_FRACTION), so pause/resume does not flap. */
+  private wakeIfRoom(): void {
     if (this.drainWaiters.length > 0 && this.bufferedBytes < this.options.inFlightBytes * RESUME_FRACTION &&
-      this.batcher.openCount + this.sealedBatches < this.maxBatches * RESUME_FRACTION) {
+      this.batcher.openCount + this.sealedBatches < this.maxBatches * RESUME_FRACTION && this.tasks.outstanding < this.maxTasks * RESUME_FRACTION) {
       const waiters = this.drainWaiters;
       this.drainWaiters = [];
       for (const waiter of waiters) waiter();

@@ -51,11 +51,27 @@ function job(id: number, maxRecords = 1000): Job {
   return result.value;
 }
 
-function setup(jobs: number, options: { inFlightBytes: number; maxBatches?: number; maxRecords?: number; parking?: ParkingRules }) {
+/** The real pool behind a gate: tasks wait (as if every worker were busy) until it opens. */
+class GatedPool {
+  readonly threads = 1;
+  waiting = 0;
+  private open: () => void = () => {};
+  private readonly opened = new Promise<void>((resolve) => (this.open = resolve));
+  run(task: Parameters<WorkerPool['run']>[0]): ReturnType<WorkerPool['run']> {
+    this.waiting++;
+    return this.opened.then(() => pool.run(task));
+  }
+  release(): void {
+    this.open();
+  }
+}
+
+function setup(jobs: number, options: { inFlightBytes: number; maxBatches?: number; maxTasks?: number; maxRecords?: number; parking?: ParkingRules; pool?: GatedPool }) {
   const destination = new FakeDestination();
   const pipeline = new Pipeline({
     jobs: Array.from({ length: jobs }, (_, i) => job(i + 1, options.maxRecords)),
-    pool,
+    pool: (options.pool as unknown as WorkerPool | undefined) ?? pool,
+    ...(options.maxTasks === undefined ? {} : { maxTasks: options.maxTasks }),
     createDestination: () => destination,
     log: createLogger('silent'),
     inFlightBytes: options.inFlightBytes,
@@ -124,4 +140,21 @@ describe('the memory budget', () => {
     await s.pipeline.shutdown();
   });
 
+  it('pauses intake while its worker tasks reach the limit, and resumes as they finish', async () => {
+    const gated = new GatedPool();
+    const s = setup(10, { inFlightBytes: 1 << 30, maxTasks: 3, maxRecords: 1, pool: gated }); // a batch per record
+    const room = [1, 2, 3, 4].map((id) => s.push(id));
+    assert.deepEqual(room, [true, true, false, false], 'the third task waiting for a worker reaches the limit');
+    assert.equal(gated.waiting, 4, 'what was taken in is still sealed and queued, never dropped');
+    let drained = false;
+    s.pipeline.onDrain(() => (drained = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(drained, false);
+    gated.release();
+    await s.pipeline.flush();
+    assert.equal(drained, true, 'intake resumes once the workers have taken the tasks');
+    assert.equal(s.destination.lines, 4);
+    assert.equal(s.pipeline.bufferedBytes, 0);
+    await s.pipeline.shutdown();
+  });
 });
