@@ -9,7 +9,7 @@ import type { NetworkPolicy } from './net/network-policy.ts';
 
 /**
  * file: → FileDestination; s3:, r2:, gs: → S3Destination; https:, splunk:, datadog:, sumo:,
- * sentinelone: (and http: on loopback, for tests) → HttpDestination. A malformed conf, an unsupported scheme or a bad
+ * sentinelone:, ibmcl: (and http: on loopback, for tests) → HttpDestination. A malformed conf, an unsupported scheme or a bad
  * destination parameter throws a non-retryable DeliveryError ERR_DESTINATION_CONF. Messages
  * are redacted. Network destinations connect only where `options.network` allows (there is no
  * permissive default: the service passes the config's destinations.allow_networks).
@@ -29,6 +29,7 @@ export function createDestination(conf: string, options: { network: NetworkPolic
     case 'datadog':
     case 'sumo':
     case 'sentinelone':
+    case 'ibmcl':
       return new HttpDestination(conf, { network: options.network });
   }
 }

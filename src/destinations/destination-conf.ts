@@ -11,7 +11,7 @@ import { addressClass } from './net/address-class.ts';
 
 export type ObjectStorageScheme = 's3' | 'r2' | 'gs';
 /** 'http' is accepted only for loopback hosts (tests against a local server): see isLoopbackHost. */
-export type HttpScheme = 'https' | 'http' | 'splunk' | 'datadog' | 'sumo' | 'sentinelone';
+export type HttpScheme = 'https' | 'http' | 'splunk' | 'datadog' | 'sumo' | 'sentinelone' | 'ibmcl';
 
 export type DestinationConf =
   | { scheme: 'file'; /** Absolute directory path; may contain {DATE}. */ pathTemplate: string }
@@ -76,14 +76,15 @@ export function parseDestinationConf(conf: string): DestinationConf {
     case 'splunk':
     case 'datadog':
     case 'sumo':
-    case 'sentinelone': {
+    case 'sentinelone':
+    case 'ibmcl': {
       if (authority === '') return fail(`a ${scheme}: destination needs a host name after "${scheme}://"`);
       const plainHttpProblem = scheme === 'http' ? httpSchemeProblem(authority) : null;
       if (plainHttpProblem) return fail(plainHttpProblem);
       return { scheme, host: authority, path: rawPath === '' ? '/' : rawPath, params, userinfo };
     }
     default:
-      return fail(`unsupported scheme "${scheme.slice(0, 32)}:"; use file, s3, r2, gs, https, splunk, datadog, sumo or sentinelone`);
+      return fail(`unsupported scheme "${scheme.slice(0, 32)}:"; use file, s3, r2, gs, https, splunk, datadog, sumo, sentinelone or ibmcl`);
   }
 }
 

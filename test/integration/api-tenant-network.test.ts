@@ -1,9 +1,9 @@
 // Issue 9, the network half of docs/architecture.md invariant 8, against a running `sluice run`: a token
 // scoped to one zone must not make sluice send anything to loopback, private, link-local or
 // metadata addresses, and the answers must not tell an open port from a closed one. Every
-// refusal — job create (HTTP, Splunk, Datadog, Sumo Logic, SentinelOne, New Relic, S3
-// endpoint=), validate/destination and the ownership challenge, to open and closed ports —
-// reads exactly the same.
+// refusal — job create (HTTP, Splunk, Datadog, Sumo Logic, SentinelOne, New Relic, IBM Cloud
+// Logs, S3 endpoint=), validate/destination and the ownership challenge, to open and closed
+// ports — reads exactly the same.
 //
 // The operator allows only 127.0.0.2/32: a receiver there gets deliveries, and a 302 from it
 // to 127.0.0.1 is not followed. No traffic ever leaves loopback: 10.0.0.1 and 169.254.169.254
@@ -126,6 +126,7 @@ describe('a tenant cannot reach loopback, private or metadata addresses', { time
       `sumo://${host}:${port}/receiver/v1/http/ZaVnC4dhaV3ZkfnJlWiwO2WB3MqV==`,
       `sentinelone://${host}:${port}/services/collector/raw?header_Authorization=Bearer%20x`,
       `https://${host}:${port}/log/v1?Api-Key=x&format=cloudflare`,
+      `ibmcl://${host}:${port}/logs/v1/singles?ibm_api_key=x`,
       `s3://bucket-net/logs/{DATE}?region=us-east-1&endpoint=${endpoint}&${KEYS}`,
     ];
   }

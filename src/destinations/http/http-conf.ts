@@ -1,5 +1,5 @@
 // destination_conf for HTTP destinations (https://, http:// on loopback, splunk://, datadog://,
-// sumo://, sentinelone://, and New Relic's https:// form)
+// sumo://, sentinelone://, ibmcl://, and New Relic's https:// form)
 // resolved into what a request needs: the origin, the path with the query parameters that stay
 // on the URL, the headers (every header_<Name>=<value>), and the secrets to scrub from any
 // message. The URL grammar itself is parsed by ../destination-conf.ts; this file adds the
@@ -7,9 +7,9 @@
 
 import { DeliveryError } from '../destination.ts';
 import { isLoopbackHost, isSecretParam, parseDestinationConf, redactDestinationConf } from '../destination-conf.ts';
-import { isNewRelic, newRelicRules, sentinelOneRules, sumoRules, type VendorConf } from './vendor-conf.ts';
+import { ibmCloudLogsRules, isNewRelic, newRelicRules, sentinelOneRules, sumoRules, type VendorConf } from './vendor-conf.ts';
 
-export type HttpKind = 'generic' | 'splunk' | 'datadog' | 'sumo' | 'newrelic' | 'sentinelone';
+export type HttpKind = 'generic' | 'splunk' | 'datadog' | 'sumo' | 'newrelic' | 'sentinelone' | 'ibmcl';
 
 /** Fields every Datadog log entry carries, from the conf's query (null = not given). */
 export interface DatadogFields {
@@ -34,11 +34,13 @@ export interface HttpTarget {
   /** destination_conf with secrets replaced, for messages. */
   redacted: string;
   datadog: DatadogFields | null;
+  /** ibmcl://: the IBM Cloud API key traded for IAM tokens. Secret: never log. */
+  ibmApiKey: string | null;
 }
 
 export interface ResolveOptions {
   /**
-   * Send the vendor schemes (splunk://, datadog://, sumo://, sentinelone://) over plain HTTP.
+   * Send the vendor schemes (splunk://, datadog://, sumo://, sentinelone://, ibmcl://) over plain HTTP.
    * Tests only, and only honoured for loopback hosts (a local receiving server stands in for
    * the vendor).
    */
@@ -103,6 +105,7 @@ export function resolveHttpTarget(conf: string, options: ResolveOptions = {}): H
   let rejectUnauthorized = true;
   let path = parsed.path;
   let datadog: DatadogFields | null = null;
+  let ibmApiKey: string | null = null;
   let transport: 'https' | 'http' = scheme === 'http' ? 'http' : 'https';
   if (scheme !== 'https' && options.plainHttpOnLoopback && isLoopbackHost(host)) transport = 'http';
   const vendor: VendorConf = {
@@ -131,6 +134,9 @@ export function resolveHttpTarget(conf: string, options: ResolveOptions = {}): H
     kind = 'sentinelone';
     path = sentinelOneRules(vendor);
     rejectUnauthorized = insecureSkipVerify(query, fail);
+  } else if (scheme === 'ibmcl') {
+    kind = 'ibmcl';
+    ({ path, apiKey: ibmApiKey } = ibmCloudLogsRules(vendor));
   } else if ((scheme === 'https' || scheme === 'http') && isNewRelic(host, path, query)) {
     kind = 'newrelic';
     path = newRelicRules(vendor);
@@ -155,6 +161,7 @@ export function resolveHttpTarget(conf: string, options: ResolveOptions = {}): H
     rejectUnauthorized,
     redacted,
     datadog,
+    ibmApiKey,
   };
 }
 

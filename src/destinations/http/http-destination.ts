@@ -1,6 +1,7 @@
 // HTTP destinations: generic HTTPS (one gzip POST per batch, or per size-bounded group of
 // chunks), Splunk HEC's raw endpoint (and SentinelOne's), the Datadog logs intake, and the
-// Sumo Logic and New Relic log intakes (gzip POSTs of at most 1 MB of whole lines).
+// Sumo Logic and New Relic log intakes (gzip POSTs of at most 1 MB of whole lines), and IBM
+// Cloud Logs (the whole batch, a JSON array, with an IAM bearer token).
 //
 // Each destination owns one undici Pool bound to its origin: connections are kept alive and
 // reused across batches (a TLS handshake costs more than a small batch's POST), and their
@@ -26,6 +27,7 @@ import { addressClass } from '../net/address-class.ts';
 import type { NetworkPolicy } from '../net/network-policy.ts';
 import { guardedConnector } from '../net/undici-connector.ts';
 import { DATADOG_LIMITS, datadogPayloads, type DatadogLimits } from './datadog-payload.ts';
+import { IbmIamTokens } from './ibm-iam.ts';
 import { findHeader, resolveHttpTarget, type HttpTarget, type ResolveOptions } from './http-conf.ts';
 import { linePayloads } from './line-payloads.ts';
 import { requestBodies } from './request-plan.ts';
@@ -50,6 +52,8 @@ export interface HttpDestinationOptions extends ResolveOptions {
   datadogLimits?: DatadogLimits;
   /** Uncompressed bytes per Sumo Logic / New Relic request (default: the vendor's documented 1 MB). */
   lineRequestBytes?: number;
+  /** IBM's IAM token endpoint for ibmcl:// (tests point it at a local server). */
+  ibmIamUrl?: string;
 }
 
 export const DEFAULT_MAX_REQUEST_BYTES = 8 * 1024 * 1024;
@@ -79,6 +83,7 @@ export class HttpDestination implements Destination {
   readonly #maxRequestBytes: number;
   readonly #datadogLimits: DatadogLimits;
   readonly #lineRequestBytes: number;
+  readonly #iam: IbmIamTokens | null;
   /** batchId → requests of that batch already accepted by the destination. */
   readonly #delivered = new Map<string, number>();
 
@@ -90,6 +95,8 @@ export class HttpDestination implements Destination {
     this.#maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
     this.#datadogLimits = options.datadogLimits ?? DATADOG_LIMITS;
     this.#lineRequestBytes = options.lineRequestBytes ?? VENDOR_LINE_REQUEST_BYTES;
+    const iamOptions = { network: options.network, ...(options.ibmIamUrl ? { tokenUrl: options.ibmIamUrl } : {}), ...(options.connectTimeoutMs ? { connectTimeoutMs: options.connectTimeoutMs } : {}) };
+    this.#iam = this.#target.ibmApiKey === null ? null : new IbmIamTokens(this.#target.ibmApiKey, this.#target.secrets, iamOptions);
     this.#pool = new Pool(this.#target.origin, {
       connections: options.connections ?? 4,
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
@@ -129,7 +136,7 @@ export class HttpDestination implements Destination {
   }
 
   async close(): Promise<void> {
-    await this.#pool.close();
+    await Promise.all([this.#pool.close(), this.#iam?.close()]);
   }
 
   /** The request bodies of one batch, in order; each is ready to send. */
@@ -151,9 +158,12 @@ export class HttpDestination implements Destination {
       return;
     }
     // HEC raw endpoints take the lines as they are; generic endpoints get the job's output.
-    const contentType = target.kind === 'splunk' || target.kind === 'sentinelone' ? 'text/plain; charset=utf-8' : (object.contentType ?? DEFAULT_CONTENT_TYPE);
+    const contentType = target.kind === 'splunk' || target.kind === 'sentinelone' ? 'text/plain; charset=utf-8'
+      : target.kind === 'ibmcl' ? 'application/json' : (object.contentType ?? DEFAULT_CONTENT_TYPE);
     const contentEncoding = object.compression === 'gzip' ? 'gzip' : null;
-    for await (const body of requestBodies(object.chunks, object.compression, this.#maxRequestBytes)) {
+    // IBM Cloud Logs reads one JSON array per request: a batch cannot be cut between chunks.
+    const maxRequestBytes = target.kind === 'ibmcl' ? Number.POSITIVE_INFINITY : this.#maxRequestBytes;
+    for await (const body of requestBodies(object.chunks, object.compression, maxRequestBytes)) {
       // One chunk (the common case with the default 8 MiB chunks) is sent without a copy.
       const bytes = body.chunks.length === 1 ? body.chunks[0]! : Buffer.concat(body.chunks, body.bytes);
       yield { body: bytes, contentType, contentEncoding };
@@ -178,6 +188,11 @@ export class HttpDestination implements Destination {
       for (const name of Object.keys(headers)) if (name.toLowerCase() === 'content-type') delete headers[name];
       headers['content-type'] = 'application/json';
     }
+    // The bearer token is sluice's to set: after header_*, so a conf cannot replace it.
+    if (this.#iam) {
+      for (const name of Object.keys(headers)) if (name.toLowerCase() === 'authorization') delete headers[name];
+      headers.authorization = `Bearer ${await this.#iam.token(signal)}`;
+    }
 
     let statusCode: number;
     let responseHeaders: IncomingHttpHeaders;
@@ -197,6 +212,7 @@ export class HttpDestination implements Destination {
       throw errorForTransport(this.#errors, error);
     }
     const failure = errorForResponse(this.#errors, { status: statusCode, retryAfter: responseHeaders['retry-after'], body: text });
+    if (failure && (statusCode === 401 || statusCode === 403)) this.#iam?.invalidate();
     if (failure) throw failure;
   }
 

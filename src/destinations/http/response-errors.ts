@@ -40,6 +40,7 @@ const CREDENTIAL_HINTS: Readonly<Record<HttpKind, string>> = {
   datadog: 'header_DD-API-KEY',
   newrelic: 'Api-Key (the New Relic license key)',
   sumo: 'the HTTP source address (a regenerated Sumo Logic URL invalidates the old one)',
+  ibmcl: 'ibm_api_key (its service ID needs the Sender role on the instance)',
 };
 
 /** null when the response means the data was accepted. */

@@ -8,6 +8,9 @@
 //   accepts as well, so it never sits in a request line a proxy may log.
 // - SentinelOne: `sentinelone://<host>/services/collector/raw?sourcetype=…&header_Authorization=…`,
 //   a HEC raw endpoint like Splunk's, without the data channel.
+// - IBM Cloud Logs: `ibmcl://<instance>.ingress.<region>.logs.cloud.ibm.com/logs/v1/singles?ibm_api_key=…`;
+//   the key is traded for an IAM token (ibm-iam.ts). The job's output_options make the body the
+//   JSON array the endpoint reads (the docs' batch_prefix "[", record_prefix …).
 //
 // Elastic (Elastic Agent's HTTP endpoint input) and IBM QRadar (HTTP Receiver log source) are
 // documented as plain https:// destinations and need nothing beyond the generic rules.
@@ -79,4 +82,17 @@ export function sentinelOneRules(conf: VendorConf): string {
   if (path !== SENTINELONE_RAW_PATH) conf.fail(`the path must be the HEC raw endpoint ${SENTINELONE_RAW_PATH}`);
   if (conf.findHeader('authorization') === undefined) conf.fail('sentinelone: destinations need header_Authorization=Bearer%20<token>');
   return path;
+}
+
+export const IBM_CLOUD_LOGS_PATH = '/logs/v1/singles';
+
+/** Returns the request path and the API key (removed from the query: it never goes to the ingress). */
+export function ibmCloudLogsRules(conf: VendorConf): { path: string; apiKey: string } {
+  const path = conf.path === '/' ? IBM_CLOUD_LOGS_PATH : conf.path;
+  if (path !== IBM_CLOUD_LOGS_PATH) conf.fail(`the path must be IBM Cloud Logs' ${IBM_CLOUD_LOGS_PATH}`);
+  const apiKey = conf.query.ibm_api_key;
+  delete conf.query.ibm_api_key;
+  if (apiKey === undefined || apiKey === '') conf.fail('ibmcl: destinations need ibm_api_key=<IBM Cloud API key>');
+  conf.addSecret(apiKey!);
+  return { path, apiKey: apiKey! };
 }

@@ -32,6 +32,7 @@ export function destinationHost(conf: string): string | null {
     case 'datadog':
     case 'sumo':
     case 'sentinelone':
+    case 'ibmcl':
       return unbracket(hostOfAuthority(parsed.host));
     case 's3':
     case 'r2':

@@ -60,7 +60,7 @@ function destinationParameterProblem(scheme: string, conf: string): string | nul
   }
 }
 
-const HTTP_SCHEMES: ReadonlySet<string> = new Set(['https', 'http', 'splunk', 'datadog', 'sumo', 'sentinelone']);
+const HTTP_SCHEMES: ReadonlySet<string> = new Set(['https', 'http', 'splunk', 'datadog', 'sumo', 'sentinelone', 'ibmcl']);
 
 /** HTTP endpoints receive gzip or plain bodies (Content-Encoding gzip is what receivers accept). */
 export function compressionProblem(conf: string, compression: string): string | null {

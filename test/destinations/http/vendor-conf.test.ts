@@ -14,6 +14,7 @@ const SUMO_CODE = 'ZaVnC4dhaV3ZkfnJlWiwO2WB3MqVgOSdv7GbmTz6ojjMd_7yl7TNkQBIf8wXy
 const NR_KEY = 'eu01xx0123456789abcdef0123456789NRAL';
 const S1_TOKEN = '0e6d94e8c-5792-4ad1-be3c-29bcaee0197d';
 const ELASTIC_SECRET = 'elastic-shared-secret-0123456789';
+const IBM_KEY = 'ibm-api-key-0123456789abcdefABCDEF';
 
 function confError(conf: string, part: RegExp, secret: string): void {
   assert.throws(() => resolveHttpTarget(conf), (error: unknown) => {
@@ -118,5 +119,24 @@ describe('Elastic and IBM QRadar destination_conf (documented as https:// destin
     const target = resolveHttpTarget('https://qradar.example.com:12469');
     assert.deepEqual([target.kind, target.origin, target.path], ['generic', 'https://qradar.example.com:12469', '/']);
     assert.equal(destinationConfProblem('https://qradar.example.com:12469'), null);
+  });
+});
+
+describe('IBM Cloud Logs destination_conf', () => {
+  const host = '0f5b7c1e-instance.ingress.eu-de.logs.cloud.ibm.com';
+
+  it('is ibmcl://<instance>.ingress.<region>.logs.cloud.ibm.com/logs/v1/singles?ibm_api_key=…, the key kept for IAM', () => {
+    const conf = `ibmcl://${host}/logs/v1/singles?ibm_api_key=${IBM_KEY}`;
+    const target = resolveHttpTarget(conf);
+    assert.deepEqual([target.kind, target.origin, target.path], ['ibmcl', `https://${host}`, '/logs/v1/singles'], 'the key is not sent to the ingress');
+    assert.equal(target.ibmApiKey, IBM_KEY);
+    assert.ok(target.secrets.includes(IBM_KEY));
+    assert.ok(!target.redacted.includes(IBM_KEY));
+    assert.equal(destinationConfProblem(conf), null);
+  });
+
+  it('refuses a missing key or another path', () => {
+    confError(`ibmcl://${host}/logs/v1/singles`, /need ibm_api_key=/, IBM_KEY);
+    confError(`ibmcl://${host}/logs/v1/batch?ibm_api_key=${IBM_KEY}`, /\/logs\/v1\/singles/, IBM_KEY);
   });
 });

@@ -5,15 +5,19 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { ChunkStream } from '../../../src/destinations/chunk-stream.ts';
 import { isHttpOwnershipDestination, writeHttpOwnershipChallenge } from '../../../src/destinations/http/ownership.ts';
-import { gzipBatch, receiverSuite, records, rejection } from '../../helpers/http-receiver.ts';
+import { gzipBatch, receiverSuite, records, rejection, type Reply } from '../../helpers/http-receiver.ts';
 import { LOOPBACK_ALLOWED } from '../../helpers/network.ts';
 
 const SUMO_CODE = 'ZaVnC4dhaV3ZkfnJlWiwO2WB3MqVgOSdv7GbmTz6ojjMd_7yl7TNkQBIf8wXy8FPqWgcYQ==';
 const NR_KEY = 'eu01xx0123456789abcdef0123456789NRAL';
 const S1_TOKEN = 'sentinelone-token-0e6d94e8c-5792-4ad1';
 const ELASTIC_SECRET = 'elastic-shared-secret-0123456789';
-const SECRETS = [SUMO_CODE, NR_KEY, S1_TOKEN, ELASTIC_SECRET];
+const IBM_KEY = 'ibm-api-key-0123456789abcdefABCDEF';
+const IAM_TOKEN = 'eyJraWQiOiIyMDI0MTIwMSIsImFsZyI6IlJTMjU2In0.iam-access-token';
+const SECRETS = [SUMO_CODE, NR_KEY, S1_TOKEN, ELASTIC_SECRET, IBM_KEY, IAM_TOKEN];
 
 describe('HTTP-based vendor destinations against a local receiver', () => {
   const { receiver, port: receiverPort, destination } = receiverSuite();
@@ -23,6 +27,13 @@ describe('HTTP-based vendor destinations against a local receiver', () => {
     sentinelOne: () => `sentinelone://127.0.0.1:${receiverPort()}/services/collector/raw?sourcetype=marketplace-cloudflare-latest&header_Authorization=Bearer%20${S1_TOKEN}`,
     elastic: () => `http://127.0.0.1:${receiverPort()}?header_X-Elastic-Secret=${ELASTIC_SECRET}`,
     qradar: () => `http://127.0.0.1:${receiverPort()}`,
+    ibm: () => `ibmcl://127.0.0.1:${receiverPort()}/logs/v1/singles?ibm_api_key=${IBM_KEY}`,
+  };
+  const ibmOptions = () => ({ ibmIamUrl: `http://127.0.0.1:${receiverPort()}/identity/token` });
+  /** The receiver as IBM: IAM hands out IAM_TOKEN (or `iam`'s answer), the ingress answers `ingress`. */
+  const actAsIbm = (ingress: (index: number) => Reply = () => ({ status: 200 }), iam: () => Reply = () => ({ status: 200, body: JSON.stringify({ access_token: IAM_TOKEN, expires_in: 3600 }) })): void => {
+    let ingresses = 0;
+    receiver.reply = (request) => (request.url === '/identity/token' ? iam() : ingress(ingresses++));
   };
 
   it('Sumo Logic: gzip POSTs of raw lines to the source URL, each at most 1 MB uncompressed', async () => {
@@ -144,5 +155,46 @@ describe('HTTP-based vendor destinations against a local receiver', () => {
     receiver.reply = () => ({ status: 429, headers: { 'retry-after': '2' } });
     const error = await rejection(destination(vendors.qradar()).deliver(gzipBatch(records(1), 'qr-429')), SECRETS);
     assert.deepEqual([error.code, error.retryable, error.retryAfterMs], ['ERR_HTTP_RATE_LIMITED', true, 2000]);
+  });
+
+  it('IBM Cloud Logs: trades the API key for an IAM token once, then POSTs the whole batch with it', async () => {
+    actAsIbm();
+    // The docs' output_options make the batch one JSON array of IBM log entries.
+    const entries = records(300).map((record) => `{"applicationName":"ibm-platform-log","subsystemName":"internet-svcs:logpush","text":${record}}`);
+    const ibm = destination(vendors.ibm(), { ...ibmOptions(), maxRequestBytes: 1000 });
+    for (const id of ['ibm1', 'ibm2']) {
+      const chunks = [`[${entries.slice(0, 150).join(',')}`, `,${entries.slice(150).join(',')}]`];
+      await ibm.deliver({ ...gzipBatch([], id), chunks: ChunkStream.of(chunks.map((chunk) => gzipSync(chunk))), records: 300 });
+    }
+    const [iam, ...ingress] = receiver.requests;
+    assert.equal(iam!.url, '/identity/token');
+    assert.equal(iam!.headers['content-type'], 'application/x-www-form-urlencoded');
+    assert.deepEqual(Object.fromEntries(new URLSearchParams(iam!.text)), { grant_type: 'urn:ibm:params:oauth:grant-type:apikey', apikey: IBM_KEY });
+    assert.equal(ingress.length, 2, 'one token for both batches; each batch whole despite maxRequestBytes');
+    for (const request of ingress) {
+      assert.equal(request.url, '/logs/v1/singles');
+      assert.equal(request.headers.authorization, `Bearer ${IAM_TOKEN}`);
+      assert.equal(request.headers['content-type'], 'application/json');
+      assert.equal((JSON.parse(request.text) as unknown[]).length, 300);
+    }
+  });
+
+  it('IBM Cloud Logs: a refused key is not retried; an IAM outage is; a 401 from the ingress fetches a new token', async () => {
+    actAsIbm(undefined, () => ({ status: 400, body: `{"errorMessage":"Provided API key could not be found: ${IBM_KEY}"}` }));
+    const refused = await rejection(destination(vendors.ibm(), ibmOptions()).deliver(gzipBatch(records(1), 'ibm-key')), SECRETS);
+    assert.deepEqual([refused.code, refused.retryable], ['ERR_HTTP_UNAUTHORIZED', false]);
+    assert.match(refused.message, /IBM IAM refused the API key; check ibm_api_key/);
+
+    actAsIbm(undefined, () => ({ status: 503, headers: { 'retry-after': '4' } }));
+    const down = await rejection(destination(vendors.ibm(), ibmOptions()).deliver(gzipBatch(records(1), 'ibm-down')), SECRETS);
+    assert.deepEqual([down.code, down.retryable, down.retryAfterMs], ['ERR_HTTP_UNAVAILABLE', true, 4000]);
+
+    receiver.reset();
+    actAsIbm((index) => (index === 0 ? { status: 401, body: `token ${IAM_TOKEN} expired` } : { status: 200 }));
+    const ibm = destination(vendors.ibm(), ibmOptions());
+    const expired = await rejection(ibm.deliver(gzipBatch(records(1), 'ibm-401')), SECRETS);
+    assert.deepEqual([expired.code, expired.retryable], ['ERR_HTTP_UNAUTHORIZED', false]);
+    await ibm.deliver(gzipBatch(records(1), 'ibm-after'));
+    assert.deepEqual(receiver.requests.map((r) => r.url), ['/identity/token', '/logs/v1/singles', '/identity/token', '/logs/v1/singles']);
   });
 });
