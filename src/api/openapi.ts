@@ -32,7 +32,7 @@ function errorStatuses(spec: RouteSpec): number[] {
   if (spec.scope === 'public') return [405, 500];
   const statuses = [401, 403, 404, 405, 429, 500];
   if (spec.requestBody !== undefined) statuses.push(400, 413);
-  if (spec.operationId.endsWith('Job') || spec.operationId.endsWith('Jobs')) statuses.push(503);
+  if (spec.operationId.endsWith('Job') || spec.operationId.endsWith('Jobs') || spec.readsJobStore === true) statuses.push(503);
   return statuses.sort((a, b) => a - b);
 }
 

@@ -9,7 +9,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDestinationConf, redactDestinationConf } from '../destinations/destination-conf.ts';
 import { FILE_DESTINATIONS_DISABLED, outsideRootsMessage, pathWithinRoots, type FileRootsPolicy } from '../destinations/file-roots.ts';
-import { expandDate } from '../destinations/object-name.ts';
+import { undatedFolder } from '../destinations/object-name.ts';
 import { writeFileAtomic } from '../jobs/store/atomic-file.ts';
 import { tenantKey } from '../jobs/store/job-store.ts';
 import type { Tenant } from '../jobs/types.ts';
@@ -80,10 +80,10 @@ export async function loadOwnershipSecret(dataDir: string, env: { SLUICE_OWNERSH
 }
 
 /**
- * The built-in writer: file:// destinations only ({DATE} = today, UTC), inside the operator's
- * file roots. The answer names the file relative to its root: an API answer never shows a host
- * path. Object storage writers come from the S3 destination code; without one, the request is
- * refused with a clear message.
+ * The built-in writer: file:// destinations only (in the folder above the {DATE} folders, so
+ * the file does not move with the day), inside the operator's file roots. The answer names the
+ * file relative to its root: an API answer never shows a host path. Object storage writers come
+ * from the S3 destination code; without one, the request is refused with a clear message.
  */
 export function createFileOwnershipWriter(roots: FileRootsPolicy): OwnershipWriter {
   return async (destinationConf, file) => {
@@ -96,7 +96,7 @@ export function createFileOwnershipWriter(roots: FileRootsPolicy): OwnershipWrit
     if (conf.scheme !== 'file') {
       throw apiError(400, API_ERROR_CODES.ownershipChallenge, `ownership challenges for ${conf.scheme}: destinations are not available in this build`);
     }
-    const dir = expandDate(conf.pathTemplate, `${Date.now()}000000`);
+    const dir = undatedFolder(conf.pathTemplate) || '/';
     // The tenant boundary was checked by the handler; this keeps the writer safe on its own.
     const shown = await pathWithinRoots(dir, roots);
     if (shown === null) {

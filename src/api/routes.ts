@@ -6,8 +6,9 @@ import { createJob, deleteJob, getJob, listDatasetJobs, listJobs, updateJob } fr
 import { datasetDefaultFields, datasetFields } from './handlers/datasets.ts';
 import { createOwnershipChallenge, validateDestination, validateOwnershipChallenge } from './handlers/destinations.ts';
 import { createToken, deleteToken, listTokens } from './handlers/tokens.ts';
+import { validateDestinationExists, validateOrigin } from './handlers/validate.ts';
 import {
-  DeletedSchema, DestinationBodySchema, FieldsMapSchema, JobBodySchema, JobViewSchema, OwnershipResultSchema,
+  DeletedSchema, DestinationBodySchema, ExistsResultSchema, FieldsMapSchema, JobBodySchema, JobViewSchema, OriginBodySchema, OwnershipResultSchema,
   OwnershipValidateBodySchema, TokenCreateBodySchema, TokenCreatedSchema, TokenInfoSchema, ValidResultSchema,
 } from './schemas.ts';
 import type { RouteSpec } from './types.ts';
@@ -43,6 +44,10 @@ export const ROUTES: readonly RouteSpec[] = [
     summary: 'The fields used when a job gives no field_names.', response: FieldsMapSchema, handler: datasetDefaultFields },
   { method: 'POST', path: '/logpush/validate/destination', scope: 'tenant', access: 'write', operationId: 'validateDestination',
     summary: 'Check a destination (200 with valid true/false).', requestBody: DestinationBodySchema, response: ValidResultSchema, handler: validateDestination },
+  { method: 'POST', path: '/logpush/validate/destination/exists', scope: 'tenant', access: 'write', operationId: 'validateDestinationExists', readsJobStore: true,
+    summary: 'Whether one of this zone\'s or account\'s jobs already writes to a destination.', requestBody: DestinationBodySchema, response: ExistsResultSchema, handler: validateDestinationExists },
+  { method: 'POST', path: '/logpush/validate/origin', scope: 'tenant', access: 'write', operationId: 'validateOrigin',
+    summary: 'Check logpull_options (200 with valid true/false and why).', requestBody: OriginBodySchema, response: ValidResultSchema, handler: validateOrigin },
   { method: 'POST', path: '/logpush/ownership', scope: 'tenant', access: 'write', operationId: 'createOwnershipChallenge',
     summary: 'Write ownership-challenge.txt (a signed, expiring token) into the destination.', requestBody: DestinationBodySchema, response: OwnershipResultSchema, handler: createOwnershipChallenge },
   { method: 'POST', path: '/logpush/ownership/validate', scope: 'tenant', access: 'write', operationId: 'validateOwnershipChallenge',

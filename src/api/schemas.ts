@@ -203,6 +203,13 @@ export const OwnershipValidateBodySchema = z.strictObject({
 });
 
 export const ValidResultSchema = z.object({ valid: z.boolean(), message: z.string().optional() });
+export const ExistsResultSchema = z.object({ exists: z.boolean().describe('Whether one of this zone\'s or account\'s jobs writes to the destination (credentials not compared).') });
+
+export const OriginBodySchema = z.strictObject({
+  logpull_options: z.string().max(4096).nullable()
+    .describe('The legacy options string ("fields=A,B&timestamps=rfc3339"), or the whole Logpull URL it came from; null = the defaults.'),
+  dataset: z.string().optional().describe('Whose fields `fields` names; default http_requests (Logpull\'s) on zone routes. Without it an account route checks only the parameters.'),
+}).describe('logpull_options to check.');
 export const OwnershipResultSchema = z.object({ filename: z.string(), message: z.string(), valid: z.boolean() });
 
 export const AccessSchema = z.enum(['read', 'write']).describe('read: GET routes; write: every route.');

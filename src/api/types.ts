@@ -105,5 +105,7 @@ export interface RouteSpec {
   /** Schema of `result` (public routes that do not use the envelope set `raw`). */
   response?: z.ZodType;
   raw?: boolean;
+  /** Reads the job store, so may answer 503 (routes named …Job/…Jobs are known to). */
+  readsJobStore?: boolean;
   handler: Handler;
 }

@@ -16,6 +16,17 @@ export function expandDate(template: string, startNs: string): string {
   return template.replaceAll('{DATE}', utcStamp(startNs).slice(0, 8));
 }
 
+/**
+ * The folder that holds a path template's dated folders: the template up to the folder its first
+ * `{DATE}` is in, without a trailing '/' ("" when that is the top). Ownership challenges go here,
+ * so the file is found at the same place whatever the day (Logpush answers `logs/…` for `logs/{DATE}`).
+ */
+export function undatedFolder(template: string): string {
+  const at = template.indexOf('{DATE}');
+  const folder = at < 0 ? template : template.slice(0, template.lastIndexOf('/', at) + 1);
+  return folder.replace(/\/+$/, '');
+}
+
 /** `<start>_<end>_<batchId>.log[.<ext>]` for a delivery object. */
 export function objectName(object: DeliveryObject): string {
   return `${utcStamp(object.startNs)}_${utcStamp(object.endNs)}_${object.batchId}.log${EXTENSIONS[object.compression]}`;

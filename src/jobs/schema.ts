@@ -95,7 +95,7 @@ export const JobInputSchema = z.strictObject({
     .regex(/^[a-zA-Z0-9.-]*$/, { error: 'may contain only letters, digits, "." and "-" (as in Logpush)' })
     .nullable().optional()
     .describe(`Human-readable name, not unique, up to ${MAX_JOB_NAME_CHARS} characters of [a-zA-Z0-9.-] (e.g. the domain).`),
-  enabled: z.boolean().nullable().optional().describe('Whether the job delivers; default true.'),
+  enabled: z.boolean().nullable().optional().describe('Whether the job delivers. Default: false for a job created through the admin API (as in Logpush), true for a job of a config file.'),
   zone_id: TenantIdSchema.nullable().optional().describe('The zone the job belongs to (zone datasets). Exactly one of zone_id / account_id.'),
   account_id: TenantIdSchema.nullable().optional().describe('The account the job belongs to (account datasets).'),
   dataset: z.string().describe('Which dataset\'s records, e.g. http_requests.'),

@@ -30,6 +30,8 @@ describe('admin API request bodies', () => {
     { method: 'POST', path: zoneJobs(ZONE_A), token: undefined, wrongType: { dataset: 42 }, unknown: { ...fileJob(), destinaton_conf: 'x' } },
     { method: 'PUT', path: `${zoneJobs(ZONE_A)}/${jobId}`, token: undefined, wrongType: { enabled: 'yes' }, unknown: { enabeld: false } },
     { method: 'POST', path: `/zones/${ZONE_A}/logpush/validate/destination`, token: undefined, wrongType: { destination_conf: 7 }, unknown: { destination_conf: 'file:///x', extra: 1 } },
+    { method: 'POST', path: `/zones/${ZONE_A}/logpush/validate/destination/exists`, token: undefined, wrongType: { destination_conf: 7 }, unknown: { destination_conf: 'file:///x', extra: 1 } },
+    { method: 'POST', path: `/zones/${ZONE_A}/logpush/validate/origin`, token: undefined, wrongType: { logpull_options: 7 }, unknown: { logpull_options: 'fields=RayID', extra: 1 } },
     { method: 'POST', path: `/zones/${ZONE_A}/logpush/ownership`, token: undefined, wrongType: { destination_conf: ['s3://b'] }, unknown: { destination_conf: 's3://b/x', bucket: 'b' } },
     { method: 'POST', path: `/zones/${ZONE_A}/logpush/ownership/validate`, token: undefined, wrongType: { destination_conf: 's3://b/x', ownership_challenge: 5 }, unknown: { destination_conf: 's3://b/x', ownership_challenge: 'x', challenge: 'y' } },
     { method: 'POST', path: '/tokens', token: OPERATOR, wrongType: { scopes: 'zone' }, unknown: { scopes: [{ zone_id: 'z', access: 'read' }], admin: true } },

@@ -108,10 +108,11 @@ export async function startHarness(overrides: Partial<ApiServerOptions> & { coun
   };
 }
 
-/** A valid zone job body with a file destination. */
+/** A valid zone job body with a file destination, enabled (a job created without `enabled` is disabled). */
 export function fileJob(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     name: 'errors',
+    enabled: true,
     dataset: 'http_requests',
     destination_conf: 'file:///tmp/sluice-api-test/{DATE}',
     output_options: { field_names: ['ClientIP', 'RayID'], output_type: 'ndjson' },

@@ -2,7 +2,7 @@ import { ChunkStream } from '../../src/destinations/chunk-stream.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DeliveryObject } from '../../src/destinations/destination.ts';
-import { batchIdFor, expandDate, objectName, utcStamp } from '../../src/destinations/object-name.ts';
+import { batchIdFor, expandDate, objectName, undatedFolder, utcStamp } from '../../src/destinations/object-name.ts';
 
 // 2023-11-14T22:13:20.123456789Z
 const START = '1700000000123456789';
@@ -66,5 +66,16 @@ describe('batchIdFor', () => {
     assert.equal(new Set([id, ...others]).size, others.length + 1);
     // Partition names cannot run into offsets.
     assert.notEqual(batchIdFor(1, [{ partition: 'a1', first: 2, last: 3 }]), batchIdFor(1, [{ partition: 'a', first: 12, last: 3 }]));
+  });
+});
+
+describe('undatedFolder', () => {
+  it('is the folder holding the {DATE} folders, the same every day', () => {
+    assert.equal(undatedFolder('logs/{DATE}'), 'logs');
+    assert.equal(undatedFolder('logs/{DATE}/http'), 'logs');
+    assert.equal(undatedFolder('logs/day-{DATE}'), 'logs');
+    assert.equal(undatedFolder('{DATE}'), '');
+    assert.equal(undatedFolder('logs/http/'), 'logs/http');
+    assert.equal(undatedFolder('/var/log/sluice/{DATE}'), '/var/log/sluice');
   });
 });

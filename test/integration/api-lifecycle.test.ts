@@ -80,6 +80,7 @@ describe('admin API with a shared Kafka job store', { timeout: 240_000 }, () => 
   function jobBody(out: string, name: string): Record<string, unknown> {
     return {
       name,
+      enabled: true, // created through the API: disabled unless the body says so
       dataset: 'http_requests',
       destination_conf: pathToFileURL(join(dir, out)).href,
       compression: 'none',

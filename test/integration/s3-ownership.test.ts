@@ -1,5 +1,6 @@
-// The ownership challenge written into a real S3 bucket: the file holds exactly the token,
-// under the destination's path; a wrong secret fails with a redacted, non-retryable error.
+// The ownership challenge written into a real S3 bucket: the file holds exactly the token, in
+// the destination's folder (above its {DATE} folders); a wrong secret fails with a redacted,
+// non-retryable error.
 
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
@@ -13,10 +14,10 @@ it('writes ownership-challenge.txt under the destination path', async () => {
   const bucket = uniqueBucket('sluice-ownership');
   await createBucket(bucket);
   const conf = (secret: string) => `s3://${bucket}/team-a/{DATE}?region=${s3.region}&endpoint=${encodeURIComponent(s3.endpoint)}&access-key-id=${s3.accessKeyId}&secret-access-key=${secret}`;
-  const now = new Date('2026-11-26T12:00:00Z');
-  const written = await writeS3OwnershipChallenge(conf(s3.secretAccessKey), { name: 'ownership-challenge.txt', content: 'token-123' }, { network: LOOPBACK_ALLOWED, now });
-  assert.equal(written.filename, `s3://${bucket}/team-a/20261126/ownership-challenge.txt`);
-  assert.equal((await getObjectBytes(bucket, 'team-a/20261126/ownership-challenge.txt')).toString(), 'token-123');
+  const written = await writeS3OwnershipChallenge(conf(s3.secretAccessKey), { name: 'ownership-challenge.txt', content: 'token-123' }, { network: LOOPBACK_ALLOWED });
+  // The bucket path, as Logpush answers it: no scheme, and above the {DATE} folders.
+  assert.equal(written.filename, `${bucket}/team-a/ownership-challenge.txt`);
+  assert.equal((await getObjectBytes(bucket, 'team-a/ownership-challenge.txt')).toString(), 'token-123');
 
   const wrong = 'definitely-not-the-secret-0123456789';
   await assert.rejects(writeS3OwnershipChallenge(conf(wrong), { name: 'ownership-challenge.txt', content: 'x' }, { network: LOOPBACK_ALLOWED }), (error: unknown) => {

@@ -10,7 +10,7 @@ import type { Job, Tenant } from '../../jobs/types.ts';
 import { enforceDestinationBoundary } from '../destination-boundary.ts';
 import { API_ERROR_CODES, apiError, notFound, problemsError, type ApiErrorItem } from '../errors.ts';
 import { jobView, type JobView } from '../job-view.ts';
-import { needsOwnershipChallenge } from '../ownership.ts';
+import { challengeRequired } from '../challenge-required.ts';
 import type { AuditAction, ApiDeps, HandlerResult, RequestContext } from '../types.ts';
 
 export function tenantOf(ctx: RequestContext): Tenant {
@@ -100,8 +100,12 @@ export async function createJob(ctx: RequestContext): Promise<HandlerResult> {
   const tenant = tenantOf(ctx);
   const body = asBodyObject(await ctx.body());
   await enforceDestinationBoundary(ctx.deps.destinationBoundary, tenant, body.destination_conf);
-  if (needsOwnershipChallenge(body.destination_conf)) requireChallenge(ctx, tenant, body, body.destination_conf as string);
-  const job = await ctx.deps.store.create(tenant, body).catch(storeError);
+  if (challengeRequired(body.destination_conf)) requireChallenge(ctx, tenant, body, body.destination_conf as string);
+  // Logpush creates a job disabled unless the body enables it ("by default a job is not
+  // enabled"): stored explicitly, so the store's own default (true, for the operator's config
+  // jobs and for records written before this rule) never applies to an API-created job.
+  const input = body.enabled === undefined || body.enabled === null ? { ...body, enabled: false } : body;
+  const job = await ctx.deps.store.create(tenant, input).catch(storeError);
   const after = view(ctx.deps, job);
   await audit(ctx, 'create', tenant, job.id, null, after);
   return { result: after };
@@ -129,7 +133,7 @@ export async function updateJob(ctx: RequestContext): Promise<HandlerResult> {
   // A job keeps a destination it already has (an operator's seeded job may lie outside the
   // tenant roots); a new destination must be one the tenant may use.
   if (changesDestination) await enforceDestinationBoundary(ctx.deps.destinationBoundary, tenant, destination);
-  if (changesDestination && needsOwnershipChallenge(destination)) requireChallenge(ctx, tenant, body, destination);
+  if (changesDestination && challengeRequired(destination)) requireChallenge(ctx, tenant, body, destination);
   const job = await ctx.deps.store.update(id, tenant, body).catch(storeError);
   const before = view(ctx.deps, current);
   const after = view(ctx.deps, job);
