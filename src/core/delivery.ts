@@ -15,6 +15,7 @@ import type { RateLimiter } from '../shared/log.ts';
 import type { DeliveryMetrics } from './delivery-metrics.ts';
 import { encodeBatch, type BatchTotals } from './encode-batch.ts';
 import { backoffDelay, type BackoffPolicy } from '../shared/backoff.ts';
+import { isoOfNs } from './completion-mark.ts';
 import type { JobRuntime } from './job-runtime.ts';
 import { storePoison, type DeadLetterContext } from './dead-letter.ts';
 import type { OpenBatch } from './open-batch.ts';
@@ -43,8 +44,13 @@ export interface DeliveryContext {
   countersOf(dataset: string): DatasetCounters;
 }
 
+/** Called in sealing order (pipeline dispatch), which the job's completion mark relies on. */
 export async function deliverBatch(ctx: DeliveryContext, runtime: JobRuntime, batch: OpenBatch, sealedAt: number): Promise<boolean> {
   const { job } = runtime;
+  const seq = runtime.completion.sealed();
+  // The newest log time this batch delivers: its records' event times, else (none has one) the
+  // end time its object is named with, the time it was sealed.
+  let newestNs: bigint | null = null;
   const batchId = batchIdFor(
     job.id,
     batch.spans.map((span) => ({ partition: span.tracker.name, first: span.firstOffset, last: span.lastOffset })),
@@ -77,6 +83,7 @@ export async function deliverBatch(ctx: DeliveryContext, runtime: JobRuntime, ba
     }
     const totals = await encoded.totals;
     countTotals(ctx, runtime, totals);
+    newestNs = totals.maxEventTimeNs ?? (range !== null ? BigInt(range.endNs) : null);
     if (delivering && !(await delivering)) return false;
     if (totals.recordsOut > 0) {
       ctx.stats.batchesDelivered++;
@@ -102,7 +109,17 @@ export async function deliverBatch(ctx: DeliveryContext, runtime: JobRuntime, ba
     ctx.countersOf(job.dataset).dropped.quarantined += batch.count;
   }
   batch.ackAll();
+  markComplete(runtime, seq, newestNs);
   return true;
+}
+
+/** A quarantined batch counts as done too (set aside, acknowledged): it must not hold the mark back for ever. */
+function markComplete(runtime: JobRuntime, seq: number, newestNs: bigint | null): void {
+  const mark = runtime.completion.done(seq, newestNs);
+  if (mark === null) return;
+  const current = runtime.health.last_complete;
+  // A job's new version or a handed-back job starts a new mark but keeps its health: never move back.
+  if (current === null || Number(mark / 1_000_000n) > Date.parse(current)) runtime.health.last_complete = isoOfNs(mark);
 }
 
 /** Resolves true once the object is durable, false if shutdown cut the retries short. */
@@ -113,7 +130,7 @@ async function deliverWithRetry(ctx: DeliveryContext, runtime: JobRuntime, objec
     try {
       await untilAborted(runtime.destination.deliver(object), ctx.signal);
       ctx.metrics.uploadFinished(destinationType, 'success', (performance.now() - startedAt) / 1000);
-      runtime.health.last_complete = new Date().toISOString();
+      runtime.health.delivered_at_ms = Date.now();
       runtime.health.error_message = null;
       runtime.failingSince = null;
       return true;

@@ -32,6 +32,8 @@ export interface BatchTotals {
   droppedRecords: DroppedRecord[];
   /** Worker time spent on all parts, as the workers measured it. */
   workerMicros: number;
+  /** The newest event time (ns) among the records written, over every part, or null if none had one. */
+  maxEventTimeNs: bigint | null;
 }
 
 export interface EncodedBatch {
@@ -98,7 +100,7 @@ export function encodeBatch(options: EncodeOptions): EncodedBatch {
 async function collect(runs: Array<Promise<BatchResult>>, firsts: number[], stream: ChunkStream, framing: Framing | null): Promise<BatchTotals> {
   const totals: BatchTotals = {
     recordsOut: 0, filtered: 0, sampled: 0, dropped: { invalid_json: 0, wrong_type: 0 }, invalidUtf8: 0,
-    bytesEncoded: 0, bytesCompressed: 0, dropSamples: [], droppedRecords: [], workerMicros: 0,
+    bytesEncoded: 0, bytesCompressed: 0, dropSamples: [], droppedRecords: [], workerMicros: 0, maxEventTimeNs: null,
   };
   for (let i = 0; i < runs.length; i++) {
     const result = await runs[i]!;
@@ -115,6 +117,10 @@ async function collect(runs: Array<Promise<BatchResult>>, firsts: number[], stre
     totals.invalidUtf8 += result.invalidUtf8;
     totals.bytesEncoded += result.bytesEncoded;
     totals.workerMicros += result.workerMicros;
+    if (typeof result.maxEventTimeNs === 'string') {
+      const ns = BigInt(result.maxEventTimeNs);
+      if (totals.maxEventTimeNs === null || ns > totals.maxEventTimeNs) totals.maxEventTimeNs = ns;
+    }
     if (totals.dropSamples.length < 5) totals.dropSamples.push(...result.dropSamples.slice(0, 5 - totals.dropSamples.length));
     for (const dropped of result.droppedRecords ?? []) totals.droppedRecords.push({ ...dropped, index: dropped.index + firsts[i]! });
   }

@@ -3,11 +3,14 @@
 
 import type { Destination } from '../destinations/destination.ts';
 import type { Job } from '../jobs/types.ts';
+import { CompletionMark } from './completion-mark.ts';
 import type { OpenBatch } from './open-batch.ts';
 
 export interface JobHealth {
-  /** When a batch was last delivered (ISO 8601), or null. */
+  /** The log time up to which records are delivered (ISO 8601; completion-mark.ts), or null. */
   last_complete: string | null;
+  /** When (ms, wall clock) a batch was last delivered, or null: how long a job has stalled (parking.ts). */
+  delivered_at_ms: number | null;
   /** When delivery last failed (ISO 8601), or null. */
   last_error: string | null;
   /** Why delivery last failed, secrets removed; cleared by the next success. */
@@ -22,6 +25,8 @@ export interface JobRuntime {
   batch: OpenBatch | null;
   /** Sealed batches of this job not yet delivered (a parked job acknowledges them and reads from its resume positions). */
   readonly sealed: Set<OpenBatch>;
+  /** Which of its sealed batches are done, for health.last_complete. */
+  readonly completion: CompletionMark;
   /** How many sealed batches are not yet delivered: `sealed.size`. */
   readonly inFlight: number;
   /** Bytes this job's open and sealed batches are charged (OpenBatch.charged: records and each batch's own cost): its share of the budget. */
@@ -49,9 +54,10 @@ export function createJobRuntime(job: Job, destination: Destination): JobRuntime
   return {
     job,
     destination,
-    health: { last_complete: null, last_error: null, error_message: null },
+    health: { last_complete: null, delivered_at_ms: null, last_error: null, error_message: null },
     batch: null,
     sealed: new Set(),
+    completion: new CompletionMark(),
     get inFlight() {
       return this.sealed.size;
     },

@@ -66,6 +66,5 @@ export function parkingReason(runtime: JobRuntime, rules: ParkingRules, now: num
 }
 
 function lastDeliveryMs(runtime: JobRuntime): number {
-  const at = runtime.health.last_complete;
-  return at === null ? runtime.createdAt : Date.parse(at);
+  return runtime.health.delivered_at_ms ?? runtime.createdAt;
 }

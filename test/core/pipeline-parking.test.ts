@@ -296,7 +296,8 @@ describe('parkingReason', () => {
   it('running → parked at its share once stalled for stalledMs, measured from the last delivery', () => {
     const runtime = fresh();
     runtime.heldBytes = 100;
-    runtime.health.last_complete = new Date(50_000).toISOString();
+    runtime.health.delivered_at_ms = 50_000;
+    runtime.health.last_complete = new Date(1e12).toISOString(); // a log time: not what stalling is measured by
     assert.equal(parkingReason(runtime, rules, 59_999), null);
     assert.match(parkingReason(runtime, rules, 60_000) ?? '', /whole share of memory/);
     runtime.heldBytes = 99;

@@ -111,7 +111,7 @@ export class KafkaCatchUpRun implements CatchUpRun {
     // Nothing read past the start yet: nothing to deliver, so nothing failing either.
     const read = this.readOffsets();
     const nothingRead = [...read].every(([partition, next]) => next <= (this.#from.get(partition) ?? next));
-    return nothingRead || health.last_complete !== null;
+    return nothingRead || health.delivered_at_ms !== null;
   }
 
   readOffsets(): Offsets {
