@@ -64,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
 
   let config: Config;
   if (values.config !== undefined) {
-    config = await loadConfig(values.config);
+    config = await loadConfig(values.config, { sourcesFromCommandLine: values.input !== undefined });
   } else {
     config = parseConfig(embeddedConfig(), 'embedded default config');
     process.stdout.write(`sluice: no --config given, running the embedded default (generator → ${config.jobs.length} jobs → files under ${config.data_dir}/out)\n`);

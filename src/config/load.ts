@@ -128,7 +128,7 @@ function resolveStoreAndAudit(top: ParsedTop, problems: Problem[]): { job_store?
   const declared = top.job_store ?? { type: 'file' as const };
   let job_store: JobStoreConfig = { type: 'file' };
   if (declared.type === 'kafka') {
-    const kafkaSource = top.sources.find((s) => s.type === 'kafka');
+    const kafkaSource = top.sources?.find((s) => s.type === 'kafka');
     const brokers = declared.brokers ?? kafkaSource?.brokers;
     if (brokers === undefined) {
       problems.push({ path: '$.job_store.brokers', message: 'is required when no kafka source is configured (or set env SLUICE_KAFKA_BROKERS)' });
@@ -144,30 +144,44 @@ function resolveStoreAndAudit(top: ParsedTop, problems: Problem[]): { job_store?
   return { job_store, audit: { type, topic: top.audit.topic, account_id: top.audit.account_id } };
 }
 
+export interface ParseOptions {
+  /**
+   * The records come from the command line (`sluice run --input`), not the config's sources: a
+   * config of jobs alone is then complete, and parking (which re-reads a Kafka source) is off
+   * unless asked for.
+   */
+  sourcesFromCommandLine?: boolean;
+}
+
 /**
  * Validates an already-parsed config value (tests, the embedded default). Throws ConfigError.
  * `env` supplies the SLUICE_KAFKA_* overrides and the deployment ones (listen addresses, the
  * shutdown deadline: deployment-env.ts) (default: process.env).
  */
-export function parseConfig(rawValue: unknown, source: string, env: KafkaEnv & DeploymentEnv = process.env): Config {
+export function parseConfig(rawValue: unknown, source: string, env: KafkaEnv & DeploymentEnv = process.env, options: ParseOptions = {}): Config {
   const problems: Problem[] = [];
   const value = applyDeploymentEnv(applyKafkaEnv(rawValue, env), env, problems);
   const top = parseWithProblems(ConfigSchema, value, '$', problems);
+  const fromCommandLine = options.sourcesFromCommandLine === true;
+  if (top !== undefined && top.sources === undefined && !fromCommandLine) {
+    problems.push({ path: '$.sources', message: 'is required: add at least one source (kafka, generator or ndjson), or give the records with `sluice run --input FILE|- --dataset NAME --tenant ID`' });
+  }
   // Jobs are validated even when other parts of the config are broken: all problems at once.
   const limits = resolveLimits(own(value, 'limits'), problems);
   const rawJobs = own(value, 'jobs');
   const jobs = Array.isArray(rawJobs) ? validateJobs(rawJobs, limits, problems) : [];
   const store = top === undefined ? {} : resolveStoreAndAudit(top, problems);
   // Parked jobs are read again from Kafka: on by default where that is possible, an error where asked for and not.
-  const oneKafkaSource = top !== undefined && top.sources.length === 1 && top.sources[0]!.type === 'kafka';
+  const oneKafkaSource = top !== undefined && !fromCommandLine && top.sources?.length === 1 && top.sources[0]!.type === 'kafka';
   if (top?.pipeline.parking.enabled === true && !oneKafkaSource) {
-    problems.push({ path: '$.pipeline.parking.enabled', message: 'needs exactly one source, of type kafka (parked jobs are read again from Kafka); remove it or set it to false' });
+    const why = fromCommandLine ? '--input replaces the config\'s sources' : 'needs exactly one source, of type kafka';
+    problems.push({ path: '$.pipeline.parking.enabled', message: `${why} (parked jobs are read again from Kafka); remove it or set it to false` });
   }
   if (top === undefined || problems.length > 0) {
     throw new ConfigError(source, problems.length > 0 ? problems : [{ path: '$', message: 'is not a valid config' }]);
   }
   const pipeline = { ...top.pipeline, parking: { ...top.pipeline.parking, enabled: top.pipeline.parking.enabled ?? oneKafkaSource } };
-  return { data_dir: top.data_dir, limits, pipeline, sources: top.sources, jobs, ...(top.api ? { api: top.api } : {}), ...store, ...(top.telemetry ? { telemetry: top.telemetry } : {}), audit_digests: top.audit_digests, destinations: top.destinations, shutdown: top.shutdown };
+  return { data_dir: top.data_dir, limits, pipeline, sources: top.sources ?? [], jobs, ...(top.api ? { api: top.api } : {}), ...store, ...(top.telemetry ? { telemetry: top.telemetry } : {}), audit_digests: top.audit_digests, destinations: top.destinations, shutdown: top.shutdown };
 }
 
 function firstLine(message: string): string {
@@ -205,8 +219,8 @@ function parseText(text: string, format: ConfigFormat, source: string): unknown 
 }
 
 /** Parses JSON or YAML text and validates it. Throws ConfigError. */
-export function parseConfigText(text: string, format: ConfigFormat, source: string): Config {
-  return parseConfig(parseText(text, format, source), source);
+export function parseConfigText(text: string, format: ConfigFormat, source: string, options: ParseOptions = {}): Config {
+  return parseConfig(parseText(text, format, source), source, process.env, options);
 }
 
 export function configFormat(path: string): ConfigFormat | undefined {
@@ -217,7 +231,7 @@ export function configFormat(path: string): ConfigFormat | undefined {
 }
 
 /** Reads a .json, .yaml or .yml config file and validates it. Throws ConfigError (code ERR_CONFIG). */
-export async function loadConfig(path: string): Promise<Config> {
+export async function loadConfig(path: string, options: ParseOptions = {}): Promise<Config> {
   const format = configFormat(path);
   if (format === undefined) {
     throw new ConfigError(path, [{ path: '$', message: `unsupported file extension "${extname(path)}"; use .json, .yaml or .yml` }]);
@@ -228,5 +242,5 @@ export async function loadConfig(path: string): Promise<Config> {
   } catch (error) {
     throw new ConfigError(path, [{ path: '$', message: `cannot read the file: ${(error as Error).message}` }]);
   }
-  return parseConfigText(text, format, path);
+  return parseConfigText(text, format, path, options);
 }

@@ -276,7 +276,7 @@ export const ConfigSchema = z.strictObject({
   data_dir: z.string().min(1).default(DEFAULT_DATA_DIR).describe('Where sluice keeps its state; relative paths are relative to the working directory.'),
   limits: LimitsSchema.prefault({}),
   pipeline: PipelineSchema.prefault({}),
-  sources: z.array(SourceSchema).min(1).describe('Where records come from; at least one.'),
+  sources: z.array(SourceSchema).min(1).optional().describe('Where records come from; at least one, unless `sluice run --input` gives them.'),
   // Jobs are checked one by one with validateJob (catalog- and limits-aware) after this parse.
   jobs: z.array(z.unknown()).default([]).describe('Logpush job objects; id defaults to position + 1.'),
   api: ApiConfigSchema.optional(),

@@ -1,7 +1,7 @@
 // The sluice command as a user runs it: a child process, real files, exit codes and messages.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -83,6 +83,22 @@ describe('sluice command', () => {
     assert.equal(broken.code, 2);
     assert.match(broken.stderr, /line \d+/);
     assertNoStackTrace(broken.stderr);
+  });
+
+  it('runs a config of jobs alone with --input, as the README shows; without --input says what to add', async () => {
+    const path = join(dir, 'jobs.yaml');
+    writeFileSync(path, readFileSync(jobsConfig('jobs-only'), 'utf8').replace(/^sources:.*\n/m, ''));
+    assert.doesNotMatch(readFileSync(path, 'utf8'), /sources/);
+    const input = join(dir, 'jobs-only.ndjson');
+    writeFileSync(input, events);
+    const result = await runSluice(['run', '--config', path, '--input', input, '--dataset', 'http_requests', '--tenant', ZONE]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(outputLines(join(dir, 'jobs-only')).lines.length, 3);
+
+    const without = await runSluice(['run', '--config', path, '--seconds', '1']);
+    assert.equal(without.code, 2, without.stderr);
+    assert.match(without.stderr, /\$\.sources: is required: add at least one source .*or give the records with `sluice run --input/);
+    assertNoStackTrace(without.stderr);
   });
 
   it('says clearly when the input file does not exist', async () => {
