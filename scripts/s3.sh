@@ -84,19 +84,9 @@ start_server() {
 
 # versitygw's SIGTERM handler waits for in-flight requests: a test that stops the server
 # mid-upload with `stop` waits out STOP_TIMEOUT_S (the client's request hangs meanwhile). `kill`
-# is the crash instead: connections reset at once, and nothing half-written becomes visible
-# (objects and parts are written to temporary files and linked into place when complete).
-cmd_kill() {
-  local pid
-  if ! pid=$(running_pid); then
-    report_not_running
-    return 0
-  fi
-  kill -KILL "$pid"
-  while kill -0 "$pid" 2>/dev/null; do sleep 0.02; done
-  rm -f "$PID_FILE"
-  say "killed (pid $pid)"
-}
+# (server-lifecycle.sh) is the crash instead: connections reset at once, and nothing
+# half-written becomes visible (objects and parts are written to temporary files and linked
+# into place when complete).
 
 case "${1:-}" in
   install) cmd_install ;;

@@ -10,13 +10,14 @@ if (tsc.status !== 0) {
 }
 
 // The integration tests need real servers on loopback: a Kafka broker (scripts/kafka.sh), an
-// S3-compatible server (scripts/s3.sh, versitygw) and Toxiproxy for fault injection
-// (scripts/toxiproxy.sh). Each script installs its server on first use (Kafka from Maven
-// Central, the other two built with `go install`), starts it and waits until it answers; it
+// S3-compatible server (scripts/s3.sh, versitygw), Azurite for Azure Blob Storage
+// (scripts/azurite.sh) and Toxiproxy for fault injection (scripts/toxiproxy.sh). Each script
+// installs its server on first use (Kafka from Maven Central, Azurite with npm ci from its
+// lockfile, the other two built with `go install`), starts it and waits until it answers; it
 // prints one line ("…: started …" or "…: already running …"; more when it installs), and on
 // failure the end of the server's log. They start side by side: the Go builds are CPU-bound
 // and Kafka's install is mostly download. Tests never run against nothing: no server, no run.
-const SERVICES = ['kafka', 's3', 'toxiproxy'] as const;
+const SERVICES = ['kafka', 's3', 'azurite', 'toxiproxy'] as const;
 
 function runScript(service: string, command: string, output: 'inherit' | 'pipe'): Promise<{ status: number; output: string }> {
   return new Promise((resolve) => {

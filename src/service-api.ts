@@ -30,6 +30,8 @@ import { NetworkPolicy } from './destinations/net/network-policy.ts';
 import { DESTINATION_UNREACHABLE, DESTINATION_UNREACHABLE_MESSAGE } from './destinations/net/unreachable.ts';
 import { writeS3OwnershipChallenge } from './destinations/s3/ownership.ts';
 import { validateS3Destination } from './destinations/s3/validate.ts';
+import { writeAzureOwnershipChallenge } from './destinations/azure/ownership.ts';
+import { validateAzureDestination } from './destinations/azure/validate.ts';
 import { FileJobStore, JOBS_FILE_NAME } from './jobs/store/file-job-store.ts';
 import type { JobStore } from './jobs/store/job-store.ts';
 import { refusalLogger } from './jobs/store/refusal-log.ts';
@@ -131,7 +133,7 @@ export async function openAdminSide(config: Config, log: Logger): Promise<AdminS
         destinationBoundary: createDestinationBoundary(fileRoots, (conf) => destinationNetworkProblem(conf, network)),
         ownershipWriter: (conf, file) => {
           if (isHttpOwnershipDestination(conf)) return writeHttpOwnershipChallenge(conf, file, { network });
-          return needsOwnershipChallenge(conf) ? writeS3OwnershipChallenge(conf, file, { network }) : fileOwnershipWriter(conf, file);
+          return needsOwnershipChallenge(conf) ? (/^azure:/i.test(conf) ? writeAzureOwnershipChallenge(conf, file, { network }) : writeS3OwnershipChallenge(conf, file, { network })) : fileOwnershipWriter(conf, file);
         },
         health: (id) => pipeline.runtimes.find((runtime) => runtime.job.id === id)?.health,
         audit: audit.sink,
@@ -232,8 +234,8 @@ const destinationValidator = (network: NetworkPolicy): DestinationValidator => a
         return { valid: false, message: `the directory cannot be written (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
       }
     }
-    case 's3': case 'r2': case 'gs': {
-      const verdict = await validateS3Destination(conf, { network });
+    case 's3': case 'r2': case 'gs': case 'azure': {
+      const verdict = parsed.scheme === 'azure' ? await validateAzureDestination(conf, { network }) : await validateS3Destination(conf, { network });
       if (verdict.code === DESTINATION_UNREACHABLE) return { valid: false, message: `destination_conf ${DESTINATION_UNREACHABLE_MESSAGE}` };
       return verdict.ok ? { valid: true, ...(verdict.warnings.length > 0 ? { message: verdict.warnings.join('; ') } : {}) } : { valid: false, message: verdict.message ?? 'invalid destination' };
     }

@@ -1,6 +1,7 @@
-# Lifecycle of one loopback test server, shared by scripts/kafka.sh, scripts/s3.sh and
-# scripts/toxiproxy.sh: pid file, start lock, reuse of a server that already answers, detached
-# launch, stop/status with deadlines, log tail on failure. Sourced, not run.
+# Lifecycle of one loopback test server, shared by scripts/kafka.sh, scripts/s3.sh,
+# scripts/azurite.sh and scripts/toxiproxy.sh: pid file, start lock, reuse of a server that
+# already answers, detached launch, stop/kill/status with deadlines, log tail on failure.
+# Sourced, not run.
 #
 # The sourcing script sets these before calling anything here:
 #   ROOT NODE PORT RUN PID_FILE LOG START_TIMEOUT_MS STOP_TIMEOUT_S
@@ -136,6 +137,19 @@ cmd_stop() {
   fi
   rm -f "$PID_FILE"
   say "stopped (pid $pid)"
+}
+
+# SIGKILL at once: a crash, for tests that stop a server mid-request (open connections reset).
+cmd_kill() {
+  local pid
+  if ! pid=$(running_pid); then
+    report_not_running
+    return 0
+  fi
+  kill -KILL "$pid"
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.02; done
+  rm -f "$PID_FILE"
+  say "killed (pid $pid)"
 }
 
 # Exit 3 (not 1) when not usable: callers tell "not running" from "the script failed".

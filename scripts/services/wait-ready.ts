@@ -1,8 +1,8 @@
-// CLI for scripts/kafka.sh, scripts/s3.sh and scripts/toxiproxy.sh: waits until the service at
+// CLI for scripts/kafka.sh, scripts/s3.sh, scripts/azurite.sh and scripts/toxiproxy.sh: waits until the service at
 // <host:port> is usable (see scripts/kafka/ready-check.ts and ready-check.ts for what "usable"
 // means).
 //
-//   node scripts/services/wait-ready.ts kafka|s3|toxiproxy <host:port> [--timeout-ms N] [--pid N]
+//   node scripts/services/wait-ready.ts kafka|s3|azurite|toxiproxy <host:port> [--timeout-ms N] [--pid N]
 //
 // Exits 0 with one line once ready; exits 1 with the reason when the deadline passes or the
 // process named by --pid is gone.
@@ -16,6 +16,7 @@ const services: Record<string, () => Promise<{ check: ServiceCheck } & Omit<Wait
   // Kafka polls every 200 ms, twice the S3/Toxiproxy interval, as it always has.
   kafka: async () => ({ check: (await import('../kafka/ready-check.ts')).checkKafkaOnce, pollIntervalMs: 200, processNoun: 'broker' }),
   s3: async () => ({ check: (await import('./ready-check.ts')).checkS3Once }),
+  azurite: async () => ({ check: (await import('./ready-check.ts')).checkAzuriteOnce }),
   toxiproxy: async () => ({ check: (await import('./ready-check.ts')).checkToxiproxyOnce }),
 };
 
@@ -32,7 +33,7 @@ for (let i = 0; i < argv.length; i++) {
 const [service, hostPort] = positional;
 const load = service === undefined ? undefined : services[service];
 if (load === undefined || hostPort === undefined || !(timeoutMs > 0) || (pid !== undefined && !Number.isInteger(pid))) {
-  process.stderr.write('usage: wait-ready.ts kafka|s3|toxiproxy <host:port> [--timeout-ms N] [--pid N]\n');
+  process.stderr.write('usage: wait-ready.ts kafka|s3|azurite|toxiproxy <host:port> [--timeout-ms N] [--pid N]\n');
   process.exit(2);
 }
 

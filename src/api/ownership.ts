@@ -20,7 +20,7 @@ export const OWNERSHIP_SECRET_FILE = 'ownership-secret';
 export const DEFAULT_OWNERSHIP_TTL_SECONDS = 24 * 3600;
 // Object storage, and Sumo Logic (Logpush asks for a challenge there too: its docs say a
 // regenerated HTTP source URL needs a new one).
-const CHALLENGED = /^(s3|r2|gs|sumo):/i;
+const CHALLENGED = /^(s3|r2|gs|azure|sumo):/i;
 
 /** Writes the challenge file into the destination; returns the name it was written under. */
 export type OwnershipWriter = (destinationConf: string, file: { name: string; content: string }) => Promise<{ filename: string }>;

@@ -4,6 +4,7 @@ import type { Destination } from './destination.ts';
 import { parseDestinationConf } from './destination-conf.ts';
 import { FileDestination } from './file.ts';
 import { S3Destination } from './s3/s3-destination.ts';
+import { AzureDestination } from './azure/azure-destination.ts';
 import { HttpDestination } from './http/http-destination.ts';
 import type { NetworkPolicy } from './net/network-policy.ts';
 
@@ -23,6 +24,8 @@ export function createDestination(conf: string, options: { network: NetworkPolic
     case 'r2':
     case 'gs':
       return new S3Destination(conf, { network: options.network });
+    case 'azure':
+      return new AzureDestination(conf, { network: options.network });
     case 'https':
     case 'http':
     case 'splunk':

@@ -16,6 +16,15 @@ export type HttpScheme = 'https' | 'http' | 'splunk' | 'datadog' | 'sumo' | 'sen
 export type DestinationConf =
   | { scheme: 'file'; /** Absolute directory path; may contain {DATE}. */ pathTemplate: string }
   | {
+      scheme: 'azure';
+      /** The account host (<account>.blob.core.windows.net) or a container name, as written. */
+      authority: string;
+      /** Decoded path without leading slash; may contain {DATE}. azure/config.ts reads container and prefix from both. */
+      pathTemplate: string;
+      /** Decoded query parameters: the SAS token (sig is secret: never log this object). */
+      params: Record<string, string>;
+    }
+  | {
       scheme: ObjectStorageScheme;
       bucket: string;
       /** Key prefix without leading slash; may contain {DATE}. */
@@ -62,6 +71,11 @@ export function parseDestinationConf(conf: string): DestinationConf {
       const path = tryDecode(rawPath) ?? rawPath;
       if (!path.startsWith('/')) return fail('a file: destination needs an absolute path, written file:///dir/{DATE}');
       return { scheme: 'file', pathTemplate: path };
+    }
+    case 'azure': {
+      if (authority === '') return fail('an azure: destination needs the account host (or a container name) after "azure://"');
+      if (userinfo !== null) return fail('an azure: destination takes its SAS token as the query string, not before "@"');
+      return { scheme, authority, pathTemplate: decode(rawPath, fail).replace(/^\/+/, ''), params };
     }
     case 's3':
     case 'r2':
@@ -183,7 +197,7 @@ function redactAuthority(rest: string, scheme: string): string {
   // userinfo: an '@' in the authority, or a password containing '/' (then "user:pa" looks
   // like the authority and the '@' comes later).
   if (at >= 0 && (at < slash || /:(?!\d*$)/.test(authority))) hostAndPath = REDACTED + rest.slice(at);
-  if (scheme === 'file' || scheme === 's3' || scheme === 'r2' || scheme === 'gs') return hostAndPath;
+  if (scheme === 'file' || scheme === 's3' || scheme === 'r2' || scheme === 'gs' || scheme === 'azure') return hostAndPath;
   // A Sumo Logic HTTP source URL is its own credential: everything after /receiver/v1/http/.
   if (scheme === 'sumo') hostAndPath = hostAndPath.replace(/(\/receiver\/v1\/http\/).+$/i, `$1${REDACTED}`);
   // Base64 keys may end in '=' padding.

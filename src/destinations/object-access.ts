@@ -13,6 +13,7 @@ import { parseDestinationConf } from './destination-conf.ts';
 import { FileObjectAccess } from './file-object-access.ts';
 import type { NetworkPolicy } from './net/network-policy.ts';
 import { S3ObjectAccess } from './s3/object-access.ts';
+import { AzureObjectAccess } from './azure/object-access.ts';
 
 export interface ObjectAccess {
   /**
@@ -36,7 +37,7 @@ export interface ObjectAccess {
 }
 
 /**
- * The object access for a destination_conf: file:// and object storage (s3://, r2://, gs://);
+ * The object access for a destination_conf: file:// and object storage (s3://, r2://, gs://, azure://);
  * null for destinations that have no objects to read back (HTTP endpoints). A malformed conf
  * throws the same non-retryable ERR_DESTINATION_CONF DeliveryError as createDestination.
  * put/get/list reject with DeliveryErrors (same codes and redaction as the destinations').
@@ -50,6 +51,8 @@ export function objectAccessFor(destinationConf: string, options: { network: Net
     case 'r2':
     case 'gs':
       return new S3ObjectAccess(destinationConf, { network: options.network });
+    case 'azure':
+      return new AzureObjectAccess(destinationConf, { network: options.network });
     default:
       return null;
   }

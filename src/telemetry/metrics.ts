@@ -59,7 +59,7 @@ export interface KafkaEventsView {
   recordsWithoutTenantByTopic(): Iterable<[topic: string, records: number]>;
 }
 
-const DESTINATION_TYPES = new Set(['file', 's3', 'http']);
+const DESTINATION_TYPES = new Set(['file', 's3', 'azure', 'http']);
 const ERROR_CODE = /^ERR_[A-Z0-9_]{1,60}$/;
 
 /** Bounds a destination kind to file|s3|http|other, whatever a future destination reports. */

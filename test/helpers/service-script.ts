@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ReadyResult } from '../../scripts/services/wait-for-service.ts';
 
-export type ServiceScriptName = 'kafka.sh' | 's3.sh' | 'toxiproxy.sh';
+export type ServiceScriptName = 'kafka.sh' | 's3.sh' | 'azurite.sh' | 'toxiproxy.sh';
 
 // A first start builds the server with `go install` (~3 min cold on 2 cores for versitygw).
 const SCRIPT_TIMEOUT_MS = 600_000;

@@ -3,6 +3,7 @@
 // once with the generic refusal. Delivery checks again at every connect (guarded-connect.ts):
 // DNS answers change, and a name that does not resolve now may later.
 
+import { azureServiceHost } from '../azure/config.ts';
 import { hostOfAuthority, parseDestinationConf } from '../destination-conf.ts';
 import { parseEndpoint } from '../s3/endpoint.ts';
 import { checkedAddresses, systemResolver, type Resolver } from './guarded-lookup.ts';
@@ -34,6 +35,8 @@ export function destinationHost(conf: string): string | null {
     case 'sentinelone':
     case 'ibmcl':
       return unbracket(hostOfAuthority(parsed.host));
+    case 'azure':
+      return azureServiceHost(conf);
     case 's3':
     case 'r2':
     case 'gs': {

@@ -158,7 +158,7 @@ function endpointFrom(value: string, fail: (why: string) => never): string {
   return endpoint.ok ? endpoint.url.origin : fail(`parameter endpoint ${endpoint.why}`);
 }
 
-function integerParam(
+export function integerParam(
   params: Record<string, string>, name: string, fallback: number, min: number, max: number, fail: (why: string) => never,
 ): number {
   const text = params[name];

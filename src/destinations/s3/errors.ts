@@ -112,7 +112,7 @@ function errorName(e: SdkErrorShape): string {
 }
 
 /** A Node/undici network error code or timeout name, looked for along the cause chain. */
-function networkCodeOf(error: unknown): string | null {
+export function networkCodeOf(error: unknown): string | null {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
     const { code, name } = current as { code?: unknown; name?: unknown };

@@ -97,9 +97,7 @@ export class S3ObjectAccess implements ObjectAccess {
   }
 
   keyOfLocation(location: string): string | null {
-    if (!location.startsWith(this.root)) return null;
-    const key = location.slice(this.root.length);
-    return key === '' ? null : key;
+    return keyUnderRoot(this.root, location);
   }
 
   close(): void {
@@ -114,6 +112,13 @@ export class S3ObjectAccess implements ObjectAccess {
   #error(error: unknown, operation: string, key: string): DeliveryError {
     return s3DeliveryError(error, { operation, endpoint: this.config.endpointLabel, bucket: this.config.bucket, key, secrets: this.#secrets });
   }
+}
+
+/** The key of a `<root><key>` location (object storage and Azure), or null when it is not under the root. */
+export function keyUnderRoot(root: string, location: string): string | null {
+  if (!location.startsWith(root)) return null;
+  const key = location.slice(root.length);
+  return key === '' ? null : key;
 }
 
 function isNoSuchKey(error: unknown): boolean {

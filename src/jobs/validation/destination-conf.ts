@@ -7,6 +7,7 @@ import { DeliveryError } from '../../destinations/destination.ts';
 import { isLoopbackHost, redactDestinationConf } from '../../destinations/destination-conf.ts';
 import { resolveHttpTarget } from '../../destinations/http/http-conf.ts';
 import { s3ConfigFrom } from '../../destinations/s3/config.ts';
+import { azureConfigFrom } from '../../destinations/azure/config.ts';
 import { DESTINATION_SCHEMES, MAX_DESTINATION_CONF_CHARS } from '../destination-schemes.ts';
 
 const SCHEME_SET: ReadonlySet<string> = new Set(DESTINATION_SCHEMES);
@@ -36,7 +37,7 @@ export function destinationConfProblem(conf: string): string | null {
     return null;
   }
   if (url.hostname === '') {
-    const what = scheme === 's3' || scheme === 'r2' || scheme === 'gs' ? 'a bucket name' : 'a host name';
+    const what = scheme === 's3' || scheme === 'r2' || scheme === 'gs' ? 'a bucket name' : scheme === 'azure' ? 'the account host' : 'a host name';
     return `a ${scheme}: destination needs ${what} after "${scheme}://"`;
   }
   // Plain http would send logs and credentials in the clear: only to this machine (local
@@ -50,6 +51,7 @@ export function destinationConfProblem(conf: string): string | null {
 function destinationParameterProblem(scheme: string, conf: string): string | null {
   try {
     if (scheme === 's3' || scheme === 'r2' || scheme === 'gs') s3ConfigFrom(conf);
+    else if (scheme === 'azure') azureConfigFrom(conf);
     else if (HTTP_SCHEMES.has(scheme)) resolveHttpTarget(conf, { plainHttpOnLoopback: true });
     return null;
   } catch (error) {

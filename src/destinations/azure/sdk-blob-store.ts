@@ -1,0 +1,64 @@
+// BlobStore over @azure/storage-blob, authorised by the SAS token of destination_conf.
+//
+// Retries: the SDK's own are off (maxTries 1), for the reason sdk-store.ts gives for S3: the
+// pipeline's delivery loop is the one retry loop, plus one quick retry of a failed block
+// (s3/multipart.ts). Redirects are not followed: a 3xx is an error, never a second host.
+//
+// Network: every request goes through an agent whose sockets are checked against the
+// operator's policy (net/node-agents.ts), like the S3 client's, so neither the account host nor
+// endpoint= reaches an address the operator has not allowed.
+
+import { AnonymousCredential, ContainerClient, newPipeline, type StoragePipelineOptions } from '@azure/storage-blob';
+import { guardedAgents } from '../net/node-agents.ts';
+import type { NetworkPolicy } from '../net/network-policy.ts';
+import { DEFAULT_TIMEOUTS, type SdkStoreTimeouts } from '../s3/sdk-store.ts';
+import type { ObjectHeaders } from '../s3/store.ts';
+import type { AzureDestinationConfig } from './config.ts';
+import type { BlobStore } from './blob-store.ts';
+
+export class SdkBlobStore implements BlobStore {
+  /** The container client, for object access (reads and listings) and tests. */
+  readonly container: ContainerClient;
+  readonly #destroyAgents: () => void;
+
+  constructor(config: AzureDestinationConfig, network: NetworkPolicy, timeouts: SdkStoreTimeouts = DEFAULT_TIMEOUTS) {
+    const agents = guardedAgents(network, { keepAlive: true, maxSockets: 64, timeoutMs: timeouts.connectionTimeoutMs });
+    const agent = config.serviceUrl.startsWith('http:') ? agents.httpAgent : agents.httpsAgent;
+    // `agent` and `redirectOptions` are core-rest-pipeline options that newPipeline passes on to
+    // the client pipeline; StoragePipelineOptions does not declare them.
+    const options: StoragePipelineOptions & { agent: typeof agent; redirectOptions: { maxRetries: number } } = {
+      retryOptions: { maxTries: 1, tryTimeoutInMs: timeouts.requestTimeoutMs },
+      agent,
+      redirectOptions: { maxRetries: 0 },
+    };
+    this.container = new ContainerClient(`${config.serviceUrl}/${config.container}?${config.sas}`, newPipeline(new AnonymousCredential(), options));
+    this.#destroyAgents = () => {
+      agents.httpAgent.destroy();
+      agents.httpsAgent.destroy();
+    };
+  }
+
+  async upload(blob: string, body: Uint8Array, headers: ObjectHeaders): Promise<void> {
+    await this.container.getBlockBlobClient(blob).upload(body, body.length, { blobHTTPHeaders: httpHeaders(headers) });
+  }
+
+  async stageBlock(blob: string, blockId: string, body: Uint8Array): Promise<void> {
+    await this.container.getBlockBlobClient(blob).stageBlock(blockId, body, body.length);
+  }
+
+  async commitBlockList(blob: string, blockIds: readonly string[], headers: ObjectHeaders): Promise<void> {
+    await this.container.getBlockBlobClient(blob).commitBlockList([...blockIds], { blobHTTPHeaders: httpHeaders(headers) });
+  }
+
+  async deleteBlob(blob: string): Promise<void> {
+    await this.container.getBlockBlobClient(blob).delete();
+  }
+
+  destroy(): void {
+    this.#destroyAgents();
+  }
+}
+
+function httpHeaders(headers: ObjectHeaders): { blobContentType: string; blobContentEncoding?: string } {
+  return { blobContentType: headers.contentType, ...(headers.contentEncoding !== null ? { blobContentEncoding: headers.contentEncoding } : {}) };
+}
