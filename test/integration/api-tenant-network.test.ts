@@ -111,7 +111,7 @@ describe('a tenant cannot reach loopback, private or metadata addresses', { time
   }
 
   const job = (conf: string, name = 'net'): Record<string, unknown> => ({
-    name, dataset: 'http_requests', destination_conf: conf, compression: 'gzip', max_upload_interval_seconds: 0.2, output_options: { field_names: ['RayID'] },
+    name, enabled: true, dataset: 'http_requests', destination_conf: conf, compression: 'gzip', max_upload_interval_seconds: 0.2, output_options: { field_names: ['RayID'] },
   });
 
   /** Every kind of destination at host:port; plain http only where the clear-text rule allows it (loopback). */

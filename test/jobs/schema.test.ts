@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { z } from 'zod';
+import { DESTINATION_SCHEMES } from '../../src/jobs/destination-schemes.ts';
 import { JobFilterSchema, JobInputSchema, OutputOptionsInputSchema } from '../../src/jobs/schema.ts';
 import { validateJob } from '../../src/jobs/validation/validate.ts';
 import { goodJob, limits } from './helpers.ts';
@@ -8,7 +9,8 @@ import { goodJob, limits } from './helpers.ts';
 test('the job schemas convert to JSON Schema with their descriptions', () => {
   const schema = z.toJSONSchema(JobInputSchema) as { properties: Record<string, { description?: string }>; additionalProperties?: boolean };
   assert.equal(schema.additionalProperties, false);
-  assert.match(schema.properties.destination_conf?.description ?? '', /s3, r2, gs, https, http, splunk, datadog, file/);
+  // Every scheme sluice takes is named in the description the OpenAPI document shows.
+  assert.match(schema.properties.destination_conf?.description ?? '', new RegExp(DESTINATION_SCHEMES.join(', ')));
   assert.match(schema.properties.max_upload_records?.description ?? '', /1,000/);
   const filter = JSON.stringify(z.toJSONSchema(JobFilterSchema));
   assert.match(filter, /startsWith/);
