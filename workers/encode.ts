@@ -4,13 +4,12 @@
 // delimiters) is taken here; the returned encodeRecord only copies precomputed UTF-8 fragments
 // and the raw value bytes the scanner located into a ByteWriter (encoders/byte-writer.ts).
 // Options arrive fully resolved (Logpush defaults filled in by validation), so nothing here
-// defaults prefixes or delimiters — except one documented choice for templates:
+// defaults prefixes or delimiters. A record_template replaces only the `"Name":value` list:
+// record_prefix and record_suffix still wrap it (as Logpush's docs show), field_delimiter does
+// not apply.
 //
-//   record_template set → each record is the template's output; record_prefix, record_suffix
-//   and field_delimiter are ignored; record_delimiter goes between records and is `\n` when
-//   empty (a template without a delimiter would otherwise run records together on one line).
-//
-// Missing fields: ndjson omits the pair, csv writes an empty cell, a template writes `null`.
+// Missing fields: ndjson omits the pair, csv writes an empty cell, a template writes `null` (also
+// for a placeholder whose field is not in field_names, as Logpush documents).
 
 import type { OutputOptions } from '../src/jobs/types.ts';
 import type { ScannedRecord } from './scanned-record.ts';
@@ -36,11 +35,11 @@ export interface RecordEncoder {
   encodeRecord(record: ScannedRecord, out: ByteWriter): void;
 }
 
-/** The fields an encoder for `options` reads, in output order (template placeholders or field_names). */
+/** The fields an encoder for `options` reads, in output order (field_names, or the template's placeholders among them). */
 export function encoderFields(options: OutputOptions): string[] {
   return options.record_template === null
     ? [...options.field_names]
-    : parseRecordTemplate(options.record_template).fields;
+    : parseRecordTemplate(options.record_template, options.field_names).fields;
 }
 
 /**
@@ -63,9 +62,10 @@ export function compileEncoder(
   let encodeRecord: (record: ScannedRecord, out: ByteWriter) => void;
   const framing = batchFraming(options);
   if (options.record_template !== null) {
-    const template = parseRecordTemplate(options.record_template);
+    const template = parseRecordTemplate(options.record_template, options.field_names);
     fields = template.fields;
-    encodeRecord = createTemplateRecordEncoder(template, planFields(fields, slotOf, valueOptions));
+    const plan = planFields(fields, slotOf, valueOptions);
+    encodeRecord = createTemplateRecordEncoder(template, plan, options.record_prefix, options.record_suffix);
   } else {
     fields = [...options.field_names];
     const plan = planFields(fields, slotOf, valueOptions);
@@ -92,11 +92,9 @@ export function compileEncoder(
 }
 
 /**
- * The text before a batch, after it, and between its records. A record template has no record
- * suffix of its own, so its records are separated by a newline unless record_delimiter says
- * otherwise. The main thread uses this too, when it frames a batch encoded in several parts.
+ * The text before a batch, after it, and between its records. The main thread uses this too,
+ * when it frames a batch encoded in several parts.
  */
 export function batchFraming(options: OutputOptions): { prefix: string; suffix: string; delimiter: string } {
-  const delimiter = options.record_template !== null && options.record_delimiter === '' ? '\n' : options.record_delimiter;
-  return { prefix: options.batch_prefix, suffix: options.batch_suffix, delimiter };
+  return { prefix: options.batch_prefix, suffix: options.batch_suffix, delimiter: options.record_delimiter };
 }

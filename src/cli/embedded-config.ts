@@ -54,6 +54,9 @@ export function embeddedConfig(dataDir = 'data'): Record<string, unknown> {
         destination_conf: out('sampled-template-snappy'),
         output_options: {
           record_template: '{{.EdgeStartTimestamp}} {{.ClientIP}} {{.ClientRequestMethod}} {{.ClientRequestURI}} {{.EdgeResponseStatus}}',
+          // A plain-text line: the ndjson defaults would wrap each record in { and }\n.
+          record_prefix: '',
+          record_suffix: '\n',
           timestamp_format: 'unix',
           sample_rate: 0.1,
         },

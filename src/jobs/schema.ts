@@ -75,7 +75,7 @@ export const OutputOptionsInputSchema = z.strictObject({
   record_delimiter: z.string().nullable().optional().describe('Written between records; default "".'),
   field_delimiter: z.string().nullable().optional().describe('Written between fields; default ",".'),
   record_template: z.string().nullable().optional()
-    .describe('Template for each record instead of the default key/value form: literal text and {{.Field}} placeholders only.'),
+    .describe('Template for each record instead of the default key/value form, still wrapped in record_prefix/record_suffix: literal text, {{.Field}}, {{"constant"}} (or {{`raw`}}) and {{/* comments */}} only; a field not in field_names prints null.'),
   'CVE-2021-44228': z.boolean().nullable().optional()
     .describe('Rewrite "${" to "x{" in every value (Log4Shell protection); default false.'),
   'CVE-2021-4428': z.boolean().nullable().optional()

@@ -64,7 +64,7 @@ describe('embedded pipeline end to end', () => {
           {
             id: 3, zone_id: zoneB, dataset: 'http_requests', destination_conf: out('foreign'), compression: 'snappy', max_upload_records: 1_000, max_upload_interval_seconds: 1,
             filter: { where: { or: [{ key: 'ClientCountry', operator: '!eq', value: 'us' }, { key: 'BotScore', operator: 'lt', value: 30 }] } },
-            output_options: { record_template: '{{.RayID}}|{{.ClientCountry}}' },
+            output_options: { field_names: ['RayID', 'ClientCountry'], record_template: '{{.RayID}}|{{.ClientCountry}}', record_prefix: '', record_suffix: '\n' },
           },
           {
             id: 4, zone_id: zoneC, dataset: 'http_requests', destination_conf: out('api'), compression: 'none', max_upload_records: 1_000, max_upload_interval_seconds: 1,

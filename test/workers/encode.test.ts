@@ -100,7 +100,7 @@ describe('encoders: missing fields', () => {
   });
 
   it('a template writes null', () => {
-    assert.equal(encode(options({ record_template: '{"ip":{{.ClientIP}},"ray":{{.RayID}}}' }), [sparse]), '{"ip":null,"ray":"r1"}');
+    assert.equal(encode(options({ record_template: '"ip":{{.ClientIP}},"ray":{{.RayID}}' }), [sparse]), '{"ip":null,"ray":"r1"}\n');
   });
 });
 
@@ -147,34 +147,65 @@ describe('encoders: values stay exact', () => {
 });
 
 describe('encoders: record_template', () => {
-  it('inserts raw JSON values between literals, one record per line by default', () => {
-    const opts = options({ record_template: 'ip={{.ClientIP}} start={{ .EdgeStartTimestamp }} ray={{.RayID}}' });
+  // Templates that are not JSON set record_prefix/record_suffix to plain lines, as a Logpush user would.
+  const lines = { record_prefix: '', record_suffix: '\n' };
+
+  it("the docs' example: wrapped in the ndjson record_prefix and record_suffix, final newline included", () => {
+    const opts = options({ record_template: '"client-ip":{{.ClientIP}},"timestamp":{{.EdgeStartTimestamp}},"ray-id":{{.RayID}}' });
     assert.deepEqual(encoderFields(opts), ['ClientIP', 'EdgeStartTimestamp', 'RayID']);
-    const out = encode(opts, [LOGPUSH_RECORD, LOGPUSH_RECORD]);
-    const line = 'ip="89.163.242.206" start=1506702504433000200 ray="3a6050bcbe121a87"';
-    assert.equal(out, `${line}\n${line}`);
+    const line = '{"client-ip":"89.163.242.206","timestamp":1506702504433000200,"ray-id":"3a6050bcbe121a87"}\n';
+    assert.equal(encode(opts, [LOGPUSH_RECORD, LOGPUSH_RECORD]), line + line);
   });
 
-  it('ignores record_prefix/suffix/field_delimiter and keeps an explicit record_delimiter', () => {
+  it('inserts raw JSON values between literals', () => {
+    const opts = options({ ...lines, record_template: 'ip={{.ClientIP}} start={{ .EdgeStartTimestamp }} ray={{.RayID}}' });
+    const out = encode(opts, [LOGPUSH_RECORD, LOGPUSH_RECORD]);
+    const line = 'ip="89.163.242.206" start=1506702504433000200 ray="3a6050bcbe121a87"\n';
+    assert.equal(out, line + line);
+  });
+
+  it('uses record_prefix, record_suffix and record_delimiter, and ignores field_delimiter', () => {
     const opts = options({
       record_template: '{{.RayID}}', record_prefix: 'P', record_suffix: 'S', field_delimiter: 'D', record_delimiter: '|',
       batch_prefix: '<', batch_suffix: '>',
     });
-    assert.equal(encode(opts, [LOGPUSH_RECORD, LOGPUSH_RECORD]), '<"3a6050bcbe121a87"|"3a6050bcbe121a87">');
+    assert.equal(encode(opts, [LOGPUSH_RECORD, LOGPUSH_RECORD]), '<P"3a6050bcbe121a87"S|P"3a6050bcbe121a87"S>');
+  });
+
+  it('no newline of its own: with empty record_suffix and record_delimiter, records run together', () => {
+    const opts = options({ record_template: '{{.RayID}}', record_prefix: '', record_suffix: '' });
+    assert.equal(encode(opts, [LOGPUSH_RECORD, LOGPUSH_RECORD]), '"3a6050bcbe121a87""3a6050bcbe121a87"');
+  });
+
+  it('csv defaults wrap a template in nothing before and a newline after', () => {
+    const opts = options({ output_type: 'csv', record_prefix: '', record_suffix: '\n', record_template: '{{.RayID}};{{.ClientIP}}' });
+    assert.equal(encode(opts, [LOGPUSH_RECORD]), '"3a6050bcbe121a87";"89.163.242.206"\n');
+  });
+
+  it('a placeholder for a field not in field_names prints null, and that field is not read', () => {
+    const opts = options({ ...lines, field_names: ['RayID'], record_template: '{{.ClientIP}} {{.RayID}} {{.EdgeStartTimestamp}}' });
+    assert.deepEqual(encoderFields(opts), ['RayID']);
+    assert.equal(encode(opts, [LOGPUSH_RECORD]), 'null "3a6050bcbe121a87" null\n');
+  });
+
+  it('string constants and raw strings print their text; comments print nothing', () => {
+    const opts = options({ ...lines, record_template: '{{/* header */}}{{ "ray\\t=" }}{{.RayID}} {{`{{braces}}`}}' });
+    assert.equal(encode(opts, [LOGPUSH_RECORD]), 'ray\t="3a6050bcbe121a87" {{braces}}\n');
   });
 
   it('the same field may appear twice; literal-only templates work', () => {
-    assert.equal(encode(options({ record_template: '{{.RayID}}-{{.RayID}}' }), [LOGPUSH_RECORD]), '"3a6050bcbe121a87"-"3a6050bcbe121a87"');
-    assert.equal(encode(options({ record_template: 'hello' }), [LOGPUSH_RECORD]), 'hello');
+    assert.equal(encode(options({ ...lines, record_template: '{{.RayID}}-{{.RayID}}' }), [LOGPUSH_RECORD]), '"3a6050bcbe121a87"-"3a6050bcbe121a87"\n');
+    assert.equal(encode(options({ ...lines, record_template: 'hello' }), [LOGPUSH_RECORD]), 'hello\n');
+    assert.equal(encode(options({ record_template: '' }), [LOGPUSH_RECORD]), '{}\n');
   });
 
   it('timestamp formatting applies inside templates', () => {
-    const opts = options({ record_template: 't={{.EdgeStartTimestamp}}', timestamp_format: 'unix' });
-    assert.equal(encode(opts, [LOGPUSH_RECORD]), 't=1506702504');
+    const opts = options({ ...lines, record_template: 't={{.EdgeStartTimestamp}}', timestamp_format: 'unix' });
+    assert.equal(encode(opts, [LOGPUSH_RECORD]), 't=1506702504\n');
   });
 
-  it('rejects template actions other than {{.Field}} (never executed)', () => {
-    for (const bad of ['{{.A}} {{range .X}}', '{{printf "%s" .A}}', '{{.A.B}}', 'x {{ }}']) {
+  it('rejects template actions outside the documented subset (never executed)', () => {
+    for (const bad of ['{{.A}} {{range .X}}', '{{printf "%s" .A}}', '{{.A.B}}', 'x {{ }}', '{{- .A }}']) {
       assert.throws(() => encoderFields(options({ record_template: bad })), (e: unknown) =>
         e instanceof JobCompileError && e.code === 'ERR_JOB_COMPILE', bad);
     }
@@ -194,8 +225,8 @@ describe('encoders: CVE-2021-44228', () => {
   it('leaves values alone when disabled, and never rewrites literal fragments', () => {
     const opts = options({ field_names: ['ClientRequestUserAgent'] });
     assert.ok(encode(opts, [evil]).includes('${jndi'));
-    const tpl = options({ record_template: '${lit}{{.ClientRequestUserAgent}}', 'CVE-2021-44228': true });
-    assert.equal(encode(tpl, [evil]), '${lit}"x{jndi:ldap://x/a} and x{env:X}"');
+    const tpl = options({ field_names: ['ClientRequestUserAgent'], record_template: '${lit}{{.ClientRequestUserAgent}}', 'CVE-2021-44228': true });
+    assert.equal(encode(tpl, [evil]), '{${lit}"x{jndi:ldap://x/a} and x{env:X}"}\n');
   });
 });
 
@@ -236,6 +267,6 @@ describe('encoders: unixnano formats timestamps that are not canonical integers'
   });
   it('template', () => {
     const tpl = options({ ...fields, record_template: '{{.EdgeStartTimestamp}} {{.EdgeEndTimestamp}}' });
-    assert.equal(encode(tpl, [record]), '1506702504000000000 -12');
+    assert.equal(encode(tpl, [record]), '{1506702504000000000 -12}\n');
   });
 });

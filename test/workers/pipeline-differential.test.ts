@@ -433,8 +433,17 @@ function templateParts(): TemplatePart[] {
   return parts;
 }
 
+/**
+ * The template's text: fields with varied spacing, some after a comment; literals as text, or
+ * as a Go string constant (JSON's escapes are Go's) or raw string that prints the same text.
+ */
 function templateText(parts: readonly TemplatePart[]): string {
-  return parts.map((p) => ('field' in p ? `{{${pick(['', ' ', '  ', '\t'])}.${p.field}${pick(['', ' ', '\t'])}}}` : p.literal)).join('');
+  return parts.map((p) => {
+    if ('field' in p) return `${chance(0.1) ? '{{/* {{ c }} */}}' : ''}{{${pick(['', ' ', '  ', '\t'])}.${p.field}${pick(['', ' ', '\t'])}}}`;
+    if (chance(0.15)) return `{{ ${JSON.stringify(p.literal)} }}`;
+    if (chance(0.1) && !p.literal.includes('`')) return `{{\`${p.literal}\`}}`;
+    return p.literal;
+  }).join('');
 }
 
 function filterLeaf(): FilterLeaf {
@@ -661,7 +670,8 @@ interface Case {
 function expect(c: Case): Expected {
   const { options, template } = c.gen;
   const where = c.gen.job.filter?.where ?? null;
-  const outputFields = template === null ? options.field_names : template.flatMap((p) => ('field' in p ? [p.field] : []));
+  const selected = new Set(options.field_names);
+  const outputFields = template === null ? options.field_names : template.flatMap((p) => ('field' in p && selected.has(p.field) ? [p.field] : []));
   const tracked = new Set([...outputFields, ...(where === null ? [] : filterKeys(where)), EVENT_FIELD]);
   /** The fields whose raw text the reference reads. */
   const used = new Set([...outputFields, EVENT_FIELD]);
@@ -733,7 +743,9 @@ function expect(c: Case): Expected {
     if (r.escapedKey) count('escaped key');
     let text: string;
     if (template !== null) {
-      text = template.map((p) => ('literal' in p ? p.literal : raw.has(p.field) ? mapValue(p.field, raw.get(p.field)!) : 'null')).join('');
+      // Logpush: a placeholder whose field is not in field_names prints null, like a missing one.
+      const value = (field: string) => (selected.has(field) && raw.has(field) ? mapValue(field, raw.get(field)!) : 'null');
+      text = options.record_prefix + template.map((p) => ('literal' in p ? p.literal : value(p.field))).join('') + options.record_suffix;
     } else if (options.output_type === 'ndjson') {
       const pairs = options.field_names.filter((f) => raw.has(f)).map((f) => `${JSON.stringify(f)}:${mapValue(f, raw.get(f)!)}`);
       text = options.record_prefix + pairs.join(options.field_delimiter) + options.record_suffix;
@@ -750,9 +762,9 @@ function expect(c: Case): Expected {
   }
 
   // Framing and chunks (pipeline-worker.ts): batch_prefix before the first record, the record
-  // delimiter between records (`\n` for a template without one), batch_suffix after the last;
+  // delimiter between records, batch_suffix after the last;
   // a chunk is cut after any record that brings it to chunkBytes. No records, no output.
-  const delimiter = template !== null && options.record_delimiter === '' ? '\n' : options.record_delimiter;
+  const delimiter = options.record_delimiter;
   const chunks: string[] = [];
   let open = '';
   records.forEach((text, i) => {
@@ -949,6 +961,7 @@ describe('worker pipeline vs reference (seeded differential fuzz)', () => {
       }
       const { options, template } = c.gen;
       count(template !== null ? 'template' : options.output_type);
+      if (template?.some((p) => 'field' in p && !options.field_names.includes(p.field))) count('template field not in field_names');
       count(`timestamp_format ${options.timestamp_format}`);
       count(options['CVE-2021-44228'] ? 'CVE on' : 'CVE off');
       if (c.gen.job.filter !== null) count('filter');
@@ -967,7 +980,7 @@ describe('worker pipeline vs reference (seeded differential fuzz)', () => {
 
     // Not vacuous: every option and every kind of record occurred often enough to matter.
     const atLeast: Record<string, number> = {
-      ndjson: 200, csv: 200, template: 100, 'timestamp_format unixnano': 150, 'timestamp_format unix': 150,
+      ndjson: 200, csv: 200, template: 100, 'template field not in field_names': 50, 'timestamp_format unixnano': 150, 'timestamp_format unix': 150,
       'timestamp_format rfc3339': 150, 'CVE on': 250, 'CVE off': 250, filter: 150, unframed: 50, 'startByte > 0': 50,
       'no output': 50, '3+ chunks': 10, 'output over 1 MiB': 1, out: 2000, filtered: 300, wrong_type: 30,
       invalid_json: 200, 'invalid: structural': 200, 'invalid: bad string in a tracked value': 15,

@@ -130,10 +130,11 @@ describe('pipeline: invalid UTF-8 in a selected string is replaced with U+FFFD a
     });
 
     it(`${name}: record_template`, () => {
-      const { result, output } = run(job({ record_template: '<{{.RayID}}|{{.ClientCountry}}|{{.ClientIP}}>' }), [raw, next]);
+      const options = { field_names: ['RayID', 'ClientCountry', 'ClientIP'], record_template: '<{{.RayID}}|{{.ClientCountry}}|{{.ClientIP}}>', record_prefix: '', record_suffix: '\n' };
+      const { result, output } = run(job(options), [raw, next]);
       assert.equal(result.invalidUtf8, 1);
       assert.ok(isUtf8(output));
-      assert.equal(Buffer.from(output).toString('utf8'), `<${ray}|null|"1.2.3.4">\n<"ü"|null|"5.6.7.8">`);
+      assert.equal(Buffer.from(output).toString('utf8'), `<${ray}|null|"1.2.3.4">\n<"ü"|null|"5.6.7.8">\n`);
     });
   }
 

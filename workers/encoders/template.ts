@@ -1,7 +1,9 @@
-// Records from a `record_template`: the template *is* the record (record_prefix, record_suffix
-// and field_delimiter do not apply). Each placeholder becomes the field's raw JSON value — a
-// string keeps its quotes, so `{"ip":{{.ClientIP}}}` yields valid JSON, as in Logpush — and a
-// missing field becomes `null`, so templated JSON stays valid.
+// Records from a `record_template`: record_prefix + the template's output + record_suffix. The
+// template takes the place of the default `"Name":value` list only, as Logpush's docs show: with
+// the ndjson defaults (`{`, `}\n`) the docs' `"client-ip":{{.ClientIP}},…` becomes one JSON
+// object per line. field_delimiter does not apply. Each placeholder becomes the field's raw JSON
+// value — a string keeps its quotes, so the output is valid JSON, as in Logpush — and a field
+// missing from the record becomes `null`, so templated JSON stays valid.
 
 import type { ScannedRecord } from '../scanned-record.ts';
 import { utf8, type ByteWriter } from './byte-writer.ts';
@@ -13,9 +15,15 @@ const NULL = utf8('null');
 export function createTemplateRecordEncoder(
   template: ParsedTemplate,
   plan: FieldPlan,
+  recordPrefix: string,
+  recordSuffix: string,
 ): (record: ScannedRecord, out: ByteWriter) => void {
   const { slots, maps } = plan;
-  const literals = template.literals.map(utf8);
+  // The prefix and suffix join the first and last literals: no extra fragment per record.
+  const texts = [...template.literals];
+  texts[0] = recordPrefix + texts[0]!;
+  texts[texts.length - 1] += recordSuffix;
+  const literals = texts.map(utf8);
   const count = slots.length;
   const head = literals[0]!;
 

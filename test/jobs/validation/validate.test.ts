@@ -286,13 +286,16 @@ describe('one problem per broken rule, with the exact path', () => {
     assertOneProblem(goodJob({ dataset: 'firewall_events', output_options: undefined }), '$.output_options.field_names', 'is required');
   });
 
-  test('record_template: {{.Field}} of catalog fields and literals only', () => {
+  test('record_template: {{.Field}} of catalog fields, constants, comments and literals only', () => {
     const template = (t: string) => goodJob({ output_options: { field_names: ['RayID'], record_template: t } });
-    assertOneProblem(template('{{if .RayID}}x{{end}}'), '$.output_options.record_template', 'only {{.FieldName}} placeholders');
-    assertOneProblem(template('{{ .RayID | printf }}'), '$.output_options.record_template', 'only {{.FieldName}} placeholders');
+    assertOneProblem(template('{{if .RayID}}x{{end}}'), '$.output_options.record_template', ['the "if" action is not supported', 'only {{.Field}}, {{"text"}}']);
+    assertOneProblem(template('{{ .RayID | printf }}'), '$.output_options.record_template', 'a pipeline ("|") is not supported');
     assertOneProblem(template('{{.RayId}}'), '$.output_options.record_template', ['"{{.RayId}}" names an unknown field', 'did you mean "RayID"?']);
     assertOneProblem(template('x {{.RayID'), '$.output_options.record_template', 'never closed');
-    assertOneProblem(template('{{template "x"}}'), '$.output_options.record_template', 'only {{.FieldName}}');
+    assertOneProblem(template('{{template "x"}}'), '$.output_options.record_template', 'the "template" action');
+    // Logpush's documented forms; a catalog field missing from field_names is accepted (it prints null).
+    const job = accepted(template('{{/* note */}}{{ "ray=" }}{{.RayID}} {{`{{x}}`}} {{.ClientIP}}'));
+    assert.equal(job.output_options.record_template, '{{/* note */}}{{ "ray=" }}{{.RayID}} {{`{{x}}`}} {{.ClientIP}}');
   });
 
   test('logpull_options: translated, and refused next to output_options', () => {
