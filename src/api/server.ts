@@ -20,6 +20,7 @@ import { buildOpenApi } from './openapi.ts';
 import type { DestinationBoundary } from './destination-boundary.ts';
 import { DEFAULT_OWNERSHIP_TTL_SECONDS, createFileOwnershipWriter, OwnershipSigner, type OwnershipWriter } from './ownership.ts';
 import { TokenBucketLimiter } from './rate-limit.ts';
+import { notOfferedRoute } from './not-offered-routes.ts';
 import { Router } from './router.ts';
 import { expandRoutes, ROUTES } from './routes.ts';
 import { JobBodySchema } from './schemas.ts';
@@ -123,7 +124,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     const method = req.method ?? 'GET';
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const match = router.match(method, path);
-    if (match.kind === 'none') throw apiError(404, API_ERROR_CODES.notFound, `no route for ${method} ${path.slice(0, 200)}`);
+    if (match.kind === 'none') throw apiError(404, API_ERROR_CODES.notFound, notOfferedRoute(path) ?? `no route for ${method} ${path.slice(0, 200)}`);
     if (match.kind === 'method') {
       throw apiError(405, API_ERROR_CODES.methodNotAllowed, `method ${method.slice(0, 16)} is not allowed here; allowed: ${match.allow.join(', ')}`, { allow: match.allow.join(', ') });
     }
