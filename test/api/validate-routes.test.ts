@@ -83,6 +83,11 @@ describe('validate/origin', () => {
     assert.equal((await origin({ logpull_options: 'fields=RayID', dataset: 'audit_logs' }, account, TOKENS.acctWrite)).json.result.valid, false);
     assert.equal((await origin({ logpull_options: 'fields=Anything&timestamps=unix' }, account, TOKENS.acctWrite)).json.result.valid, true);
     assert.equal((await origin({ logpull_options: 'fields=Anything&sample=often' }, account, TOKENS.acctWrite)).json.result.valid, false);
+    // The values are checked even without a catalog for the names.
+    const badTimestamps = (await origin({ logpull_options: 'fields=Anything&timestamps=yesterday' }, account, TOKENS.acctWrite)).json.result;
+    assert.equal(badTimestamps.valid, false);
+    assert.match(badTimestamps.message, /^\$\.logpull_options: timestamps: /);
+    assert.equal((await origin({ logpull_options: 'fields=Anything&sample=2' }, account, TOKENS.acctWrite)).json.result.valid, false);
     const scope = await origin({ logpull_options: 'fields=RayID', dataset: 'http_requests' }, account, TOKENS.acctWrite);
     assert.equal(scope.json.result.valid, false);
     assert.match(scope.json.result.message, /zone dataset/);

@@ -4,9 +4,8 @@
 // validate/destination does; only a malformed body is an error.
 
 import { redactDestinationConf } from '../../destinations/destination-conf.ts';
-import { parseLogpullOptions } from '../../jobs/logpull-options.ts';
-import { LOGPUSH_LIMITS, type Tenant } from '../../jobs/types.ts';
-import { validateJob } from '../../jobs/validation/validate.ts';
+import { LOGPUSH_LIMITS, type Problem, type Tenant } from '../../jobs/types.ts';
+import { resolveLogpull, validateJob } from '../../jobs/validation/validate.ts';
 import type { HandlerResult, RequestContext } from '../types.ts';
 import { storeError, tenantOf } from './jobs.ts';
 
@@ -37,9 +36,16 @@ export async function validateOrigin(ctx: RequestContext): Promise<HandlerResult
   const { logpull_options: options, dataset: given } = (await ctx.body()) as { logpull_options: string | null; dataset?: string };
   const dataset = given ?? (tenant.zone_id !== undefined ? LOGPULL_DATASET : undefined);
   const problems = options === null ? [] : dataset === undefined
-    ? parseLogpullOptions(options).problems.map((message) => `$.logpull_options: ${message}`)
+    ? parameterProblems(options)
     : optionProblems(options, dataset, tenant);
   return { result: { valid: problems.length === 0, message: problems.join('; ') } };
+}
+
+/** No catalog to check the field names against, but the parameters' values (timestamps, sample, …) are checked as a job checks them. */
+function parameterProblems(options: string): string[] {
+  const problems: Problem[] = [];
+  resolveLogpull(options, undefined, problems);
+  return problems.map((p) => `${p.path}: ${p.message}`);
 }
 
 function optionProblems(options: string, dataset: string, tenant: Tenant): string[] {

@@ -230,7 +230,7 @@ function validateObject(input: Input, options: ValidateJobOptions): ValidationRe
 }
 
 /** logpull_options → output_options; problems all point at $.logpull_options, naming the parameter. */
-function resolveLogpull(text: string, catalog: DatasetCatalog | undefined, problems: Problem[]): OutputOptions | undefined {
+export function resolveLogpull(text: string, catalog: DatasetCatalog | undefined, problems: Problem[]): OutputOptions | undefined {
   const path = '$.logpull_options';
   const translation = parseLogpullOptions(text);
   for (const message of translation.problems) problems.push({ path, message });
