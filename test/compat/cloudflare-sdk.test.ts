@@ -8,20 +8,12 @@
 // "Cloudflare SDK compatibility" table lists the same calls.
 
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import Cloudflare, { APIError, BadRequestError, NotFoundError } from 'cloudflare';
-import { stringify } from 'yaml';
-import { killAllSluice, SluiceProcess } from '../integration/support/sluice-process.ts';
-import { waitUntil } from '../integration/support/wait.ts';
-
-const ZONE = '023e105f4ecef8ad9ca31a8372d0c353';
-const ACCOUNT = '01a7362d577a6c3019a474fd6f485823';
-const TOKEN = 'sluice-sdk-compat-token-0123456789abcdef';
+import { ACCOUNT, startSluiceApi, TOKEN, ZONE, type SluiceApi } from './sluice-api.ts';
 
 /** An APIError of the SDK whose body is Cloudflare's envelope with this code and a message matching `message`. */
 function refusedWith(errorClass: new (...args: never[]) => APIError, status: number, code: number, message: RegExp): (error: unknown) => true {
@@ -37,41 +29,19 @@ function refusedWith(errorClass: new (...args: never[]) => APIError, status: num
 }
 
 describe('Cloudflare\'s npm SDK against sluice: every logpush call', { timeout: 120_000 }, () => {
-  const base = realpathSync(mkdtempSync(join(tmpdir(), 'sluice-sdk-compat-')));
-  const root = join(base, 'root');
+  let sluice: SluiceApi;
   let client: Cloudflare;
+  const destination = (tenant: string, path: string) => sluice.destination(tenant, path);
 
   before(async () => {
-    for (const tenant of [ZONE, ACCOUNT]) mkdirSync(join(root, tenant), { recursive: true });
-    const tokens = join(base, 'tokens.json');
-    writeFileSync(tokens, JSON.stringify([{
-      id: 'sdk',
-      hash: createHash('sha256').update(TOKEN).digest('hex'),
-      scopes: [{ zone_id: ZONE, access: 'write' }, { account_id: ACCOUNT, access: 'write' }],
-    }]));
-    const config = join(base, 'sluice.yaml');
-    writeFileSync(config, stringify({
-      data_dir: join(base, 'data'),
-      pipeline: { workers: 1 },
-      sources: [{ type: 'generator', rate: 10, tenants: [ZONE] }],
-      api: { listen: '127.0.0.1:0', tokens_file: tokens },
-      destinations: { file_roots: [root] },
-    }));
-    const sluice = new SluiceProcess('sdk-compat', config);
-    await waitUntil(() => /admin API on (https?:\/\/\S+)/.test(sluice.stdout) || sluice.exit !== null, 'the admin API', { timeoutMs: 30_000, detail: () => sluice.tail() });
-    const url = /admin API on (https?:\/\/\S+)/.exec(sluice.stdout)?.[1];
-    assert.ok(url, sluice.tail());
+    sluice = await startSluiceApi('sdk-compat');
     // No retries: a refused call must be refused the first time, not after the SDK's backoff.
-    client = new Cloudflare({ apiToken: TOKEN, baseURL: `${url}/client/v4`, maxRetries: 0 });
+    client = new Cloudflare({ apiToken: TOKEN, baseURL: `${sluice.url}/client/v4`, maxRetries: 0 });
   });
 
   after(async () => {
-    await killAllSluice();
-    rmSync(base, { recursive: true, force: true });
+    await sluice.stop();
   });
-
-  // A file:// destination in the tenant's own folder under the operator's file root.
-  const destination = (tenant: string, path: string) => `${pathToFileURL(join(root, tenant, path)).href}/{DATE}`;
 
   const scopes = [
     {
@@ -96,8 +66,11 @@ describe('Cloudflare\'s npm SDK against sluice: every logpush call', { timeout: 
 
   for (const scope of scopes) {
     describe(`${scope.label} scope`, () => {
-      const dest = destination(scope.tenant, 'logs');
+      let dest = '';
       let jobId = 0;
+      before(() => {
+        dest = destination(scope.tenant, 'logs');
+      });
 
       it('logpush.datasets.fields.get: the dataset\'s fields, name → type', async () => {
         const fields = await client.logpush.datasets.fields.get(scope.dataset, scope.params) as Record<string, string>;
@@ -108,7 +81,7 @@ describe('Cloudflare\'s npm SDK against sluice: every logpush call', { timeout: 
         const created = await client.logpush.ownership.create({ ...scope.params, destination_conf: dest });
         assert.equal(created?.valid, true);
         assert.equal(created?.filename, `${scope.tenant}/logs/ownership-challenge.txt`, 'above the {DATE} folders, relative to the file root');
-        const token = readFileSync(join(root, created.filename), 'utf8').trim();
+        const token = readFileSync(join(sluice.root, created.filename), 'utf8').trim();
         assert.ok(token.length > 0);
 
         const valid = await client.logpush.ownership.validate({ ...scope.params, destination_conf: dest, ownership_challenge: token });
@@ -119,7 +92,7 @@ describe('Cloudflare\'s npm SDK against sluice: every logpush call', { timeout: 
 
       it('logpush.validate.destination: valid inside the tenant\'s folder, not outside the root', async () => {
         assert.equal((await client.logpush.validate.destination({ ...scope.params, destination_conf: dest }))?.valid, true);
-        const outside = await client.logpush.validate.destination({ ...scope.params, destination_conf: pathToFileURL(join(base, 'elsewhere')).href });
+        const outside = await client.logpush.validate.destination({ ...scope.params, destination_conf: pathToFileURL(sluice.outside).href });
         assert.equal(outside?.valid, false);
         assert.match(outside?.message ?? '', /file roots/);
       });
@@ -201,7 +174,7 @@ describe('Cloudflare\'s npm SDK against sluice: every logpush call', { timeout: 
     it('logpush.transformers.* (create, update, list, delete, get, preview, content.get, versions.list)', async () => {
       const account = { account_id: ACCOUNT };
       const calls: Array<[string, () => Promise<unknown>]> = [
-        ['create', () => client.logpush.transformers.create({ ...account, name: 'drop-ip', code: 'export default (r) => r' })],
+        ['create', () => client.logpush.transformers.create({ ...account, name: 'drop-ip', code: 'SELECT ClientIP, RayID FROM http_requests' })],
         ['update', () => client.logpush.transformers.update(1, { ...account, name: 'drop-ip' })],
         ['list', () => client.logpush.transformers.list(account)],
         ['delete', () => client.logpush.transformers.delete(1, account)],
