@@ -55,7 +55,7 @@ export const PipelineSchema = z.strictObject({
   workers: z.int().min(1).max(1024).default(() => availableParallelism())
     .describe('Worker threads that filter, encode and compress batches; default: the number of CPUs.'),
   in_flight_bytes: z.int().min(1).default(DEFAULT_IN_FLIGHT_BYTES)
-    .describe('Global budget of buffered and in-flight record bytes; intake pauses when reached. Default 256 MiB.'),
+    .describe('Global budget of memory held by open and in-flight batches: their record bytes plus each batch\'s own cost (tables, buffer pages, objects; ~12 KiB a batch); intake pauses when reached. Default 256 MiB.'),
   chunk_bytes: z.int().min(0).default(DEFAULT_CHUNK_BYTES)
     .describe('Uncompressed bytes per independently compressed chunk; 0 = one chunk per batch. Default 8 MiB.'),
   part_bytes: z.int().min(64 * 1024).default(DEFAULT_PART_BYTES)
