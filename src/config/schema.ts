@@ -35,7 +35,7 @@ export const ParkingSchema = z.strictObject({
   enabled: z.boolean().optional()
     .describe('Park jobs whose destination keeps failing or stalls, and catch them up from Kafka later (docs/architecture.md "Parking and catch-up"), so one job cannot pause intake for all. Needs exactly one kafka source. Default: on when the config has exactly one source and it is kafka, off otherwise (true with other sources is an error).'),
   job_share: z.number().gt(0).max(1).default(0.5)
-    .describe('Share of pipeline.in_flight_bytes one job may hold before it may be parked (when it also stalls, or at once when the whole budget is full and another job is live); default 0.5. Also each catch-up reader\'s budget.'),
+    .describe('Share of pipeline.in_flight_bytes one job may hold before it may be parked (when it also stalls); default 0.5. Also each catch-up reader\'s budget.'),
   after_failing_seconds: z.number().gt(0).max(86_400).default(60)
     .describe('A job whose destination has failed this long without a success is parked; default 60.'),
   stalled_seconds: z.number().gt(0).max(86_400).default(15)

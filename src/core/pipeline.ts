@@ -289,10 +289,7 @@ export class Pipeline implements RecordSink, PartitionRegistry {
     if (this.hasRoom()) return true;
     // Full of work for the workers or of batches: wait (sealing more would only add to them).
     if (this.bufferedBytes < this.options.inFlightBytes) return false;
-    // Over budget. A job holding more than its share is what fills it: park that job rather
-    // than pause intake for every job (invariant 4); its records stay in Kafka for catch-up.
-    if (this.parkOverShare() && this.hasRoom()) return true;
-    // Close the fullest batch now rather than wait for its interval, so memory
+    // Over budget: close the fullest batch now rather than wait for its interval, so memory
     // is freed by delivery instead of sitting in a half-full batch.
     const fullest = this.batcher.largestOpen();
     if (fullest) this.batcher.seal(fullest);
@@ -400,25 +397,6 @@ export class Pipeline implements RecordSink, PartitionRegistry {
     for (const tracker of positions.keys()) this.reportPosition(tracker);
     this.options.log.warn({ job_id: jobId, reason, partitions: positions.size, held_bytes: runtime.heldBytes }, 'job parked');
     return true;
-  }
-
-  /**
-   * With the budget full: parks the live job holding the most bytes if that is more than its
-   * share and another job is live (a lone job at the budget is backpressure, not one tenant
-   * stopping others: parking it would only move its backlog to a rate-limited reader).
-   * Runs only when a push finds the budget full, so the scan over jobs is off the hot path.
-   */
-  private parkOverShare(): boolean {
-    if (this.shareBytes === Infinity) return false;
-    let largest: JobRuntime | null = null;
-    let live = 0;
-    for (const runtime of this.runtimesById.values()) {
-      if (runtime.parked || !runtime.job.enabled) continue;
-      live++;
-      if (largest === null || runtime.heldBytes > largest.heldBytes) largest = runtime;
-    }
-    if (largest === null || live < 2 || largest.heldBytes < this.shareBytes) return false;
-    return this.park(largest, `it holds more than its share of memory (${largest.heldBytes} bytes) and the memory budget is full`);
   }
 
   /**
