@@ -437,8 +437,14 @@ export class Pipeline implements RecordSink, PartitionRegistry {
   }
 
   private hasRoom(): boolean {
-    return this.bufferedBytes < this.options.inFlightBytes && this.batcher.openCount + this.sealedBatches < this.maxBatches &&
-      this.tasks.outstanding < this.maxTasks;
+    return this.below(1);
+  }
+
+  /** Whether bytes, batches and worker tasks are each below `fraction` of their limit. */
+  private below(fraction: number): boolean {
+    return this.bufferedBytes < this.options.inFlightBytes * fraction &&
+      this.batcher.openCount + this.sealedBatches < this.maxBatches * fraction &&
+      this.tasks.outstanding < this.maxTasks * fraction;
   }
 
   /** Keeps an oversized record unacknowledged until its dead-letter copy is stored. */
@@ -507,8 +513,7 @@ export class Pipeline implements RecordSink, PartitionRegistry {
 
   /** Resumes the sources once every limit is well below (RESUME_FRACTION), so pause/resume does not flap. */
   private wakeIfRoom(): void {
-    if (this.drainWaiters.length > 0 && this.bufferedBytes < this.options.inFlightBytes * RESUME_FRACTION &&
-      this.batcher.openCount + this.sealedBatches < this.maxBatches * RESUME_FRACTION && this.tasks.outstanding < this.maxTasks * RESUME_FRACTION) {
+    if (this.drainWaiters.length > 0 && this.below(RESUME_FRACTION)) {
       const waiters = this.drainWaiters;
       this.drainWaiters = [];
       for (const waiter of waiters) waiter();
