@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { DIGEST_SIGNING_KEY_FILE, type Config } from './config/schema.ts';
 import { Pipeline } from './core/pipeline.ts';
+import { MemoryGuard } from './core/memory-guard.ts';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './shared/backoff.ts';
 import type { JobRuntime } from './core/job-runtime.ts';
 import { quarantine, quarantinePoison } from './core/quarantine.ts';
@@ -103,6 +104,7 @@ async function runPipeline(options: ServiceOptions, telemetry: ServiceTelemetry 
   }
   const pool = new WorkerPool({
     threads: config.pipeline.workers,
+    heapLimits: config.memory.worker_heap,
     ...(options.workerFile ? { filename: options.workerFile } : {}),
     onAttemptFailed: (attempt, error) => {
       pipeline.stats.workerFailures++;
@@ -145,6 +147,7 @@ async function runPipeline(options: ServiceOptions, telemetry: ServiceTelemetry 
     createDestination: (job) => digests.wrap(job, createDestination(job.destination_conf, { network })),
     log,
     inFlightBytes: config.pipeline.in_flight_bytes,
+    ...(config.memory.limit_mb > 0 ? { memoryGuard: new MemoryGuard(config.memory.limit_mb * 1024 * 1024) } : {}),
     maxRecordBytes: config.limits.max_record_bytes,
     chunkBytes: config.pipeline.chunk_bytes,
     partBytes: config.pipeline.part_bytes,
@@ -297,6 +300,7 @@ function disableParkedJob(runtime: JobRuntime, config: Config, admin: AdminSide 
 function watch(telemetry: ServiceTelemetry, config: Config, pipeline: Pipeline, pool: WorkerPool, sources: readonly Source[], started: () => boolean): void {
   const { metrics, readiness } = telemetry;
   metrics.watchPipeline(pipeline, config.pipeline.in_flight_bytes);
+  if (pipeline.memoryGuard) metrics.watchMemory(pipeline.memoryGuard);
   metrics.watchPool(pool);
   const topics = config.sources.flatMap((source) => (source.type === 'kafka' ? source.topics.map((t) => t.topic) : []));
   for (const source of sources) {

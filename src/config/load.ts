@@ -12,7 +12,8 @@ import { parseWithProblems } from '../jobs/zod-problems.ts';
 import { applyDeploymentEnv, type DeploymentEnv } from './deployment-env.ts';
 import { ConfigError } from './errors.ts';
 import { jsonErrorOffset, lineColumn } from './json-error-position.ts';
-import { ConfigSchema, DEFAULT_MAX_RECORD_BYTES, LimitsSchema, type AuditConfig, type Config, type JobStoreConfig, type LimitsConfig } from './schema.ts';
+import { maxBytesPerPartitionFor, planMemory, type MemoryPlan } from './memory-plan.ts';
+import { ConfigSchema, DEFAULT_MAX_RECORD_BYTES, LimitsSchema, type AuditConfig, type Config, type JobStoreConfig, type LimitsConfig, type SourceConfig } from './schema.ts';
 
 export type ConfigFormat = 'json' | 'yaml';
 
@@ -180,8 +181,18 @@ export function parseConfig(rawValue: unknown, source: string, env: KafkaEnv & D
   if (top === undefined || problems.length > 0) {
     throw new ConfigError(source, problems.length > 0 ? problems : [{ path: '$', message: 'is not a valid config' }]);
   }
-  const pipeline = { ...top.pipeline, parking: { ...top.pipeline.parking, enabled: top.pipeline.parking.enabled ?? oneKafkaSource } };
-  return { data_dir: top.data_dir, limits, pipeline, sources: top.sources ?? [], jobs, ...(top.api ? { api: top.api } : {}), ...store, ...(top.telemetry ? { telemetry: top.telemetry } : {}), audit_digests: top.audit_digests, destinations: top.destinations, shutdown: top.shutdown };
+  const plan = planMemory(top.memory.limit_mb, top.pipeline.workers);
+  const pipeline = { ...top.pipeline, in_flight_bytes: top.pipeline.in_flight_bytes ?? plan.inFlightBytes, parking: { ...top.pipeline.parking, enabled: top.pipeline.parking.enabled ?? oneKafkaSource } };
+  const sources = (top.sources ?? []).map((source) => withFetchSizes(source, plan));
+  const memory = { limit_mb: top.memory.limit_mb, worker_heap: plan.workerHeap };
+  return { data_dir: top.data_dir, limits, pipeline, sources, jobs, memory, ...(top.api ? { api: top.api } : {}), ...store, ...(top.telemetry ? { telemetry: top.telemetry } : {}), audit_digests: top.audit_digests, destinations: top.destinations, shutdown: top.shutdown };
+}
+
+/** A kafka source with the fetch sizes it leaves out taken from the memory plan. */
+function withFetchSizes(source: SourceConfig, plan: MemoryPlan): SourceConfig {
+  if (source.type !== 'kafka') return source;
+  const maxBytes = source.max_bytes ?? plan.kafkaMaxBytes;
+  return { ...source, max_bytes: maxBytes, max_bytes_per_partition: source.max_bytes_per_partition ?? maxBytesPerPartitionFor(maxBytes) };
 }
 
 function firstLine(message: string): string {

@@ -9,9 +9,9 @@ import { listDatasets } from '../datasets/catalog.ts';
 import { MAX_UPLOAD_BYTES, MAX_UPLOAD_INTERVAL_SECONDS, MAX_UPLOAD_RECORDS, TenantIdSchema } from '../jobs/schema.ts';
 import { LOGPUSH_LIMITS, type Job, type JobLimits } from '../jobs/types.ts';
 import { cidrProblem } from '../destinations/net/cidr.ts';
+import { DEFAULT_MEMORY_LIMIT_MB, type WorkerHeapLimits } from './memory-plan.ts';
 
 export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
-export const DEFAULT_IN_FLIGHT_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_PART_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_DATA_DIR = './data';
@@ -54,8 +54,8 @@ export type ParkingConfig = z.output<typeof ParkingSchema>;
 export const PipelineSchema = z.strictObject({
   workers: z.int().min(1).max(1024).default(() => availableParallelism())
     .describe('Worker threads that filter, encode and compress batches; default: the number of CPUs.'),
-  in_flight_bytes: z.int().min(1).default(DEFAULT_IN_FLIGHT_BYTES)
-    .describe('Global budget of memory held by open and in-flight batches: their record bytes plus each batch\'s own cost (tables, buffer pages, objects; ~12 KiB a batch); intake pauses when reached. Default 256 MiB.'),
+  in_flight_bytes: z.int().min(1).optional()
+    .describe('Global budget of memory held by open and in-flight batches: their record bytes plus each batch\'s own cost (tables, buffer pages, objects; ~12 KiB a batch); intake pauses when reached. Default: a quarter of memory.limit_mb (128 MiB at 512), or 256 MiB with memory.limit_mb 0.'),
   chunk_bytes: z.int().min(0).default(DEFAULT_CHUNK_BYTES)
     .describe('Uncompressed bytes per independently compressed chunk; 0 = one chunk per batch. Default 8 MiB.'),
   part_bytes: z.int().min(64 * 1024).default(DEFAULT_PART_BYTES)
@@ -82,6 +82,7 @@ export const NdjsonSourceSchema = z.strictObject({
 export const DEFAULT_KAFKA_CLIENT_ID = 'sluice';
 export const DEFAULT_KAFKA_COMMIT_INTERVAL_MS = 1000;
 export const DEFAULT_KAFKA_SESSION_TIMEOUT_MS = 30_000;
+/** At memory.limit_mb 64 and above (memory-plan.ts); bench/e2e/baseline-consumer.ts uses it too. */
 export const DEFAULT_KAFKA_MAX_BYTES_PER_PARTITION = 1024 * 1024;
 
 /** host:port or [ipv6]:port, port 1–65535. */
@@ -145,8 +146,10 @@ export const KafkaSourceSchema = z.strictObject({
     .describe(`How often delivered positions are committed; also on rebalance and shutdown. Default ${DEFAULT_KAFKA_COMMIT_INTERVAL_MS}.`),
   session_timeout_ms: z.int().min(1000).max(3_600_000).default(DEFAULT_KAFKA_SESSION_TIMEOUT_MS)
     .describe(`Consumer group session timeout; default ${DEFAULT_KAFKA_SESSION_TIMEOUT_MS}.`),
-  max_bytes_per_partition: z.int().min(1024).default(DEFAULT_KAFKA_MAX_BYTES_PER_PARTITION)
-    .describe('Most bytes one fetch returns per partition; default 1 MiB.'),
+  max_bytes_per_partition: z.int().min(1024).optional()
+    .describe('Most bytes one fetch returns per partition; default: a quarter of max_bytes, at most 1 MiB (1 MiB at memory.limit_mb 64 and above).'),
+  max_bytes: z.int().min(1024).optional()
+    .describe('Most bytes one fetch returns over all partitions; default: 1/32 of memory.limit_mb, at most 10 MiB (kafkajs\'s default; 10 MiB at memory.limit_mb 320 and above).'),
   dead_letter_topic: KafkaTopicNameSchema.optional().describe('Topic poison records (not JSON, oversized, wrong field type) are copied to, with the error in headers, before they are acknowledged. Checked at startup like the source topics.'),
 }).describe('Kafka consumer group (kafkajs); at-least-once: offsets are committed only up to delivered records.');
 
@@ -268,6 +271,11 @@ export const DestinationsConfigSchema = z.strictObject({
 }).describe('Where jobs may deliver: the boundary between a tenant\'s destination and the host and network sluice runs on.');
 export type DestinationsConfig = z.output<typeof DestinationsConfigSchema>;
 
+export const MemorySchema = z.strictObject({
+  limit_mb: z.int().min(0).default(DEFAULT_MEMORY_LIMIT_MB)
+    .describe(`Memory the whole process (main thread, workers, batch data, the Kafka client) should stay under, in MiB; default ${DEFAULT_MEMORY_LIMIT_MB} (a 512 MiB container). It sets the defaults of pipeline.in_flight_bytes (1/4), each worker's V8 heap cap (together 1/4, at least 88 MiB a worker) and the Kafka fetch sizes (max_bytes, max_bytes_per_partition); a setting given explicitly wins. While the resident memory (RSS) is above 90% of it and batches are held, intake pauses until it is below 80% or nothing is held. It does not cover memory the kernel or the allocator keeps after sluice frees it, nor more than the minimums with many workers: lower pipeline.workers in a small container. 0 = no limit (the fixed defaults: in_flight_bytes 256 MiB, V8's heap sizes, kafkajs's fetch sizes; no RSS check).`),
+}).describe('The process\'s memory limit (docs/architecture.md, invariant 3).');
+
 /** Add new source kinds here (and a case in src/sources/create.ts). */
 export const SOURCE_SCHEMAS = [GeneratorSourceSchema, NdjsonSourceSchema, KafkaSourceSchema] as const;
 export const SourceSchema = z.discriminatedUnion('type', SOURCE_SCHEMAS);
@@ -286,10 +294,12 @@ export const ConfigSchema = z.strictObject({
   telemetry: TelemetryConfigSchema.optional(),
   destinations: DestinationsConfigSchema.prefault({}),
   shutdown: ShutdownConfigSchema.prefault({}),
+  memory: MemorySchema.prefault({}),
 }).describe('sluice configuration file.');
 
 export type LimitsConfig = JobLimits & { max_record_bytes: number };
-export type PipelineConfig = z.output<typeof PipelineSchema>;
+/** The pipeline section with in_flight_bytes resolved (from memory.limit_mb unless given). */
+export type PipelineConfig = Omit<z.output<typeof PipelineSchema>, 'in_flight_bytes'> & { in_flight_bytes: number };
 export type SourceConfig = z.output<typeof SourceSchema>;
 export type GeneratorSourceConfig = z.output<typeof GeneratorSourceSchema>;
 export type NdjsonSourceConfig = z.output<typeof NdjsonSourceSchema>;
@@ -325,4 +335,13 @@ export interface Config {
   destinations: DestinationsConfig;
   /** How long a graceful shutdown may take (defaults when absent). */
   shutdown: ShutdownConfig;
+  /** The memory limit and what follows from it that no other section holds (memory-plan.ts). */
+  memory: MemoryConfig;
+}
+
+export interface MemoryConfig {
+  /** 0 = no limit. */
+  limit_mb: number;
+  /** Each worker's V8 heap caps; null = V8's defaults. */
+  worker_heap: WorkerHeapLimits | null;
 }

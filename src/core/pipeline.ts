@@ -5,8 +5,9 @@
 //
 // Memory is bounded by one global budget of buffered bytes (open + in-flight batches: records
 // and each batch's own cost, open-batch.ts), a limit on how many batches exist, and one on the
-// worker tasks waiting or running (pipeline-tasks.ts). When any is reached, `push` returns false
-// and the source must wait for `onDrain` (Kafka: pause).
+// worker tasks waiting or running (pipeline-tasks.ts), and, with memory.limit_mb, the process RSS
+// (memory-guard.ts). When any is reached, `push` returns false and the source must wait for
+// `onDrain` (Kafka: pause).
 // With a source that can re-read records (a ParkingPort), a job that fails for too long, or
 // that holds its whole share of the budget without delivering, is parked instead: its memory
 // is freed and its resume positions go with the source's commits (docs/architecture.md, invariant 4),
@@ -28,6 +29,7 @@ import { storePoison, type DeadLetterWriter } from './dead-letter.ts';
 import { deliverBatch, type DeliveryContext } from './delivery.ts';
 import { createJobRuntime, type JobRuntime } from './job-runtime.ts';
 import { PipelineTasks, TASKS_PER_WORKER } from './pipeline-tasks.ts';
+import { SAMPLE_EVERY_MS, type MemoryGuard } from './memory-guard.ts';
 import { parkingReason, resumePositions, type ParkingPort, type ParkingRules } from './parking.ts';
 import type { OpenBatch } from './open-batch.ts';
 import { Router } from './router.ts';
@@ -44,6 +46,8 @@ export interface PipelineOptions {
   maxBatches?: number;
   /** Most worker tasks given to the pool and not finished (default TASKS_PER_WORKER per pool thread). */
   maxTasks?: number;
+  /** Pauses intake while the process RSS is near memory.limit_mb; sampled every SAMPLE_EVERY_MS. Absent = no limit. */
+  memoryGuard?: MemoryGuard;
   /** Records larger than this are dropped as oversized (counted, acknowledged, logged). */
   maxRecordBytes: number;
   /** Uncompressed bytes per compressed chunk of a batch. */
@@ -104,6 +108,8 @@ export class Pipeline implements RecordSink, PartitionRegistry {
   private drainWaiters: Array<() => void> = [];
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly parkingTimer: NodeJS.Timeout | null = null;
+  private readonly memoryTimer: NodeJS.Timeout | null = null;
+  readonly memoryGuard: MemoryGuard | null;
   /** Each runtime's delivery context: the shared one with a signal that also stops when the job is parked. */
   private readonly contexts = new WeakMap<JobRuntime, DeliveryContext>();
   /** A job reaches its share at this many held bytes (Infinity without parking: no check in push). */
@@ -148,6 +154,11 @@ export class Pipeline implements RecordSink, PartitionRegistry {
     if (options.parking) {
       this.parkingTimer = setInterval(() => this.checkParking(Date.now()), PARKING_TICK_MS);
       this.parkingTimer.unref();
+    }
+    this.memoryGuard = options.memoryGuard ?? null;
+    if (this.memoryGuard !== null) {
+      this.memoryTimer = setInterval(() => this.sampleMemory(), SAMPLE_EVERY_MS);
+      this.memoryTimer.unref();
     }
     this.sweepTimer = setInterval(() => this.sweepAbandonedUploads(), SWEEP_EVERY_MS);
     this.sweepTimer.unref();
@@ -288,9 +299,9 @@ export class Pipeline implements RecordSink, PartitionRegistry {
     this.bufferedBytes += charged;
     if (this.hasRoom()) return true;
     // Full of work for the workers or of batches: wait (sealing more would only add to them).
-    if (this.bufferedBytes < this.options.inFlightBytes) return false;
-    // Over budget: close the fullest batch now rather than wait for its interval, so memory
-    // is freed by delivery instead of sitting in a half-full batch.
+    if (this.bufferedBytes < this.options.inFlightBytes && !this.memoryPressed()) return false;
+    // Over budget (or over the memory limit): close the fullest batch now rather than wait for
+    // its interval, so memory is freed by delivery instead of sitting in a half-full batch.
     const fullest = this.batcher.largestOpen();
     if (fullest) this.batcher.seal(fullest);
     return false;
@@ -316,6 +327,7 @@ export class Pipeline implements RecordSink, PartitionRegistry {
     this.batcher.stop();
     clearInterval(this.sweepTimer);
     if (this.parkingTimer) clearInterval(this.parkingTimer);
+    if (this.memoryTimer) clearInterval(this.memoryTimer);
     await Promise.all([...this.runtimes, ...this.retired].map((r) => r.destination.close()));
   }
 
@@ -440,11 +452,37 @@ export class Pipeline implements RecordSink, PartitionRegistry {
     return this.below(1);
   }
 
-  /** Whether bytes, batches and worker tasks are each below `fraction` of their limit. */
+  /**
+   * Whether bytes, batches and worker tasks are each below `fraction` of their limit, and the
+   * memory guard does not hold intake (it has its own hysteresis).
+   */
   private below(fraction: number): boolean {
     return this.bufferedBytes < this.options.inFlightBytes * fraction &&
       this.batcher.openCount + this.sealedBatches < this.maxBatches * fraction &&
-      this.tasks.outstanding < this.maxTasks * fraction;
+      this.tasks.outstanding < this.maxTasks * fraction &&
+      !this.memoryPressed();
+  }
+
+  private memoryPressed(): boolean {
+    return this.memoryGuard !== null && this.memoryGuard.pressed;
+  }
+
+  /** Whether anything is held that delivering would free (what the memory guard may wait for). */
+  private holdsData(): boolean {
+    return this.bufferedBytes > 0 || this.batcher.openCount + this.sealedBatches > 0 || this.tasks.outstanding > 0;
+  }
+
+  /** One sample of the memory guard (its timer calls this; tests call it directly). */
+  sampleMemory(): void {
+    const guard = this.memoryGuard;
+    if (guard === null || !guard.sample(this.holdsData())) return;
+    if (guard.pressed) {
+      // Free memory by delivery rather than wait for the open batches' intervals.
+      const fullest = this.batcher.largestOpen();
+      if (fullest) this.batcher.seal(fullest);
+    } else {
+      this.wakeIfRoom();
+    }
   }
 
   /** Keeps an oversized record unacknowledged until its dead-letter copy is stored. */

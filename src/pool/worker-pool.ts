@@ -9,6 +9,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { BatchResult, BatchTask } from '../../workers/batch-task.ts';
+import type { WorkerHeapLimits } from '../config/memory-plan.ts';
 
 export const DEFAULT_WORKER_FILE = new URL('../../workers/pipeline-worker.ts', import.meta.url).href;
 
@@ -20,6 +21,12 @@ export interface WorkerPoolOptions {
   maxAttempts?: number;
   /** Called after each failed attempt, for logs and metrics. */
   onAttemptFailed?: (attempt: number, error: unknown) => void;
+  /**
+   * Each worker's V8 heap caps (from memory.limit_mb); absent = V8's defaults (in Node 24 up to
+   * ~4 GB old and 192 MB young generation per worker). A worker that runs out dies, and its
+   * batch is retried on a fresh one like any crash.
+   */
+  heapLimits?: WorkerHeapLimits | null;
 }
 
 export class BatchCrashError extends Error {
@@ -50,6 +57,7 @@ export class WorkerPool {
       // Workers hold compiled jobs and codec contexts: keep them for the life of the process.
       idleTimeout: Infinity,
       concurrentTasksPerWorker: 1,
+      ...(options.heapLimits ? { resourceLimits: { ...options.heapLimits } } : {}),
     });
     // A worker that dies is reported here as well as through its task; the task path handles it.
     this.piscina.on('error', () => {});

@@ -39,6 +39,12 @@ export interface PoolView {
   readonly utilization: number;
 }
 
+/** The memory guard (src/core/memory-guard.ts), read at scrape time. */
+export interface MemoryView {
+  readonly limitBytes: number;
+  readonly pauses: number;
+}
+
 /** A source that knows its consumer lag (Kafka): records between its acknowledged positions and the broker's end offsets, per topic. */
 export interface LagView {
   consumerLag(): Iterable<[topic: string, lag: number]>;
@@ -94,6 +100,7 @@ export class SluiceMetrics implements DeliveryMetrics, DeadLetterMetrics {
   readonly registry = new Registry();
   private pipeline: PipelineView | null = null;
   private budgetBytes = 0;
+  private memory: MemoryView | null = null;
   private pool: PoolView | null = null;
   private lagSources: LagView[] = [];
   private kafkaSources: KafkaEventsView[] = [];
@@ -208,6 +215,14 @@ export class SluiceMetrics implements DeliveryMetrics, DeadLetterMetrics {
       name: 'sluice_pipeline_buffered_bytes_budget', help: 'The budget of buffered bytes (pipeline.in_flight_bytes); intake pauses at it.', registers,
       collect() { this.set(self.budgetBytes); },
     });
+    new Gauge({
+      name: 'sluice_memory_limit_bytes', help: 'memory.limit_mb in bytes: intake pauses while the process RSS (process_resident_memory_bytes) is above 90% of it and batches are held; 0 = no limit.', registers,
+      collect() { this.set(self.memory?.limitBytes ?? 0); },
+    });
+    new Counter({
+      name: 'sluice_memory_pressure_pauses_total', help: 'Times intake paused because the process RSS passed 90% of memory.limit_mb (it resumes below 80%, or when no batch is held).', registers,
+      collect() { this.reset(); this.inc(self.memory?.pauses ?? 0); },
+    });
     new Counter({
       name: 'sluice_worker_pool_failed_attempts_total', help: 'Batch attempts that failed in a worker (crash or bug); each is retried.', registers,
       collect() { this.reset(); this.inc(self.pipeline?.stats.workerFailures ?? 0); },
@@ -262,6 +277,11 @@ export class SluiceMetrics implements DeliveryMetrics, DeadLetterMetrics {
   watchPipeline(pipeline: PipelineView, budgetBytes: number): void {
     this.pipeline = pipeline;
     this.budgetBytes = budgetBytes;
+  }
+
+  /** The memory guard; without one (memory.limit_mb 0) the limit reads 0. */
+  watchMemory(memory: MemoryView): void {
+    this.memory = memory;
   }
 
   watchPool(pool: PoolView): void {

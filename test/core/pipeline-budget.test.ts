@@ -8,32 +8,14 @@ import { after, describe, it } from 'node:test';
 import { BATCH_OVERHEAD_BYTES } from '../../src/core/open-batch.ts';
 import type { ParkingPort, ParkingRules } from '../../src/core/parking.ts';
 import { Pipeline } from '../../src/core/pipeline.ts';
-import type { DeliveryObject, Destination } from '../../src/destinations/destination.ts';
 import { LOGPUSH_LIMITS, type Job } from '../../src/jobs/types.ts';
 import { validateJob } from '../../src/jobs/validation/validate.ts';
 import { WorkerPool } from '../../src/pool/worker-pool.ts';
 import { createLogger } from '../../src/shared/log.ts';
+import { HoldingDestination } from './holding-destination.ts';
 
 const pool = new WorkerPool({ threads: 1 });
 after(() => pool.destroy());
-
-/** Stores lines, or holds every delivery until released while `holding`. */
-class FakeDestination implements Destination {
-  readonly kind = 'memory';
-  lines = 0;
-  holding = false;
-  private readonly held: Array<() => void> = [];
-  async deliver(object: DeliveryObject) {
-    if (this.holding) await new Promise<void>((resolve) => this.held.push(resolve));
-    for await (const chunk of object.chunks) this.lines += Buffer.from(chunk).toString().split('\n').filter(Boolean).length;
-    return { location: 'memory' };
-  }
-  release(): void {
-    this.holding = false;
-    for (const resolve of this.held.splice(0)) resolve();
-  }
-  async close() {}
-}
 
 class FakePort implements ParkingPort {
   keepPositions(): boolean {
@@ -67,7 +49,7 @@ class GatedPool {
 }
 
 function setup(jobs: number, options: { inFlightBytes: number; maxBatches?: number; maxTasks?: number; maxRecords?: number; parking?: ParkingRules; pool?: GatedPool }) {
-  const destination = new FakeDestination();
+  const destination = new HoldingDestination();
   const pipeline = new Pipeline({
     jobs: Array.from({ length: jobs }, (_, i) => job(i + 1, options.maxRecords)),
     pool: (options.pool as unknown as WorkerPool | undefined) ?? pool,

@@ -134,7 +134,10 @@ export function connectKafka(config: KafkaSourceConfig, log: Logger): KafkaConne
     groupId: config.group_id,
     sessionTimeout: config.session_timeout_ms,
     heartbeatInterval: heartbeatInterval(config.session_timeout_ms),
+    // Both from memory.limit_mb unless the config gives them (config/memory-plan.ts); absent
+    // (a config built by hand) = kafkajs's defaults.
     maxBytesPerPartition: config.max_bytes_per_partition,
+    maxBytes: config.max_bytes,
     // Also how long a fetch sleeps when every partition is paused: short, so intake resumes
     // promptly after backpressure ends, and a long poll on an idle topic stays cheap.
     maxWaitTimeInMs: 500,
