@@ -3,17 +3,28 @@
 //
 // put is atomic like FileDestination.deliver (temp `.tmp-` file in the same directory, fsync,
 // rename, directory fsync), so a reader — verify, or a digest writer started again — sees the
-// old object or the new one, never half of one. list walks the tree with readdir's file types
-// rather than a stat per entry, and treats a directory that disappears mid-walk (a retention
-// job deleting old days) as empty: a listing is a snapshot of a directory tree that may change.
+// old object or the new one, never half of one. The listing walks the tree with readdir's file
+// types, then lstats the files it found (for listInfo's size and mtime) a few at a time. It
+// treats a directory that disappears mid-walk (a retention job deleting old days) as empty and
+// skips a file that disappears before its lstat: a listing is a snapshot of a tree that may change.
 
 import type { Dirent } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { lstat, open, readdir, readFile, type FileHandle } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { DeliveryError } from './destination.ts';
 import { parseDestinationConf, redactDestinationConf } from './destination-conf.ts';
 import { fileDeliveryError, TEMP_PREFIX, writeFileAtomically } from './file.ts';
-import type { ObjectAccess } from './object-access.ts';
+import { objectChunks } from './object-chunks.ts';
+import type { ObjectAccess, ObjectInfo } from './object-access.ts';
+
+/** Chunk size of read: 16 times fewer reads and yields than createReadStream's 64 KiB default, and still little memory. */
+const READ_CHUNK_BYTES = 1024 * 1024;
+/**
+ * lstats in flight in listInfo: enough to overlap a network file system's latency, few enough
+ * to leave libuv's 4 file system threads to others. 20,000 files, warm local disk: 390 ms one at
+ * a time, 216 ms 16 at a time, 196 ms 64 at a time (ad hoc measurement, 2026-12-07).
+ */
+const STAT_CONCURRENCY = 16;
 
 export class FileObjectAccess implements ObjectAccess {
   readonly root: string;
@@ -44,7 +55,70 @@ export class FileObjectAccess implements ObjectAccess {
     }
   }
 
+  async read(key: string): Promise<AsyncIterable<Uint8Array> | null> {
+    const path = join(this.#dir, checkedKey(key, this.#redactedConf));
+    const toError = (error: unknown): DeliveryError => fileDeliveryError(error, 'read', path, this.#redactedConf);
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch (error) {
+      if (isMissing(error) || errorCode(error) === 'EISDIR') return null;
+      throw toError(error);
+    }
+    // Opened first so that a missing file is null rather than an error mid-iteration. A
+    // directory opens too (only reading it fails): get has no object there, nor does read.
+    let isDirectory: boolean;
+    try {
+      isDirectory = (await handle.stat()).isDirectory();
+    } catch (error) {
+      await handle.close();
+      throw toError(error);
+    }
+    if (isDirectory) {
+      await handle.close();
+      return null;
+    }
+    // autoClose (the default) closes the handle at the end of the stream and when it is destroyed.
+    return objectChunks(handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES }), toError);
+  }
+
   async list(prefix: string): Promise<string[]> {
+    return (await this.listInfo(prefix)).map((info) => info.key);
+  }
+
+  async listInfo(prefix: string): Promise<ObjectInfo[]> {
+    const keys = await this.#walk(prefix);
+    const infos: Array<ObjectInfo | null> = new Array(keys.length).fill(null);
+    let next = 0;
+    const statNext = async (): Promise<void> => {
+      while (next < keys.length) {
+        const i = next++;
+        try {
+          infos[i] = await this.#info(keys[i]!);
+        } catch (error) {
+          next = keys.length; // the other workers stop too
+          throw error;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, keys.length) }, statNext));
+    return infos.filter((info) => info !== null);
+  }
+
+  /** The file's size and mtime; null when it is gone or no longer a file (replaced since readdir). */
+  async #info(key: string): Promise<ObjectInfo | null> {
+    const path = join(this.#dir, key);
+    try {
+      const stats = await lstat(path);
+      return stats.isFile() ? { key, bytes: stats.size, modified: stats.mtime } : null;
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw fileDeliveryError(error, 'stat', path, this.#redactedConf);
+    }
+  }
+
+  /** The keys of the files under the prefix, sorted: the tree as readdir shows it, without a stat. */
+  async #walk(prefix: string): Promise<string[]> {
     checkedPrefix(prefix, this.#redactedConf);
     // Start at the deepest directory the prefix names in full; below it, only names that can
     // still match the prefix are descended into.

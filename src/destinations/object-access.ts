@@ -15,6 +15,16 @@ import type { NetworkPolicy } from './net/network-policy.ts';
 import { S3ObjectAccess } from './s3/object-access.ts';
 import { AzureObjectAccess } from './azure/object-access.ts';
 
+/** An object of a listing, with what verify needs without reading it. */
+export interface ObjectInfo {
+  /** Relative to the root, as list gives it. */
+  key: string;
+  /** The stored size in bytes. */
+  bytes: number;
+  /** When the object was last written: a file's mtime, S3 LastModified, Azure lastModified (servers give whole seconds). */
+  modified: Date;
+}
+
 export interface ObjectAccess {
   /**
    * Where the keys live, for messages (secrets redacted): `root + key` names an object, e.g.
@@ -30,6 +40,16 @@ export interface ObjectAccess {
    * UTF-16 code units (plain `<`). A file destination's temporary `.tmp-` files are not objects.
    */
   list(prefix: string): Promise<string[]>;
+  /** What list gives (same keys, same order), with each object's size and modification time. */
+  listInfo(prefix: string): Promise<ObjectInfo[]>;
+  /**
+   * The object's bytes as a stream of chunks, or null when there is no object under that key
+   * (as for get), so that a large object can be hashed in bounded memory. An error while
+   * streaming is thrown by the iteration as a DeliveryError (same codes and redaction as get).
+   * Consume the chunks to the end or break out of the loop: breaking releases the file or the
+   * connection (object-chunks.ts); an iterable that is never iterated holds them open.
+   */
+  read(key: string): Promise<AsyncIterable<Uint8Array> | null>;
   /** The key of a DeliveryReceipt.location this destination produced; null when the location is not under the root. */
   keyOfLocation(location: string): string | null;
   /** Releases pooled connections; the instance is not used afterwards. */
@@ -40,7 +60,7 @@ export interface ObjectAccess {
  * The object access for a destination_conf: file:// and object storage (s3://, r2://, gs://, azure://);
  * null for destinations that have no objects to read back (HTTP endpoints). A malformed conf
  * throws the same non-retryable ERR_DESTINATION_CONF DeliveryError as createDestination.
- * put/get/list reject with DeliveryErrors (same codes and redaction as the destinations').
+ * put/get/list/listInfo/read reject with DeliveryErrors (same codes and redaction as the destinations').
  */
 export function objectAccessFor(destinationConf: string, options: { network: NetworkPolicy }): ObjectAccess | null {
   const parsed = parseDestinationConf(destinationConf);

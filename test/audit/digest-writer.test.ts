@@ -1,16 +1,18 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { DigestWriter } from '../../src/audit/digest-writer.ts';
 import { parseDigest, sha256Hex, verifyDigestSignature } from '../../src/audit/digest.ts';
 import { DeliveryError } from '../../src/destinations/destination.ts';
-import type { ObjectAccess } from '../../src/destinations/object-access.ts';
+import type { ObjectAccess, ObjectInfo } from '../../src/destinations/object-access.ts';
 import { createLogger } from '../../src/shared/log.ts';
 
 /** An in-memory destination whose puts can be made to fail. */
 class MemoryAccess implements ObjectAccess {
   readonly root = 'mem://root/';
   readonly objects = new Map<string, Uint8Array>();
+  readonly written = new Map<string, Date>();
   failPuts = 0;
   async put(key: string, bytes: Uint8Array): Promise<void> {
     if (this.failPuts > 0) {
@@ -18,12 +20,20 @@ class MemoryAccess implements ObjectAccess {
       throw new DeliveryError('ERR_TEST', 'the destination is down', true);
     }
     this.objects.set(key, bytes);
+    this.written.set(key, new Date());
   }
   async get(key: string): Promise<Uint8Array | null> {
     return this.objects.get(key) ?? null;
   }
   async list(prefix: string): Promise<string[]> {
     return [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
+  }
+  async listInfo(prefix: string): Promise<ObjectInfo[]> {
+    return (await this.list(prefix)).map((key) => ({ key, bytes: this.objects.get(key)!.length, modified: this.written.get(key)! }));
+  }
+  async read(key: string): Promise<AsyncIterable<Uint8Array> | null> {
+    const bytes = this.objects.get(key);
+    return bytes === undefined ? null : Readable.from([bytes]);
   }
   keyOfLocation(location: string): string | null {
     return location;

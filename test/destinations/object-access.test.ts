@@ -2,7 +2,8 @@
 // test/integration/s3-object-access.test.ts), and objectAccessFor's choice of implementation.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import fsPromises from 'node:fs/promises';
 import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -30,6 +31,34 @@ function access(dir: string, tail = '/{DATE}'): FileObjectAccess {
 }
 
 const bytes = (text: string): Uint8Array => Buffer.from(text);
+
+/** All chunks of a read, and how many there were. */
+async function drain(chunks: AsyncIterable<Uint8Array>): Promise<{ bytes: Buffer; count: number; largest: number }> {
+  const all: Uint8Array[] = [];
+  for await (const chunk of chunks) all.push(chunk);
+  return { bytes: Buffer.concat(all), count: all.length, largest: Math.max(0, ...all.map((chunk) => chunk.length)) };
+}
+
+/** How many of this process's file descriptors are open on `path` (Linux /proc). */
+function descriptorsOn(path: string): number {
+  let n = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === path) n++;
+    } catch {
+      // closed since readdir
+    }
+  }
+  return n;
+}
+
+async function waitFor(condition: () => boolean, what: string, deadlineMs = 5000): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 describe('objectAccessFor', () => {
   it('gives file and object storage destinations an ObjectAccess, HTTP none', () => {
@@ -187,6 +216,92 @@ describe('FileObjectAccess', () => {
     symlinkSync('loop', join(dir, 'loop'));
     await assert.rejects(a.get('loop'), (error: unknown) => error instanceof DeliveryError && error.code === 'ERR_DESTINATION_PATH' && /ELOOP/.test(error.message));
     await assert.rejects(a.list('loop/'), (error: unknown) => error instanceof DeliveryError && error.code === 'ERR_DESTINATION_PATH' && /cannot list directory/.test(error.message));
+  });
+
+  it('listInfo gives what list gives, with each file\'s size and modification time', async () => {
+    const dir = freshDir();
+    const a = access(dir);
+    const before = Date.now();
+    await a.put('20261127/b.log', bytes('bb'), 'text/plain');
+    await a.put('20261127/a.log', bytes(''), 'text/plain');
+    await a.put('20261127/deep/c.log', randomBytes(70_000), 'text/plain');
+    await a.put('top', bytes('top!'), 'text/plain');
+    const after = Date.now();
+    writeFileSync(join(dir, '20261127', '.tmp-d.log.1.abcd'), 'partial');
+    symlinkSync(join(dir, 'top'), join(dir, '20261127', 'link'));
+    const infos = await a.listInfo('');
+    assert.deepEqual(infos.map(({ key, bytes }) => [key, bytes]), [['20261127/a.log', 0], ['20261127/b.log', 2], ['20261127/deep/c.log', 70_000], ['top', 4]]);
+    for (const info of infos) {
+      assert.ok(info.modified instanceof Date);
+      // File systems keep mtimes in whole seconds at worst.
+      assert.ok(info.modified.getTime() >= before - 2000 && info.modified.getTime() <= after + 2000, `${info.key}: ${info.modified.toISOString()}`);
+    }
+    assert.deepEqual(await a.list(''), infos.map((info) => info.key));
+    assert.deepEqual((await a.listInfo('20261127/b')).map((info) => info.key), ['20261127/b.log']);
+    assert.deepEqual(await a.listInfo('nothing/'), []);
+    await assert.rejects(a.listInfo('../'), (error: unknown) => error instanceof DeliveryError && error.code === 'ERR_OBJECT_KEY');
+  });
+
+  it('listInfo skips a file that is removed between the readdir and its lstat', async () => {
+    const dir = freshDir();
+    const a = access(dir);
+    for (const name of ['a', 'b', 'c']) await a.put(`d/${name}`, bytes(name), 'text/plain');
+    const realLstat = fsPromises.lstat;
+    let calls = 0;
+    fsPromises.lstat = ((...args: Parameters<typeof realLstat>) => {
+      if (calls++ === 0) rmSync(join(dir, 'd', 'b'));
+      return (realLstat as (...a: unknown[]) => ReturnType<typeof realLstat>)(...args);
+    }) as typeof realLstat;
+    syncBuiltinESMExports();
+    try {
+      assert.deepEqual((await a.listInfo('')).map((info) => [info.key, info.bytes]), [['d/a', 1], ['d/c', 1]]);
+      assert.equal(calls, 3);
+    } finally {
+      fsPromises.lstat = realLstat;
+      syncBuiltinESMExports();
+    }
+  });
+
+  it('read streams an object in chunks of at most 1 MiB, exactly its bytes', async () => {
+    const dir = freshDir();
+    const a = access(dir);
+    const content = randomBytes(3 * 1024 * 1024 + 12_345);
+    await a.put('20261127/big.log', content, 'text/plain');
+    await a.put('20261127/empty.log', new Uint8Array(0), 'text/plain');
+    const big = await drain((await a.read('20261127/big.log'))!);
+    assert.ok(big.bytes.equals(content), 'same bytes');
+    assert.equal(big.count, 4);
+    assert.equal(big.largest, 1024 * 1024);
+    assert.equal((await drain((await a.read('20261127/empty.log'))!)).bytes.length, 0);
+  });
+
+  it('read is null where get is, and rejects what get rejects', async () => {
+    const dir = freshDir();
+    const a = access(dir);
+    assert.equal(await a.read('nothing.json'), null); // root does not exist yet
+    await a.put('d/file', bytes('x'), 'text/plain');
+    for (const key of ['d/other', 'e/other', 'd/file/below', 'd']) assert.equal(await a.read(key), null, key);
+    for (const key of ['', '/etc/passwd', '../x', 'a//b', 'a/']) {
+      await assert.rejects(a.read(key), (error: unknown) => error instanceof DeliveryError && error.code === 'ERR_OBJECT_KEY', key);
+    }
+    symlinkSync('loop', join(dir, 'loop'));
+    await assert.rejects(a.read('loop'), (error: unknown) => error instanceof DeliveryError && error.code === 'ERR_DESTINATION_PATH' && /cannot read .*ELOOP/.test(error.message));
+  });
+
+  it('breaking out of a read closes the file', async () => {
+    const dir = freshDir();
+    const a = access(dir);
+    await a.put('big', randomBytes(3 * 1024 * 1024), 'application/octet-stream');
+    const path = join(dir, 'big');
+    const chunks = (await a.read('big'))!;
+    assert.equal(descriptorsOn(path), 1, 'read opens the file before returning');
+    for await (const chunk of chunks) {
+      assert.equal(chunk.length, 1024 * 1024);
+      break;
+    }
+    await waitFor(() => descriptorsOn(path) === 0, 'the file to be closed');
+    await drain((await a.read('big'))!);
+    await waitFor(() => descriptorsOn(path) === 0, 'the file to be closed after the end');
   });
 
   it('a directory removed while the walk is under way counts as empty', async () => {

@@ -2,11 +2,13 @@
 // listingPrefix(pathTemplate) in the container, as for object storage (s3/object-access.ts).
 // Reads and listings need the SAS to grant read (r) and list (l) as well as write.
 
+import { Readable } from 'node:stream';
 import { DeliveryError } from '../destination.ts';
-import type { ObjectAccess } from '../object-access.ts';
+import { objectChunks } from '../object-chunks.ts';
+import type { ObjectAccess, ObjectInfo } from '../object-access.ts';
 import type { NetworkPolicy } from '../net/network-policy.ts';
 import { listingPrefix } from '../s3/keys.ts';
-import { keyUnderRoot } from '../s3/object-access.ts';
+import { byKey, keyUnderRoot } from '../s3/object-access.ts';
 import { DEFAULT_TIMEOUTS, type SdkStoreTimeouts } from '../s3/sdk-store.ts';
 import { azureConfigFrom, type AzureDestinationConfig } from './config.ts';
 import { azureDeliveryError, azureErrorCode } from './errors.ts';
@@ -39,22 +41,43 @@ export class AzureObjectAccess implements ObjectAccess {
     try {
       return await this.#store.container.getBlockBlobClient(blob).downloadToBuffer();
     } catch (error) {
-      if ((error as { statusCode?: unknown }).statusCode === 404 && azureErrorCode(error) === 'BlobNotFound') return null;
+      if (isBlobNotFound(error)) return null;
       throw this.#error(error, 'GetBlob', blob);
     }
   }
 
+  async read(key: string): Promise<AsyncIterable<Uint8Array> | null> {
+    const blob = this.#blobName(key);
+    let body: unknown;
+    try {
+      body = (await this.#store.container.getBlockBlobClient(blob).download(0)).readableStreamBody;
+    } catch (error) {
+      if (isBlobNotFound(error)) return null;
+      throw this.#error(error, 'GetBlob', blob);
+    }
+    if (body === undefined) return Readable.from([]);
+    // On Node the SDK's body is a Readable over the HTTP response (resuming it after a reset).
+    if (!(body instanceof Readable)) throw this.#error(new Error('the response body is not a Node stream'), 'GetBlob', blob);
+    return objectChunks(body, (error) => this.#error(error, 'GetBlob', blob));
+  }
+
   async list(prefix: string): Promise<string[]> {
+    return (await this.listInfo(prefix)).map((info) => info.key);
+  }
+
+  async listInfo(prefix: string): Promise<ObjectInfo[]> {
     const full = this.#prefix + prefix;
-    const keys: string[] = [];
+    const infos: ObjectInfo[] = [];
     try {
       for await (const item of this.#store.container.listBlobsFlat({ prefix: full })) {
-        if (item.name.length > this.#prefix.length && !item.name.endsWith('/')) keys.push(item.name.slice(this.#prefix.length));
+        if (item.name.length > this.#prefix.length && !item.name.endsWith('/')) {
+          infos.push({ key: item.name.slice(this.#prefix.length), bytes: item.properties.contentLength ?? 0, modified: item.properties.lastModified });
+        }
       }
     } catch (error) {
       throw this.#error(error, 'ListBlobs', full);
     }
-    return keys.sort();
+    return infos.sort(byKey);
   }
 
   keyOfLocation(location: string): string | null {
@@ -73,4 +96,8 @@ export class AzureObjectAccess implements ObjectAccess {
   #error(error: unknown, operation: string, blob: string): DeliveryError {
     return azureDeliveryError(error, { operation, serviceUrl: this.config.serviceUrl, container: this.config.container, blob, secrets: this.config.secrets });
   }
+}
+
+function isBlobNotFound(error: unknown): boolean {
+  return (error as { statusCode?: unknown }).statusCode === 404 && azureErrorCode(error) === 'BlobNotFound';
 }

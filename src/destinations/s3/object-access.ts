@@ -7,9 +7,11 @@
 // which the delivery path's test fakes implement. Failures become DeliveryErrors through
 // errors.ts, so messages name endpoint, bucket and key and never a credential.
 
+import { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { DeliveryError } from '../destination.ts';
-import type { ObjectAccess } from '../object-access.ts';
+import { objectChunks } from '../object-chunks.ts';
+import type { ObjectAccess, ObjectInfo } from '../object-access.ts';
 import { credentialSecrets, s3ConfigFrom, type S3DestinationConfig } from './config.ts';
 import { s3DeliveryError } from './errors.ts';
 import { listingPrefix } from './keys.ts';
@@ -68,9 +70,28 @@ export class S3ObjectAccess implements ObjectAccess {
     }
   }
 
+  async read(key: string): Promise<AsyncIterable<Uint8Array> | null> {
+    const full = this.#fullKey(key);
+    let body: unknown;
+    try {
+      body = (await this.#store.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: full }))).Body;
+    } catch (error) {
+      if (isNoSuchKey(error)) return null;
+      throw this.#error(error, 'GetObject', full);
+    }
+    if (body === undefined) return Readable.from([]); // as get: no body is no bytes
+    // On Node the SDK's body is the HTTP response (or a checksum-checking stream over it).
+    if (!(body instanceof Readable)) throw this.#error(new Error('the response body is not a Node stream'), 'GetObject', full);
+    return objectChunks(body, (error) => this.#error(error, 'GetObject', full));
+  }
+
   async list(prefix: string): Promise<string[]> {
+    return (await this.listInfo(prefix)).map((info) => info.key);
+  }
+
+  async listInfo(prefix: string): Promise<ObjectInfo[]> {
     const full = this.#prefix + prefix;
-    const keys: string[] = [];
+    const infos: ObjectInfo[] = [];
     let token: string | undefined;
     try {
       do {
@@ -84,7 +105,7 @@ export class S3ObjectAccess implements ObjectAccess {
           const key = object.Key;
           // A key ending in '/' is a console's "folder" placeholder, not an object.
           if (key !== undefined && key.startsWith(full) && key.length > this.#prefix.length && !key.endsWith('/')) {
-            keys.push(key.slice(this.#prefix.length));
+            infos.push({ key: key.slice(this.#prefix.length), bytes: object.Size ?? 0, modified: object.LastModified ?? new Date(0) });
           }
         }
         token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
@@ -93,7 +114,7 @@ export class S3ObjectAccess implements ObjectAccess {
       throw this.#error(error, 'ListObjectsV2', full);
     }
     // The store's order is by UTF-8 bytes; sorted again so every ObjectAccess orders alike.
-    return keys.sort();
+    return infos.sort(byKey);
   }
 
   keyOfLocation(location: string): string | null {
@@ -112,6 +133,11 @@ export class S3ObjectAccess implements ObjectAccess {
   #error(error: unknown, operation: string, key: string): DeliveryError {
     return s3DeliveryError(error, { operation, endpoint: this.config.endpointLabel, bucket: this.config.bucket, key, secrets: this.#secrets });
   }
+}
+
+/** ObjectInfo order: by key, in UTF-16 code units (plain `<`) like Array.prototype.sort of the keys. */
+export function byKey(a: ObjectInfo, b: ObjectInfo): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
 /** The key of a `<root><key>` location (object storage and Azure), or null when it is not under the root. */
