@@ -1,13 +1,15 @@
-// Audit digests (docs/architecture.md "Around the process"): a signed JSON document listing delivered objects with
-// their SHA-256, chained to the previous digest by key and hash, as CloudTrail log file
-// validation does. This module is the format only: building the file bytes, parsing them back
-// and checking the signature. Writing chains is digest-writer.ts; checking a destination is
+// Audit digests (docs/architecture.md "Audit digests"): a signed JSON document listing delivered
+// objects with their SHA-256, chained to the previous digest by key and hash, as CloudTrail log
+// file validation does. This module is the format only: building the file bytes, parsing them
+// back and checking the signature. Writing chains is digest-writer.ts; checking a destination is
 // `sluice verify`.
 //
 // The signature covers the canonical bytes: JSON.stringify of the body's fields in one fixed
-// order. Verification rebuilds those bytes from the parsed fields, never from the file's text,
-// so a digest re-serialised by some tool (other key order, whitespace) still verifies, and a
-// field added to the file outside the format is refused by the parser instead of going unsigned.
+// order, rebuilt from the parsed fields, never taken from the file's text, and a field added to
+// the file outside the format is refused by the parser instead of going unsigned. The chain link
+// is different: `previous.sha256` is the hash of the previous digest's exact file bytes. So a
+// digest re-serialised by some tool (other key order, whitespace) still carries a valid
+// signature, but the next digest's link to it fails: digests must be kept byte for byte.
 //
 // A digest is read from a destination that an attacker may control, so parseDigest trusts
 // nothing: every field is type-checked, keys must stay inside the destination root, and the only
@@ -15,7 +17,7 @@
 
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 
-export const DIGEST_FORMAT = 'sluice-digest/1';
+export const DIGEST_FORMAT = 'sluice-digest/2';
 export const DIGESTS_DIR = '_digests';
 
 /** One delivered object: its key relative to the destination root, and its bytes as stored. */
@@ -43,9 +45,27 @@ export interface DigestBody {
   /** RFC 3339 UTC: when this digest's period began, and when the digest was written. */
   start: string;
   end: string;
+  /**
+   * The chain's heartbeat: a running writer writes a digest at least this often, so a chain
+   * without a final digest whose newest one is much older has stopped (crash or deletion).
+   */
+  interval_seconds: number;
   /** null exactly for sequence 0. */
   previous: DigestLink | null;
   objects: DigestEntry[];
+  /**
+   * The newest digests of this job's other chains that had stopped without a final digest when
+   * this writer looked (see digest-writer.ts): a witness of where a crashed chain ended, so
+   * deleting its last digests afterwards is detected.
+   */
+  closes: DigestLink[];
+  /**
+   * The fingerprint of the key that signed this job's chains before, when it is not this chain's
+   * key (a key rotation); null otherwise.
+   */
+  previous_key_sha256: string | null;
+  /** True on the digest a writer writes when it stops cleanly: nothing follows it in the chain. */
+  final: boolean;
   /** Hex SHA-256 of the signing public key's SPKI DER (publicKeyFingerprint). */
   public_key_sha256: string;
 }
@@ -73,6 +93,16 @@ export function digestKey(jobId: number, chain: string, sequence: number): strin
   if (!UUID.test(chain)) throw new RangeError(`digest key: chain must be a lower-case UUID, not ${JSON.stringify(chain)}`);
   if (!Number.isSafeInteger(sequence) || sequence < 0) throw new RangeError(`digest key: sequence must be a non-negative integer, not ${sequence}`);
   return `${DIGESTS_DIR}/${jobId}/${chain}/${String(sequence).padStart(6, '0')}.json`;
+}
+
+/** Where a digest key says a digest belongs, or null when the key is not a digest key (digestKey's inverse). */
+export function digestPlace(key: string): { jobId: number; chain: string; sequence: number } | null {
+  const match = /^_digests\/([1-9][0-9]{0,14})\/([^/]+)\/([0-9]{6,})\.json$/.exec(key);
+  if (!match || !UUID.test(match[2]!)) return null;
+  const sequence = Number(match[3]);
+  // One spelling per sequence, so two files can never claim the same place.
+  if (!Number.isSafeInteger(sequence) || String(sequence).padStart(6, '0') !== match[3]) return null;
+  return { jobId: Number(match[1]), chain: match[2]!, sequence };
 }
 
 /** The file bytes of a digest: the body plus its signature as JSON, then a newline. */
@@ -155,8 +185,12 @@ function canonicalBody(d: DigestBody): DigestBody {
     sequence: d.sequence,
     start: d.start,
     end: d.end,
+    interval_seconds: d.interval_seconds,
     previous: d.previous === null ? null : { key: d.previous.key, sha256: d.previous.sha256 },
     objects: d.objects.map((o) => ({ key: o.key, sha256: o.sha256, bytes: o.bytes })),
+    closes: d.closes.map((link) => ({ key: link.key, sha256: link.sha256 })),
+    previous_key_sha256: d.previous_key_sha256,
+    final: d.final,
     public_key_sha256: d.public_key_sha256,
   };
 }
@@ -181,7 +215,7 @@ const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
 /** An Ed25519 signature is 64 bytes: 86 base64 characters and "==". */
 const SIGNATURE_BASE64 = /^[A-Za-z0-9+/]{86}==$/;
 
-const BODY_FIELDS = ['format', 'job_id', 'dataset', 'chain', 'sequence', 'start', 'end', 'previous', 'objects', 'public_key_sha256'] as const;
+const BODY_FIELDS = ['format', 'job_id', 'dataset', 'chain', 'sequence', 'start', 'end', 'interval_seconds', 'previous', 'objects', 'closes', 'previous_key_sha256', 'final', 'public_key_sha256'] as const;
 const SIGNED_FIELDS = [...BODY_FIELDS, 'signature'] as const;
 const LINK_FIELDS = ['key', 'sha256'] as const;
 const ENTRY_FIELDS = ['key', 'sha256', 'bytes'] as const;
@@ -224,10 +258,26 @@ function checkBodyFields(r: Record<string, unknown>, fail: Fail): void {
   if (!isInteger(r.sequence) || r.sequence < 0) fail('sequence', `must be a non-negative integer, not ${describe(r.sequence)}`);
   checkTimestamp(r.start, 'start', fail);
   checkTimestamp(r.end, 'end', fail);
+  if (!isInteger(r.interval_seconds) || r.interval_seconds <= 0) fail('interval_seconds', `must be a positive integer, not ${describe(r.interval_seconds)}`);
   checkPrevious(r.previous, r.job_id, r.chain, r.sequence, fail);
   if (!Array.isArray(r.objects)) fail('objects', 'must be an array');
   r.objects.forEach((entry: unknown, i: number) => checkEntry(entry, `objects[${i}]`, fail));
+  if (!Array.isArray(r.closes)) fail('closes', 'must be an array');
+  r.closes.forEach((link: unknown, i: number) => checkClosed(link, r.job_id as number, r.chain as string, `closes[${i}]`, fail));
+  if (r.previous_key_sha256 !== null) checkHex64(r.previous_key_sha256, 'previous_key_sha256', fail);
+  if (typeof r.final !== 'boolean') fail('final', `must be true or false, not ${describe(r.final)}`);
   checkHex64(r.public_key_sha256, 'public_key_sha256', fail);
+}
+
+/** A `closes` link: the key of a digest of another chain of the same job, and a hash. */
+function checkClosed(value: unknown, jobId: number, chain: string, path: string, fail: Fail): void {
+  const link = objectOf(value, path, fail);
+  exactFields(link, path, LINK_FIELDS, fail);
+  const place = typeof link.key === 'string' ? digestPlace(link.key) : null;
+  if (place === null || place.jobId !== jobId || place.chain === chain) {
+    fail(`${path}.key`, `must be the key of a digest of another chain of job ${jobId}, not ${describe(link.key)}`);
+  }
+  checkHex64(link.sha256, `${path}.sha256`, fail);
 }
 
 /** The chain rule: sequence 0 starts a chain; sequence n points at n-1 of the same job and chain. */

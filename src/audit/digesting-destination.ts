@@ -1,7 +1,9 @@
 // A destination that records every object it delivers in the job's audit digest chain: the
 // inner destination writes the object as always, then the object's key and SHA-256 go to the
-// job's DigestWriter before deliver() resolves, i.e. before the batch's records are
-// acknowledged. The hash is taken on a second pass over the chunks once the inner destination is
+// job's DigestWriter, and deliver() resolves only once a digest listing the object is durable at
+// the destination, i.e. before the batch's records are acknowledged. A crash at any moment thus
+// leaves every acknowledged object covered; an object written just before a crash and not yet
+// listed was not acknowledged, and its records are delivered again. The hash is taken on a second pass over the chunks once the inner destination is
 // done (a DeliveryObject's chunks replay from the first on every iteration), so it is the hash of
 // exactly the bytes that were stored, however the inner destination retried or split them.
 //
@@ -17,7 +19,7 @@ import { sha256HexAsync } from './digest.ts';
 import { DigestWriter, type DigestSigner } from './digest-writer.ts';
 import { loadOrCreateSigningKey } from './signing-key.ts';
 
-/** Datasets delivered with digests (docs/architecture.md "Around the process"). */
+/** Datasets delivered with digests (docs/architecture.md "Audit digests"). */
 export function digestsApply(dataset: string): boolean {
   return dataset.startsWith('audit_logs');
 }
@@ -47,7 +49,14 @@ export class DigestingDestination implements Destination {
       throw new DeliveryError('ERR_DIGEST', `audit digest: delivered object ${receipt.location} is outside ${this.#access.root}`, false);
     }
     const { sha256, bytes } = await sha256HexAsync(object.chunks);
-    this.#writer.add({ key, sha256, bytes });
+    try {
+      await this.#writer.add({ key, sha256, bytes });
+    } catch (error) {
+      // The object is stored but in no digest yet: not acknowledged, so the batch is retried;
+      // the entry stays pending and goes into the next digest either way.
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new DeliveryError('ERR_DIGEST', `audit digest: ${receipt.location} is stored but its digest could not be written (${reason}); the batch will be delivered again`, true);
+    }
     return receipt;
   }
 

@@ -1,151 +1,102 @@
-// `sluice verify`: checks a destination against a job's audit digests (docs/architecture.md "Around the process";
-// src/audit/digest.ts has the format). Every digest chain under `_digests/<job>/` must be signed
-// by the given public key and run 0..n without gaps, each digest pointing at the exact bytes of
-// the one before; every object a validly signed digest lists must be there with the same SHA-256
-// and size. Data objects no valid digest lists are reported as "not covered", for information
-// only: they may be newer than the last digest, or belong to another job writing under the same
-// root.
+// `sluice verify`: checks a destination against a job's audit digests (docs/architecture.md
+// "Audit digests"; src/audit/digest.ts has the format, src/audit/chain-check.ts the digest half
+// of the checks). Every object a trusted digest lists must be there with the same SHA-256 and
+// size; each is streamed through the hash, a few at a time, so memory does not grow with object
+// size.
 //
-// What this cannot see: a chain whose newest digests were deleted (nothing points forward to
-// them) or a whole chain deleted. Their objects then show up as not covered.
+// Strict (the default): every other object under the root is a problem ('not covered') — an
+// inserted object, or one delivered outside the chains — unless it is recent enough to still be
+// on its way into a digest: written at most one interval after the newest digest of a chain that
+// has no final digest (an object in flight, or one written just before a crash and never
+// acknowledged). `--no-strict` reports uncovered objects for information only, for a root that
+// other jobs also write to.
 
 import type { KeyObject } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { DigestError, DIGESTS_DIR, digestKey, parseDigest, publicKeyFingerprint, sha256Hex, verifyDigestSignature, type DigestEntry, type SignedDigest } from '../audit/digest.ts';
+import { checkChains, type ChainEnding, type VerifyProblem } from '../audit/chain-check.ts';
+import { DIGESTS_DIR, sha256HexAsync } from '../audit/digest.ts';
 import { loadPublicKey, SigningKeyError } from '../audit/signing-key.ts';
 import { DeliveryError } from '../destinations/destination.ts';
 import { redactDestinationConf } from '../destinations/destination-conf.ts';
-import { objectAccessFor, type ObjectAccess } from '../destinations/object-access.ts';
+import { objectAccessFor, type ObjectAccess, type ObjectInfo } from '../destinations/object-access.ts';
 import { NetworkPolicy } from '../destinations/net/network-policy.ts';
+import { mapLimited } from '../shared/map-limited.ts';
 import { UsageError } from './user-error.ts';
 
-export const VERIFY_USAGE = `usage: sluice verify --destination CONF --job ID --public-key FILE
+export type { VerifyProblem, VerifyProblemKind } from '../audit/chain-check.ts';
 
-  checks the audit digests (_digests/ID/…) at a destination: every digest signed by the key and
-  chained without gaps, every object they list present and unchanged
-  --destination CONF   the job's destination_conf (file://…, s3://…, r2://…, gs://…); with
-                       credentials in it, set SLUICE_VERIFY_DESTINATION instead (not shown in ps)
+export const VERIFY_USAGE = `usage: sluice verify --destination CONF --job ID --public-key FILE [--public-key FILE…] [--no-strict]
+
+  checks the audit digests (_digests/ID/…) at a destination: every digest signed by a given key
+  and chained without gaps, every chain ended cleanly or recorded by another, every object they
+  list present and unchanged, and (strict, the default) no other object under the root
+  --destination CONF   the job's destination_conf (file://…, s3://…, r2://…, gs://…, azure://…);
+                       with credentials in it, set SLUICE_VERIFY_DESTINATION instead (not shown in ps)
   --job ID             the job id
-  --public-key FILE    the digest signing key's public key (PEM; a private key PEM works too)
+  --public-key FILE    a digest signing key's public key (PEM; a private key PEM works too);
+                       repeat it for every key of a key rotation
+  --no-strict          report objects no digest lists without failing (for a root shared with
+                       other jobs); strict is the default
   exit 0: no problem; 1: problems found (or the destination could not be read); 2: usage`;
 
-/** What is wrong, by kind (the names a user sees). */
-export type VerifyProblemKind =
-  /** No digest at all for the job: nothing could be verified. */
-  | 'no digests'
-  /** A file under the digest directory that is not a readable digest. */
-  | 'bad digest'
-  /** Signed (by its own account) with a different key than the one given. */
-  | 'wrong key'
-  /** The signature does not match the digest's content: edited, or forged. */
-  | 'bad signature'
-  /** The digest's job, chain or sequence disagree with where it is stored. */
-  | 'misplaced'
-  /** Sequence numbers of a chain are missing: digests were deleted. */
-  | 'gap'
-  /** `previous` does not name the previous digest or its exact bytes. */
-  | 'broken chain'
-  /** The digest's period ends before it starts. */
-  | 'bad period'
-  /** An object a digest lists is not there. */
-  | 'missing'
-  /** An object a digest lists has other bytes. */
-  | 'altered';
+export interface VerifyOptions {
+  /** Objects no digest lists fail verification (default true). */
+  strict?: boolean;
+  /** The moment open chains and recent objects are judged at (default: now). */
+  now?: Date;
+}
 
-export interface VerifyProblem {
-  kind: VerifyProblemKind;
-  /** The digest or object key (relative to the root) the problem is about. */
+/** An object no trusted digest lists, and why it is reported as it is. */
+export interface UncoveredObject {
   key: string;
-  detail: string;
+  reason: string;
 }
 
 export interface VerifyReport {
   /** The destination root, secrets redacted. */
   root: string;
   jobId: number;
+  strict: boolean;
   chains: number;
   /** Digest files found (readable or not). */
   digests: number;
-  /** Distinct objects that a validly signed digest lists and that are there, unchanged. */
+  /** How each chain with a trusted newest digest ended. */
+  endings: ChainEnding[];
+  /** Distinct objects that a trusted digest lists and that are there, unchanged. */
   objectsVerified: number;
   problems: VerifyProblem[];
-  /** Data objects no validly signed digest lists (informational, not a problem). */
-  notCovered: string[];
+  /** Uncovered objects that are not problems: recent ones, and (not strict) all of them. */
+  notCovered: UncoveredObject[];
 }
 
-/** Objects and digests are fetched this many at a time (object storage round trips dominate). */
+/** Objects are hashed this many at a time: round trips dominate, and each holds only a chunk. */
 const FETCH_CONCURRENCY = 8;
 
-/** A digest's place as its key says: `_digests/<job>/<chain>/<sequence>.json`. */
-interface DigestFile {
-  key: string;
-  chain: string;
-  sequence: number;
-}
+/**
+ * How much older than a chain's newest digest an uncovered object may be and still count as on
+ * its way: server clocks differ from sluice's by seconds, and an object's time is when its upload
+ * began (S3 LastModified), which may be before a digest written while it was still uploading.
+ */
+const RECENT_SLACK_MS = 60_000;
+
+/** The ownership challenge file Logpush-style ownership checks write at the root (src/api/ownership.ts). */
+const OWNERSHIP_FILE = 'ownership-challenge.txt';
 
 /**
  * Verifies job `jobId`'s digests and objects at `access`. Resolves with the report; rejects
- * only when the destination cannot be read (a DeliveryError from list/get).
+ * only when the destination cannot be read (a DeliveryError from list/get/read).
  */
-export async function verifyDestination(access: ObjectAccess, jobId: number, publicKey: KeyObject): Promise<VerifyReport> {
-  const fingerprint = publicKeyFingerprint(publicKey);
-  const problems: VerifyProblem[] = [];
-  const dir = `${DIGESTS_DIR}/${jobId}/`;
-  const chains = new Map<string, DigestFile[]>();
-  const digestKeys = await access.list(dir);
-  for (const key of digestKeys) {
-    const file = digestFileOf(key, dir);
-    if (!file) {
-      problems.push({ kind: 'bad digest', key, detail: `not a digest name (expected ${dir}<chain>/<6-digit sequence>.json)` });
-      continue;
-    }
-    const files = chains.get(file.chain) ?? [];
-    files.push(file);
-    chains.set(file.chain, files);
-  }
-  if (digestKeys.length === 0) problems.push({ kind: 'no digests', key: dir, detail: `no digest for job ${jobId}: nothing could be verified (wrong --job or --destination, or no digest written yet)` });
-
-  /** Object key → the entries validly signed digests give for it, with the digest that gave each. */
-  const expected = new Map<string, Array<{ entry: DigestEntry; digest: string }>>();
-  for (const chain of [...chains.keys()].sort()) {
-    const files = chains.get(chain)!.sort((a, b) => a.sequence - b.sequence);
-    const contents = await mapLimited(files, FETCH_CONCURRENCY, (file) => access.get(file.key));
-    let previous: { file: DigestFile; bytes: Uint8Array } | null = null;
-    for (let i = 0; i < files.length; i++) {
-      const file = files[i]!;
-      const bytes = contents[i]!;
-      const expectedSequence = previous ? previous.file.sequence + 1 : 0;
-      if (file.sequence > expectedSequence) problems.push(gapProblem(jobId, chain, expectedSequence, file.sequence));
-      const predecessor = previous && previous.file.sequence === file.sequence - 1 ? previous : null;
-      if (bytes === null) {
-        problems.push({ kind: 'bad digest', key: file.key, detail: 'listed but gone when read (deleted while verifying?)' });
-        previous = null;
-        continue;
-      }
-      previous = { file, bytes };
-      let digest: SignedDigest;
-      try {
-        digest = parseDigest(bytes); // no name: the problem line names the key already
-      } catch (error) {
-        if (!(error instanceof DigestError)) throw error;
-        problems.push({ kind: 'bad digest', key: file.key, detail: error.message });
-        continue;
-      }
-      const trusted = checkDigest(digest, file, jobId, publicKey, fingerprint, problems);
-      checkLink(digest, file, jobId, predecessor, problems);
-      if (!trusted) continue;
-      for (const entry of digest.objects) {
-        const list = expected.get(entry.key) ?? [];
-        list.push({ entry, digest: file.key });
-        expected.set(entry.key, list);
-      }
-    }
-  }
+export async function verifyDestination(access: ObjectAccess, jobId: number, publicKeys: KeyObject | readonly KeyObject[], options: VerifyOptions = {}): Promise<VerifyReport> {
+  const strict = options.strict ?? true;
+  const now = options.now ?? new Date();
+  const keys = Array.isArray(publicKeys) ? publicKeys : [publicKeys as KeyObject];
+  const chains = await checkChains(access, jobId, keys, now);
+  const { expected, problems } = chains;
 
   const objectKeys = [...expected.keys()].sort();
   const objects = await mapLimited(objectKeys, FETCH_CONCURRENCY, async (key) => {
-    const bytes = await access.get(key);
-    return bytes === null ? null : { sha256: sha256Hex(bytes), bytes: bytes.byteLength };
+    const chunks = await access.read(key);
+    return chunks === null ? null : await sha256HexAsync(chunks);
   });
   let objectsVerified = 0;
   for (let i = 0; i < objectKeys.length; i++) {
@@ -170,113 +121,73 @@ export async function verifyDestination(access: ObjectAccess, jobId: number, pub
     });
   }
 
-  const notCovered = (await access.list('')).filter((key) => !key.startsWith(`${DIGESTS_DIR}/`) && !expected.has(key));
-  return { root: access.root, jobId, chains: chains.size, digests: digestKeys.length, objectsVerified, problems, notCovered };
-}
-
-function digestFileOf(key: string, dir: string): DigestFile | null {
-  const match = /^([^/]+)\/(\d{6,})\.json$/.exec(key.slice(dir.length));
-  if (!match) return null;
-  const sequence = Number(match[2]);
-  // One spelling per sequence, so two files can never claim the same place.
-  if (!Number.isSafeInteger(sequence) || String(sequence).padStart(6, '0') !== match[2]) return null;
-  return { key, chain: match[1]!, sequence };
-}
-
-function gapProblem(jobId: number, chain: string, from: number, to: number): VerifyProblem {
-  const count = to - from;
-  const which = count === 1 ? `sequence ${from} is` : `sequences ${from}–${to - 1} are`;
-  return { kind: 'gap', key: digestKey(jobId, chain, from), detail: `${which} missing from chain ${chain} (deleted?)` };
-}
-
-/** Key, signature, placement and period of one digest; true when its object list can be trusted. */
-function checkDigest(digest: SignedDigest, file: DigestFile, jobId: number, publicKey: KeyObject, fingerprint: string, problems: VerifyProblem[]): boolean {
-  let trusted = true;
-  if (digest.public_key_sha256 !== fingerprint) {
-    problems.push({
-      kind: 'wrong key',
-      key: file.key,
-      detail: `signed by the key with SHA-256 ${digest.public_key_sha256}, not the given public key (${fingerprint}); is --public-key the job's key?`,
-    });
-    trusted = false;
-  } else if (!verifyDigestSignature(digest, publicKey)) {
-    problems.push({ kind: 'bad signature', key: file.key, detail: 'the signature does not match the content (edited after signing, or forged)' });
-    trusted = false;
-  }
-  if (digest.job_id !== jobId) {
-    problems.push({ kind: 'misplaced', key: file.key, detail: `its job_id is ${digest.job_id}, not ${jobId}` });
-    trusted = false;
-  }
-  if (digest.chain !== file.chain || digest.sequence !== file.sequence) {
-    problems.push({ kind: 'misplaced', key: file.key, detail: `it says chain ${digest.chain} sequence ${digest.sequence}` });
-  }
-  const start = Date.parse(digest.start);
-  const end = Date.parse(digest.end);
-  if (!(start <= end)) problems.push({ kind: 'bad period', key: file.key, detail: `start ${digest.start} is not before end ${digest.end}` });
-  return trusted;
-}
-
-/**
- * `previous` against the digest before it in the chain: null for sequence 0, else the key and
- * the SHA-256 of the previous digest file's bytes. When that file is missing (a gap, already
- * reported) only the key can be checked.
- */
-function checkLink(digest: SignedDigest, file: DigestFile, jobId: number, predecessor: { file: DigestFile; bytes: Uint8Array } | null, problems: VerifyProblem[]): void {
-  if (file.sequence === 0) {
-    if (digest.previous !== null) problems.push({ kind: 'broken chain', key: file.key, detail: `sequence 0 must start its chain, but previous is ${digest.previous.key}` });
-    return;
-  }
-  const previousKey = digestKey(jobId, file.chain, file.sequence - 1);
-  if (digest.previous === null) {
-    problems.push({ kind: 'broken chain', key: file.key, detail: `previous is null, expected ${previousKey}` });
-    return;
-  }
-  if (digest.previous.key !== previousKey) {
-    problems.push({ kind: 'broken chain', key: file.key, detail: `previous is ${digest.previous.key}, expected ${previousKey}` });
-    return;
-  }
-  if (predecessor === null) return;
-  const actual = sha256Hex(predecessor.bytes);
-  if (digest.previous.sha256 !== actual) {
-    problems.push({ kind: 'broken chain', key: file.key, detail: `previous ${previousKey} has SHA-256 ${actual}, but this digest says ${digest.previous.sha256} (replaced or edited?)` });
-  }
-}
-
-/** `fn` over `items`, at most `limit` at a time; results in the order of `items`. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
+  const notCovered: UncoveredObject[] = [];
+  // With no digest at all (a wrong --job, most likely) that one problem says it all.
+  const objectsToJudge = chains.digests === 0 ? [] : await access.listInfo('');
+  for (const object of objectsToJudge) {
+    if (object.key.startsWith(`${DIGESTS_DIR}/`) || object.key === OWNERSHIP_FILE || expected.has(object.key)) continue;
+    const pendingIn = chainStillTaking(object, chains.endings);
+    if (pendingIn !== null) {
+      notCovered.push({ key: object.key, reason: `written ${object.modified.toISOString()}, after chain ${pendingIn.chain}'s newest digest: not yet listed (on its way, or written just before a crash and never acknowledged)` });
+    } else if (strict) {
+      problems.push({ kind: 'not covered', key: object.key, detail: `written ${object.modified.toISOString()}; no digest lists it and no chain was still taking objects then (inserted, or delivered by another job under the same root: use --no-strict for a shared root)` });
+    } else {
+      notCovered.push({ key: object.key, reason: `written ${object.modified.toISOString()}; no digest lists it` });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
+  }
+  return { root: access.root, jobId, strict, chains: chains.chains, digests: chains.digests, endings: chains.endings, objectsVerified, problems, notCovered };
+}
+
+/** A chain without a final digest whose newest digest the object may still be on its way into. */
+function chainStillTaking(object: ObjectInfo, endings: readonly ChainEnding[]): ChainEnding | null {
+  const at = object.modified.getTime();
+  for (const ending of endings) {
+    if (ending.state === 'closed') continue;
+    if (at >= ending.endMs - RECENT_SLACK_MS && at <= ending.endMs + ending.intervalMs) return ending;
+  }
+  return null;
 }
 
 /** How many not-covered keys are printed by name (the count is always printed). */
 const NOT_COVERED_SHOWN = 20;
+/** How many problems of one kind are printed in full (the count is always printed): 10,000 inserted objects need not be 10,000 lines. */
+const PROBLEMS_SHOWN_PER_KIND = 50;
 
 /** The report as the lines `sluice verify` prints (each ends with a newline). */
 export function renderVerifyReport(report: VerifyReport): string {
   const lines: string[] = [];
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  lines.push(`job ${report.jobId} at ${report.root}: ${plural(report.chains, 'chain')}, ${plural(report.digests, 'digest')}, ${plural(report.objectsVerified, 'object')} verified`);
+  lines.push(`job ${report.jobId} at ${report.root}: ${plural(report.chains, 'chain')}, ${plural(report.digests, 'digest')}, ${plural(report.objectsVerified, 'object')} verified${report.strict ? '' : ' (not strict)'}`);
+  const states = (['closed', 'recorded', 'open'] as const)
+    .map((state) => [state, report.endings.filter((e) => e.state === state).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([state, n]) => `${n} ${CHAIN_STATE_WORDS[state]}`);
+  if (states.length > 0) lines.push(`chains: ${states.join(', ')}`);
+  for (const ending of report.endings) {
+    if (ending.state === 'recorded') lines.push(`chain ${ending.chain}: stopped without a final digest at ${ending.newestKey}; ${ending.recordedBy} recorded that end`);
+    if (ending.rotatedFrom !== undefined) lines.push(`chain ${ending.chain}: its key replaced the key with SHA-256 ${ending.rotatedFrom}`);
+  }
   const byKind = new Map<string, number>();
   for (const p of report.problems) byKind.set(p.kind, (byKind.get(p.kind) ?? 0) + 1);
   const kinds = [...byKind].map(([kind, n]) => `${n} ${kind}`).join(', ');
   lines.push(report.problems.length === 0 ? 'problems: none' : `problems: ${report.problems.length} (${kinds})`);
-  for (const p of report.problems) lines.push(`${p.kind}: ${p.key}: ${p.detail}`);
+  const shown = new Map<string, number>();
+  for (const p of report.problems) {
+    const n = (shown.get(p.kind) ?? 0) + 1;
+    shown.set(p.kind, n);
+    if (n <= PROBLEMS_SHOWN_PER_KIND) lines.push(`${p.kind}: ${p.key}: ${p.detail}`);
+  }
+  for (const [kind, n] of shown) if (n > PROBLEMS_SHOWN_PER_KIND) lines.push(`${kind}: … and ${n - PROBLEMS_SHOWN_PER_KIND} more`);
   if (report.notCovered.length > 0) {
-    lines.push(`not covered by any digest (informational: newer than the last digest, or another job's): ${plural(report.notCovered.length, 'object')}`);
-    for (const key of report.notCovered.slice(0, NOT_COVERED_SHOWN)) lines.push(`not covered: ${key}`);
+    lines.push(`not covered by any digest (informational): ${plural(report.notCovered.length, 'object')}`);
+    for (const object of report.notCovered.slice(0, NOT_COVERED_SHOWN)) lines.push(`not covered: ${object.key}: ${object.reason}`);
     if (report.notCovered.length > NOT_COVERED_SHOWN) lines.push(`not covered: … and ${report.notCovered.length - NOT_COVERED_SHOWN} more`);
   }
   lines.push(report.problems.length === 0 ? 'verify: OK' : `verify: FAILED (${plural(report.problems.length, 'problem')})`);
   return lines.map((line) => `${line}\n`).join('');
 }
+
+const CHAIN_STATE_WORDS = { closed: 'closed cleanly', recorded: 'stopped and recorded by another chain', open: 'open (may still be written)' } as const;
 
 export interface VerifyCommandIo {
   stdout(text: string): void;
@@ -295,9 +206,11 @@ export async function runVerifyCommand(argv: string[], io: VerifyCommandIo): Pro
     options: {
       destination: { type: 'string', short: 'd' },
       job: { type: 'string', short: 'j' },
-      'public-key': { type: 'string', short: 'k' },
+      'public-key': { type: 'string', short: 'k', multiple: true },
+      strict: { type: 'boolean', default: true },
       help: { type: 'boolean', short: 'h' },
     },
+    allowNegative: true,
   });
   if (values.help) {
     io.stdout(`${VERIFY_USAGE}\n`);
@@ -316,9 +229,9 @@ export async function runVerifyCommand(argv: string[], io: VerifyCommandIo): Pro
   if (!JOB_ID.test(values.job!)) throw new UsageError(`--job must be a job id (a positive integer), got "${values.job!.slice(0, 40)}"`);
   const jobId = Number(values.job);
 
-  let publicKey: KeyObject;
+  const publicKeys: KeyObject[] = [];
   try {
-    publicKey = await loadPublicKey(values['public-key']!);
+    for (const file of values['public-key']!) publicKeys.push(await loadPublicKey(file));
   } catch (error) {
     if (error instanceof SigningKeyError) throw new UsageError(error.message);
     throw error;
@@ -327,10 +240,10 @@ export async function runVerifyCommand(argv: string[], io: VerifyCommandIo): Pro
   // tenant network policy of the service does not apply.
   const access = objectAccessFor(conf, { network: NetworkPolicy.unrestricted() });
   if (access === null) {
-    throw new UsageError(`destination ${redactDestinationConf(conf)} has no objects to read back, so it has no audit digests (they are written for file://, s3://, r2:// and gs:// destinations)`);
+    throw new UsageError(`destination ${redactDestinationConf(conf)} has no objects to read back, so it has no audit digests (they are written for file://, s3://, r2://, gs:// and azure:// destinations)`);
   }
   try {
-    const report = await verifyDestination(access, jobId, publicKey);
+    const report = await verifyDestination(access, jobId, publicKeys, { strict: values.strict });
     io.stdout(renderVerifyReport(report));
     return report.problems.length === 0 ? 0 : 1;
   } catch (error) {

@@ -8,8 +8,8 @@
 
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
+import type { ResourceLimits } from 'node:worker_threads';
 import type { BatchResult, BatchTask } from '../../workers/batch-task.ts';
-import type { WorkerHeapLimits } from '../config/memory-plan.ts';
 
 export const DEFAULT_WORKER_FILE = new URL('../../workers/pipeline-worker.ts', import.meta.url).href;
 
@@ -24,9 +24,9 @@ export interface WorkerPoolOptions {
   /**
    * Each worker's V8 heap caps (from memory.limit_mb); absent = V8's defaults (in Node 24 up to
    * ~4 GB old and 192 MB young generation per worker). A worker that runs out dies, and its
-   * batch is retried on a fresh one like any crash.
+   * batch is retried on a fresh one like any crash. src/config/memory-plan.ts derives them.
    */
-  heapLimits?: WorkerHeapLimits | null;
+  heapLimits?: Pick<ResourceLimits, 'maxOldGenerationSizeMb' | 'maxYoungGenerationSizeMb'> | null;
 }
 
 export class BatchCrashError extends Error {

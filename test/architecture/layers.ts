@@ -26,7 +26,7 @@ export const LAYERS: ReadonlyArray<{ folder: string; mayImport: readonly string[
   { folder: 'sources', mayImport: ['core', 'config', 'destinations', 'generator', 'datasets', 'kafka', 'shared'] },
   { folder: 'telemetry', mayImport: ['core', 'config'] },
   { folder: 'api', mayImport: ['jobs', 'jobs/validation', 'jobs/store', 'destinations', 'datasets', 'config'] },
-  { folder: 'audit', mayImport: ['api', 'jobs', 'jobs/store', 'destinations'] },
+  { folder: 'audit', mayImport: ['api', 'jobs', 'jobs/store', 'destinations', 'shared'] },
   { folder: 'service*.ts', mayImport: 'everything above' },
   { folder: 'cli', mayImport: 'everything above' },
 ];

@@ -11,6 +11,7 @@ const other = generateKeyPairSync('ed25519');
 const CHAIN = '0b7c4f0e-3c1a-4d8e-9f00-1234567890ab';
 const HASH_A = 'a'.repeat(64);
 const HASH_B = '0123456789abcdef'.repeat(4);
+const OTHER_CHAIN = '5f2d0c9e-1b3a-4c7d-8e6f-0a1b2c3d4e5f';
 
 function body(overrides: Partial<DigestBody> = {}, key: KeyObject = publicKey): DigestBody {
   return {
@@ -21,11 +22,15 @@ function body(overrides: Partial<DigestBody> = {}, key: KeyObject = publicKey): 
     sequence: 3,
     start: '2026-11-27T10:00:00.000Z',
     end: '2026-11-27T11:00:00.000Z',
+    interval_seconds: 3600,
     previous: { key: digestKey(7, CHAIN, 2), sha256: HASH_A },
     objects: [
       { key: '20261127/20261127T101500Z_20261127T101559Z_ab12.log.gz', sha256: HASH_B, bytes: 123 },
       { key: '20261127/20261127T102000Z_20261127T102059Z_cd34.log.gz', sha256: HASH_A, bytes: 0 },
     ],
+    closes: [],
+    previous_key_sha256: null,
+    final: false,
     public_key_sha256: publicKeyFingerprint(key),
     ...overrides,
   };
@@ -70,7 +75,8 @@ describe('encode, parse, verify', () => {
     assert.equal(file.indexOf('\n'), file.length - 1);
     const parsed = parseDigest(bytes, 'x.json');
     assert.deepEqual(Object.keys(parsed), [
-      'format', 'job_id', 'dataset', 'chain', 'sequence', 'start', 'end', 'previous', 'objects', 'public_key_sha256', 'signature',
+      'format', 'job_id', 'dataset', 'chain', 'sequence', 'start', 'end', 'interval_seconds', 'previous', 'objects', 'closes', 'previous_key_sha256', 'final',
+      'public_key_sha256', 'signature',
     ]);
     const { signature, ...rest } = parsed;
     assert.deepEqual(rest, body());
@@ -183,7 +189,8 @@ describe('parseDigest refuses bad documents with a DigestError naming the field'
   });
 
   it('the format comes first', () => {
-    rejects(edited(good, (d) => { d.format = 'sluice-digest/2'; d.new_field = 1; }), 'format', /must be "sluice-digest\/1", not "sluice-digest\/2"/);
+    rejects(edited(good, (d) => { d.format = 'sluice-digest/3'; d.new_field = 1; }), 'format', /must be "sluice-digest\/2", not "sluice-digest\/3"/);
+    rejects(edited(good, (d) => { d.format = 'sluice-digest/1'; }), 'format', /must be "sluice-digest\/2", not "sluice-digest\/1"/);
     rejects(edited(good, (d) => { delete d.format; }), 'format', /not missing/);
   });
 
@@ -207,7 +214,7 @@ describe('parseDigest refuses bad documents with a DigestError naming the field'
     ['previous.key', (d) => { d.previous.key = digestKey(7, CHAIN, 1); }, /must be "_digests\/7\/.*\/000002\.json"/],
     ['previous.key', (d) => { delete d.previous.key; }, /is missing/],
     ['previous.sha256', (d) => { d.previous.sha256 = 'abc'; }, /64 lower-case hex/],
-    ['previous.extra', (d) => { d.previous.extra = 1; }, /is not a field of sluice-digest\/1/],
+    ['previous.extra', (d) => { d.previous.extra = 1; }, /is not a field of sluice-digest\/2/],
     ['objects', (d) => { d.objects = {}; }, /must be an array/],
     ['objects[1]', (d) => { d.objects[1] = 'x'; }, /must be a JSON object/],
     ['objects[0].key', (d) => { d.objects[0].key = ''; }, /relative to the destination root/],
@@ -219,13 +226,24 @@ describe('parseDigest refuses bad documents with a DigestError naming the field'
     ['objects[1].bytes', (d) => { d.objects[1].bytes = -1; }, /non-negative integer, not -1/],
     ['objects[1].bytes', (d) => { d.objects[1].bytes = '12'; }, /non-negative integer/],
     ['objects[0].size', (d) => { d.objects[0].size = 1; }, /is not a field/],
+    ['interval_seconds', (d) => { d.interval_seconds = 0; }, /positive integer/],
+    ['interval_seconds', (d) => { delete d.interval_seconds; }, /is missing/],
+    ['closes', (d) => { d.closes = null; }, /must be an array/],
+    ['closes[0].key', (d) => { d.closes = [{ key: digestKey(7, CHAIN, 1), sha256: HASH_A }]; }, /another chain of job 7/],
+    ['closes[0].key', (d) => { d.closes = [{ key: digestKey(8, OTHER_CHAIN, 1), sha256: HASH_A }]; }, /another chain of job 7/],
+    ['closes[0].key', (d) => { d.closes = [{ key: '../x.json', sha256: HASH_A }]; }, /another chain of job 7/],
+    ['closes[0].sha256', (d) => { d.closes = [{ key: digestKey(7, OTHER_CHAIN, 1), sha256: 'x' }]; }, /64 lower-case hex/],
+    ['closes[0].extra', (d) => { d.closes = [{ key: digestKey(7, OTHER_CHAIN, 1), sha256: HASH_A, extra: 1 }]; }, /is not a field/],
+    ['previous_key_sha256', (d) => { d.previous_key_sha256 = 'abc'; }, /64 lower-case hex/],
+    ['final', (d) => { d.final = 'true'; }, /must be true or false/],
+    ['final', (d) => { delete d.final; }, /is missing/],
     ['public_key_sha256', (d) => { d.public_key_sha256 = 42; }, /64 lower-case hex/],
     ['signature', (d) => { d.signature = 'not base64!'; }, /base64 Ed25519 signature/],
     ['signature', (d) => { d.signature = Buffer.alloc(32).toString('base64'); }, /base64 Ed25519 signature/],
     ['signature', (d) => { delete d.signature; }, /is missing/],
     ['signature', (d) => { d.signature = `${d.signature.slice(0, 85)}${nonCanonical(d.signature[85])}==`; }, /base64 Ed25519 signature/],
     ['__proto__', (d) => { Object.defineProperty(d, '__proto__', { value: 1, enumerable: true }); }, /is not a field/],
-    ['note', (d) => { d.note = 'unsigned'; }, /is not a field of sluice-digest\/1/],
+    ['note', (d) => { d.note = 'unsigned'; }, /is not a field of sluice-digest\/2/],
   ];
   for (const [field, edit, message] of cases) {
     it(`${field}: ${message.source}`, () => rejects(edited(good, edit), field, message));
