@@ -1,15 +1,17 @@
 // What one digest writer sees of its job's other chains (docs/architecture.md "Audit digests").
-// A chain that stopped without a final digest — its process crashed, or was killed — cannot say
-// where it ended; anyone deleting its newest digests afterwards would leave a shorter chain that
-// looks just as complete. So every running writer looks at the job's other chains when it opens
-// and at each heartbeat, and a chain with no final digest whose newest digest is older than two
-// of its intervals (its writer would have written a heartbeat by then) is recorded in this
-// writer's next digest under `closes`: the key and hash of that chain's newest digest, signed.
+// A chain's digests can only point backwards, so nothing in a chain shows that its newest digests,
+// or the whole chain with its objects, were deleted later. So every running writer looks at the
+// job's other chains when it opens and at each heartbeat, and records in its own signed digests
+// (`closes`) the key and exact hash of the newest digest of every chain that has ended:
+// - a chain whose newest digest is final (a clean stop);
+// - a chain with no final digest whose newest digest is older than two of its intervals (its
+//   writer would have written a heartbeat by then): its process crashed or was killed.
+// A recorded end that is later gone or different is a problem for `sluice verify`.
 //
-// Chains that are final, or already recorded by another chain, need nothing more. The list of
-// recorded ends only grows during a writer's life and each digest carries all of it, so the
-// newest digest of any chain tells a later writer everything that chain witnessed. Nothing read
-// here is trusted beyond deciding what to record: `sluice verify` checks every signature.
+// A chain already recorded by another chain needs nothing more. The list of recorded ends only
+// grows during a writer's life and each digest carries all of it, so the newest digest of any
+// chain tells a later writer everything that chain witnessed. Nothing read here is trusted beyond
+// deciding what to record: `sluice verify` checks every signature.
 
 import type { Logger } from 'pino';
 import type { ObjectAccess } from '../destinations/object-access.ts';
@@ -44,7 +46,7 @@ export class ChainWitness {
   readonly #options: ChainWitnessOptions;
   /** Chain → its newest digest when last read; a chain whose newest digest is unreadable is absent. */
   readonly #ends = new Map<string, ChainEnd>();
-  /** Chains that need nothing more from this writer: final, or their end recorded (by anyone). */
+  /** Chains that need nothing more from this writer: their end is recorded (by anyone). */
   readonly #settled = new Set<string>();
 
   constructor(options: ChainWitnessOptions) {
@@ -109,9 +111,9 @@ export class ChainWitness {
     for (const link of this.closes) recorded.add(link.key);
     for (const [chain, end] of this.#ends) {
       if (this.#settled.has(chain)) continue;
-      if (end.final || recorded.has(end.key)) {
+      if (recorded.has(end.key)) {
         this.#settled.add(chain);
-      } else if (nowMs - end.endMs > 2 * end.intervalMs) {
+      } else if (end.final || nowMs - end.endMs > 2 * end.intervalMs) {
         this.closes.push({ key: end.key, sha256: end.sha256 });
         this.#settled.add(chain);
       }

@@ -14,8 +14,8 @@
 //   interval, so a chain that stops writing for two intervals without a final digest has stopped
 //   (crashed, or its newest digests were deleted), and verify says so;
 // - a final digest (final: true) when the job stops cleanly;
-// - in `closes`, where each other chain of the job ended when it stopped without a final digest
-//   (chain-witness.ts): a later deletion of that chain's last digests no longer goes unseen.
+// - in `closes`, where each other chain of the job ended, cleanly or not (chain-witness.ts): a
+//   later deletion of that chain's last digests, or of the whole chain, no longer goes unseen.
 //
 // A digest that cannot be written fails the deliveries waiting for it (they are retried, and
 // their entries stay pending for the next digest), so an outage delays acknowledgement but loses

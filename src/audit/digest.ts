@@ -54,9 +54,9 @@ export interface DigestBody {
   previous: DigestLink | null;
   objects: DigestEntry[];
   /**
-   * The newest digests of this job's other chains that had stopped without a final digest when
-   * this writer looked (see digest-writer.ts): a witness of where a crashed chain ended, so
-   * deleting its last digests afterwards is detected.
+   * The newest digests of this job's other chains that had ended when this writer looked — with
+   * a final digest, or stopped without one (chain-witness.ts) — so that deleting a chain's last
+   * digests, or a whole chain, afterwards is detected.
    */
   closes: DigestLink[];
   /**

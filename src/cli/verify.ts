@@ -14,7 +14,7 @@
 import type { KeyObject } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { checkChains, type ChainEnding, type VerifyProblem } from '../audit/chain-check.ts';
-import { DIGESTS_DIR, sha256HexAsync } from '../audit/digest.ts';
+import { DIGESTS_DIR, digestPlace, sha256HexAsync } from '../audit/digest.ts';
 import { loadPublicKey, SigningKeyError } from '../audit/signing-key.ts';
 import { DeliveryError } from '../destinations/destination.ts';
 import { redactDestinationConf } from '../destinations/destination-conf.ts';
@@ -125,7 +125,11 @@ export async function verifyDestination(access: ObjectAccess, jobId: number, pub
   // With no digest at all (a wrong --job, most likely) that one problem says it all.
   const objectsToJudge = chains.digests === 0 ? [] : await access.listInfo('');
   for (const object of objectsToJudge) {
-    if (object.key.startsWith(`${DIGESTS_DIR}/`) || object.key === OWNERSHIP_FILE || expected.has(object.key)) continue;
+    // This job's digest folder is checkChains' (it names anything there that is not a digest);
+    // other jobs' digests are theirs. Anything else under _digests/ is an object like any other,
+    // so nothing can hide there.
+    const digestFile = object.key.startsWith(`${DIGESTS_DIR}/${jobId}/`) || (object.key.startsWith(`${DIGESTS_DIR}/`) && digestPlace(object.key) !== null);
+    if (digestFile || object.key === OWNERSHIP_FILE || expected.has(object.key)) continue;
     const pendingIn = chainStillTaking(object, chains.endings);
     if (pendingIn !== null) {
       notCovered.push({ key: object.key, reason: `written ${object.modified.toISOString()}, after chain ${pendingIn.chain}'s newest digest: not yet listed (on its way, or written just before a crash and never acknowledged)` });

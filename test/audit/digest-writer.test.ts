@@ -189,22 +189,23 @@ describe('DigestWriter', () => {
     assert.equal(digests.at(-1)!.final, true);
   });
 
-  it('records where stopped chains ended (closes), and only those: not final, open or already recorded ones', async () => {
+  it('records where ended chains ended (closes): final and long-silent ones, not open or already recorded ones', async () => {
     const access = new MemoryAccess();
     const now = Date.parse('2026-11-27T12:00:00Z');
     const stale = new Date(now - 3 * HOUR);
     const crashed = foreignDigest(access, { end: stale });
-    foreignDigest(access, { end: stale, final: true });
+    const closed = foreignDigest(access, { end: stale, final: true });
     foreignDigest(access, { end: new Date(now - 10 * 60_000) }); // open: within two intervals
     const recordedElsewhere = foreignDigest(access, { end: stale });
-    foreignDigest(access, { end: stale, final: true, closes: [recordedElsewhere] });
+    const recorder = foreignDigest(access, { end: new Date(now - HOUR), final: true, closes: [recordedElsewhere] });
     const w = writer(access, { now: () => new Date(now) });
     w.start();
     await w.add(entry(1));
     await w.close();
     const digests = access.chain(w.chain);
-    assert.deepEqual(digests[0]!.closes, [crashed], 'sequence 0 records the crashed chain');
-    assert.ok(digests.every((d) => JSON.stringify(d.closes) === JSON.stringify([crashed])), 'every later digest repeats it');
+    const byKey = (links: Array<{ key: string }>) => links.map((l) => l.key).sort();
+    assert.deepEqual(byKey(digests[0]!.closes), byKey([crashed, closed, recorder]), 'sequence 0 records the ended chains not recorded before');
+    assert.ok(digests.every((d) => JSON.stringify(d.closes) === JSON.stringify(digests[0]!.closes)), 'every later digest repeats them');
     assert.equal(digests[0]!.previous_key_sha256, null, 'same key as before: no rotation');
   });
 

@@ -231,6 +231,15 @@ describe('sluice verify', { timeout: 60_000 }, () => {
     assert.match(lenient.stdout, /^verify: OK$/m);
   });
 
+  it('finds an object hidden under _digests/ outside any digest folder', async () => {
+    const f = fixture();
+    mkdirSync(dirname(f.path('_digests/20261127/x.log.gz')), { recursive: true });
+    writeFileSync(f.path('_digests/20261127/x.log.gz'), 'hidden next to the digests');
+    const result = await verify(f);
+    assertFailed(result, '1 (1 not covered)');
+    assert.match(result.stdout, /^not covered: _digests\/20261127\/x\.log\.gz: /m);
+  });
+
   it('lets an object newer than an open chain\'s newest digest pass as on its way, but not one older', async () => {
     const f = fixture();
     const recent = new Date(Date.now() - 5 * 60_000);
