@@ -313,6 +313,16 @@ const OBJECT_CASES: readonly TamperCase[] = [
     names: ['not covered'],
     apply: forgeObject,
   },
+  {
+    name: 'object hidden under _digests/ (outside any digest folder)',
+    names: ['not covered'],
+    apply(context) {
+      const model = pick(context.rng, context.tree.objects());
+      const key = `_digests/${withOtherBatchId(model, context.rng)}`;
+      context.tree.write(key, compress(context.tree.kind.compression, forgedRecords(context.tree, model)));
+      return key;
+    },
+  },
 ];
 
 const DIGEST_CASES: readonly TamperCase[] = [
