@@ -1,6 +1,7 @@
 // `npm run bench`: runs every micro benchmark bench/*.bench.ts (not the end-to-end ones,
-// bench/e2e-*.bench.ts and bench/scale-out.bench.ts, which need a broker and minutes and have npm
-// scripts of their own: `npm run bench:e2e`, `bench:scale-out`), one after another, each in its own Node process
+// bench/e2e-*.bench.ts and bench/scale-out.bench.ts, which need a broker and minutes, nor
+// bench/verify.bench.ts, which takes minutes: they have npm scripts of their own:
+// `npm run bench:e2e`, `bench:scale-out`, `bench:verify`), one after another, each in its own Node process
 // (so one benchmark's JIT state and heap do not colour the next). Extra arguments are passed
 // to every benchmark; `--only <name>` runs just bench/<name>.bench.ts.
 //
@@ -16,7 +17,7 @@ const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined;
 const passThrough = args.includes('--') ? args.slice(args.indexOf('--') + 1) : [];
 
 function isEndToEnd(file: string): boolean {
-  return file.startsWith('e2e-') || file === 'scale-out.bench.ts';
+  return file.startsWith('e2e-') || file === 'scale-out.bench.ts' || file === 'verify.bench.ts';
 }
 
 const dir = import.meta.dirname;
