@@ -78,6 +78,8 @@ export interface ChainCheck {
 
 /** Digests are fetched this many at a time (object storage round trips dominate). */
 const FETCH_CONCURRENCY = 8;
+/** And held at most this many at a time, so memory does not grow with a chain's length. */
+const READ_WINDOW = 256;
 
 /** A chain without a final digest is open while its newest digest is younger than this many intervals (the writer heartbeats every half interval). */
 export const OPEN_INTERVALS = 2;
@@ -114,18 +116,24 @@ export async function checkChains(access: ObjectAccess, jobId: number, publicKey
   const expected: ChainCheck['expected'] = new Map();
   /** Every digest file read: its key → SHA-256 of its bytes (what `closes` links are checked against). */
   const fileHashes = new Map<string, string>();
-  const recordings: Array<{ link: DigestLink; by: string }> = [];
+  /** `closes` links by key and hash, with the first digest that gave each. */
+  const recordings = new Map<string, { link: DigestLink; by: string }>();
   const newest: Array<{ digest: SignedDigest; file: DigestFile; rotatedFrom?: string }> = [];
   for (const chain of [...chains.keys()].sort()) {
     const files = chains.get(chain)!.sort((a, b) => a.sequence - b.sequence);
-    const contents = await mapLimited(files, FETCH_CONCURRENCY, (file) => access.get(file.key));
+    // Read a window ahead at a time: a chain of a busy year has hundreds of thousands of digests.
+    let contents: Array<Uint8Array | null> = [];
+    let windowStart = 0;
     let previous: { file: DigestFile; bytes: Uint8Array; final: boolean } | null = null;
     let last: { digest: SignedDigest; file: DigestFile } | null = null;
     let rotatedFrom: string | undefined;
     for (let i = 0; i < files.length; i++) {
       const file = files[i]!;
-      const bytes = contents[i]!;
-      contents[i] = null; // a long chain is not held twice
+      if (i === windowStart + contents.length) {
+        windowStart = i;
+        contents = await mapLimited(files.slice(i, i + READ_WINDOW), FETCH_CONCURRENCY, (next) => access.get(next.key));
+      }
+      const bytes = contents[i - windowStart]!;
       const expectedSequence = previous ? previous.file.sequence + 1 : 0;
       if (file.sequence > expectedSequence) problems.push(gapProblem(jobId, chain, expectedSequence, file.sequence));
       const predecessor = previous && previous.file.sequence === file.sequence - 1 ? previous : null;
@@ -152,7 +160,8 @@ export async function checkChains(access: ObjectAccess, jobId: number, publicKey
       if (!trusted) continue;
       last = { digest, file };
       if (file.sequence === 0 && digest.previous_key_sha256 !== null) rotatedFrom = digest.previous_key_sha256;
-      for (const link of digest.closes) recordings.push({ link, by: file.key });
+      // Every later digest of a chain repeats its records: keep the first digest of each.
+      for (const link of digest.closes) if (!recordings.has(`${link.key}\n${link.sha256}`)) recordings.set(`${link.key}\n${link.sha256}`, { link, by: file.key });
       for (const entry of digest.objects) {
         const list = expected.get(entry.key) ?? [];
         list.push({ entry, digest: file.key });
@@ -162,7 +171,7 @@ export async function checkChains(access: ObjectAccess, jobId: number, publicKey
     if (last) newest.push({ ...last, ...(rotatedFrom !== undefined ? { rotatedFrom } : {}) });
   }
 
-  const recordedBy = checkRecordings(recordings, fileHashes, problems);
+  const recordedBy = checkRecordings(recordings.values(), fileHashes, problems);
   const endings = newest.map(({ digest, file, rotatedFrom }) => {
     const ending: ChainEnding = {
       chain: file.chain,
@@ -192,18 +201,14 @@ export async function checkChains(access: ObjectAccess, jobId: number, publicKey
  * Each `closes` link must name a digest that is there with exactly the recorded bytes; returns
  * the recorded keys that hold, with the first digest that recorded each.
  */
-function checkRecordings(recordings: ReadonlyArray<{ link: DigestLink; by: string }>, fileHashes: ReadonlyMap<string, string>, problems: VerifyProblem[]): Map<string, string> {
+function checkRecordings(recordings: Iterable<{ link: DigestLink; by: string }>, fileHashes: ReadonlyMap<string, string>, problems: VerifyProblem[]): Map<string, string> {
   const holds = new Map<string, string>();
-  const reported = new Set<string>();
   for (const { link, by } of recordings) {
     const actual = fileHashes.get(link.key);
     if (actual === link.sha256) {
       if (!holds.has(link.key)) holds.set(link.key, by);
       continue;
     }
-    // Every later digest of the recording chain repeats the link: one problem is enough.
-    if (reported.has(`${link.key}\n${link.sha256}`)) continue;
-    reported.add(`${link.key}\n${link.sha256}`);
     problems.push({
       kind: 'broken chain',
       key: link.key,
