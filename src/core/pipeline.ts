@@ -476,6 +476,10 @@ export class Pipeline implements RecordSink, PartitionRegistry {
   sampleMemory(): void {
     const guard = this.memoryGuard;
     if (guard === null || !guard.sample(this.holdsData())) return;
+    // While pressed, intake waits for this timer alone to resume it: it must keep the process
+    // alive (a source waiting in onDrain holds no handle), or node exits with the work undone.
+    if (guard.pressed) this.memoryTimer?.ref();
+    else this.memoryTimer?.unref();
     if (guard.pressed) {
       // Free memory by delivery rather than wait for the open batches' intervals.
       const fullest = this.batcher.largestOpen();

@@ -55,6 +55,9 @@ function setup() {
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
+/** Whether the pipeline's memory sampler holds node's event loop open (its timer is private). */
+const samplerKeepsProcessAlive = (pipeline: Pipeline): boolean => (pipeline as unknown as { memoryTimer: NodeJS.Timeout }).memoryTimer.hasRef();
+
 describe('the memory guard in the pipeline', () => {
   it('pauses intake above 90% of the limit while batches are held, and resumes only below 80%', async () => {
     const s = setup();
@@ -62,6 +65,7 @@ describe('the memory guard in the pipeline', () => {
     s.memory.rss = 950;
     s.pipeline.sampleMemory();
     assert.equal(s.guard.pressed, true);
+    assert.equal(samplerKeepsProcessAlive(s.pipeline), true, 'only the sampler can resume intake now: it must keep node running');
     assert.equal(s.push(2), false, 'intake refuses as when the budget is full');
     s.waitForDrain();
     await turn();
@@ -74,6 +78,7 @@ describe('the memory guard in the pipeline', () => {
     s.pipeline.sampleMemory();
     await turn();
     assert.equal(s.drained(), 1, 'below 80%: resumed');
+    assert.equal(samplerKeepsProcessAlive(s.pipeline), false, 'an idle sampler does not keep node running');
     assert.equal(s.push(1), true);
     assert.equal(s.guard.pauses, 1);
     s.destination.release();
