@@ -20,7 +20,9 @@ export interface Exit {
 
 export interface KafkaJobSpec {
   id: number;
-  zone_id: string;
+  /** The job's tenant: a zone (zone datasets) or, for account datasets such as audit_logs, account_id. */
+  zone_id?: string;
+  account_id?: string;
   /** Directory the job writes into (objects land directly in it: no {DATE} level). */
   dir: string;
   compression?: 'gzip' | 'zstd' | 'snappy' | 'none';
@@ -37,11 +39,17 @@ export interface KafkaConfigSpec {
   commitIntervalMs?: number;
   /** Record header holding the tenant; default: the record key. */
   tenantHeader?: string;
+  /** The topic's and every job's dataset; default http_requests. */
+  dataset?: string;
+  /** Fields the jobs write; default RayID and EdgeStartTimestamp (http_requests). */
+  fieldNames?: string[];
+  /** audit_digests.interval_seconds (audit_logs jobs get digests); default: the config's default. */
+  digestIntervalSeconds?: number;
 }
 
 /**
  * Writes a YAML config for one Kafka topic (tenant = record key or a header) and file:// jobs that keep
- * RayID, with small batches (≤ maxUploadRecords records or 1 s) so deliveries happen often,
+ * RayID (or spec.fieldNames), with small batches (≤ maxUploadRecords records or 1 s) so deliveries happen often,
  * and the broker's shortest session timeout (6 s) so a killed member's partitions move soon.
  */
 export function writeKafkaConfig(path: string, spec: KafkaConfigSpec): string {
@@ -56,17 +64,18 @@ export function writeKafkaConfig(path: string, spec: KafkaConfigSpec): string {
       from_beginning: true,
       commit_interval_ms: spec.commitIntervalMs ?? 200,
       session_timeout_ms: 6000,
-      topics: [{ topic: spec.topic, dataset: 'http_requests', tenant_from: spec.tenantHeader === undefined ? { key: true } : { header: spec.tenantHeader } }],
+      topics: [{ topic: spec.topic, dataset: spec.dataset ?? 'http_requests', tenant_from: spec.tenantHeader === undefined ? { key: true } : { header: spec.tenantHeader } }],
     }],
+    ...(spec.digestIntervalSeconds === undefined ? {} : { audit_digests: { interval_seconds: spec.digestIntervalSeconds } }),
     jobs: spec.jobs.map((job) => ({
       id: job.id,
-      zone_id: job.zone_id,
-      dataset: 'http_requests',
+      ...(job.account_id === undefined ? { zone_id: job.zone_id } : { account_id: job.account_id }),
+      dataset: spec.dataset ?? 'http_requests',
       destination_conf: pathToFileURL(job.dir).href,
       compression: job.compression ?? 'gzip',
       max_upload_records: spec.maxUploadRecords ?? 500,
       max_upload_interval_seconds: 1,
-      output_options: { field_names: ['RayID', 'EdgeStartTimestamp'] },
+      output_options: { field_names: spec.fieldNames ?? ['RayID', 'EdgeStartTimestamp'] },
     })),
   };
   writeFileSync(path, stringify(config));
