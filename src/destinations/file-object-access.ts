@@ -14,7 +14,6 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { DeliveryError } from './destination.ts';
 import { parseDestinationConf, redactDestinationConf } from './destination-conf.ts';
 import { fileDeliveryError, TEMP_PREFIX, writeFileAtomically } from './file.ts';
-import { objectChunks } from './object-chunks.ts';
 import type { ObjectAccess, ObjectInfo } from './object-access.ts';
 
 /** Chunk size of read: 16 times fewer reads and yields than createReadStream's 64 KiB default, and still little memory. */
@@ -78,8 +77,7 @@ export class FileObjectAccess implements ObjectAccess {
       await handle.close();
       return null;
     }
-    // autoClose (the default) closes the handle at the end of the stream and when it is destroyed.
-    return objectChunks(handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES }), toError);
+    return fileChunks(handle, toError);
   }
 
   async list(prefix: string): Promise<string[]> {
@@ -201,4 +199,28 @@ function errorCode(error: unknown): unknown {
 function isMissing(error: unknown): boolean {
   const code = errorCode(error);
   return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/**
+ * The file's bytes, read into one buffer that every chunk reuses: a chunk is valid until the
+ * next one is asked for (ObjectAccess.read). A new buffer per chunk left hundreds of MiB of
+ * garbage behind when verify hashed 4 × 512 MiB at once (peak RSS 264–457 MB, against 172–175
+ * MB reusing one). The handle is closed at the end, on break and on error.
+ */
+async function* fileChunks(handle: FileHandle, toError: (error: unknown) => DeliveryError): AsyncGenerator<Uint8Array, void, undefined> {
+  const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+  try {
+    for (;;) {
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await handle.read(buffer, 0, buffer.length, null));
+      } catch (error) {
+        throw toError(error);
+      }
+      if (bytesRead === 0) return;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
 }

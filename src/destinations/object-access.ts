@@ -47,7 +47,8 @@ export interface ObjectAccess {
    * (as for get), so that a large object can be hashed in bounded memory. An error while
    * streaming is thrown by the iteration as a DeliveryError (same codes and redaction as get).
    * Consume the chunks to the end or break out of the loop: breaking releases the file or the
-   * connection (object-chunks.ts); an iterable that is never iterated holds them open.
+   * connection (object-chunks.ts); an iterable that is never iterated holds them open. A chunk
+   * is valid only until the next one is asked for (files reuse one buffer): copy what you keep.
    */
   read(key: string): Promise<AsyncIterable<Uint8Array> | null>;
   /** The key of a DeliveryReceipt.location this destination produced; null when the location is not under the root. */

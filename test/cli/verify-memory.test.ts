@@ -23,14 +23,11 @@ const PEAK_RSS_LIMIT_BYTES = 300 * 1000 * 1000;
 const dir = mkdtempSync(join(tmpdir(), 'sluice-verify-memory-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-// todo until file reads stop allocating a fresh 1 MiB Buffer per chunk: at 41bb3de the garbage
-// chunks wait for V8 to collect them, and the peak was 264–457 MB over ten runs (most above 300),
-// on top of the ~170 MB that loading the CLI takes (verify --help). Reading each file into one
-// reused buffer held the peak at 172–175 MB. Remove `todo` with that fix: the test then fails
-// the build when verify's memory grows again.
-const TODO = 'file-object-access.ts allocates a Buffer per 1 MiB chunk: peak 264–457 MB at 41bb3de';
-
-it('verify on a destination with 4 objects of 512 MiB stays under 300 MB of RSS', { timeout: 180_000, todo: TODO }, async () => {
+// The peak was 264–457 MB over ten runs while file reads allocated a fresh 1 MiB Buffer per
+// chunk (the garbage waited for V8), on top of the ~170 MB that loading the CLI takes (verify
+// --help); reading into one reused buffer holds it near 175 MB. This test fails the build when
+// verify's memory grows with object size again.
+it('verify on a destination with 4 objects of 512 MiB stays under 300 MB of RSS', { timeout: 180_000 }, async () => {
   const { bavail, bsize } = statfsSync(dir);
   const needed = OBJECTS * OBJECT_BYTES + 256 * 1024 * 1024;
   assert.ok(bavail * bsize >= needed, `this test writes 2 GiB under ${tmpdir()}, which has only ${Math.floor((bavail * bsize) / 2 ** 20)} MiB free`);

@@ -35,7 +35,8 @@ const bytes = (text: string): Uint8Array => Buffer.from(text);
 /** All chunks of a read, and how many there were. */
 async function drain(chunks: AsyncIterable<Uint8Array>): Promise<{ bytes: Buffer; count: number; largest: number }> {
   const all: Uint8Array[] = [];
-  for await (const chunk of chunks) all.push(chunk);
+  // A chunk is valid until the next is asked for (files reuse one buffer): keep copies.
+  for await (const chunk of chunks) all.push(Buffer.from(chunk));
   return { bytes: Buffer.concat(all), count: all.length, largest: Math.max(0, ...all.map((chunk) => chunk.length)) };
 }
 
