@@ -23,6 +23,7 @@ import { utf8Of } from './byte-text.ts';
 import { ByteWriter, utf8 } from './encoders/byte-writer.ts';
 import { createEventTimeRange } from './event-time-range.ts';
 import { FilterVerdict } from './filter.ts';
+import { HandleCollector } from './handle-collector.ts';
 import { replaceInvalidUtf8 } from './utf8.ts';
 
 const MAX_DROP_SAMPLES = 5;
@@ -41,12 +42,14 @@ export const COMPILED_JOBS_BYTES = 64 * 1024 * 1024;
 const cache = new CompiledJobCache(COMPILED_JOBS_BYTES);
 // One output buffer, reused by every batch this worker runs.
 const writer = new ByteWriter();
+const handles = new HandleCollector();
 
 /** Piscina entry. Chunks' ArrayBuffers are moved (transferred) back, not copied. */
 export default async function pipelineWorker(task: BatchTask): Promise<BatchResult> {
   const compiled = cache.get(task.job);
   const result = processBatch(compiled, task);
   cache.update(compiled);
+  handles.afterTask(task.count > 0 ? task.ends[task.count - 1]! - (task.startByte ?? 0) : 0);
   const movable = {
     [Piscina.transferableSymbol]: result.chunks.map((chunk) => chunk.buffer),
     [Piscina.valueSymbol]: result,

@@ -55,7 +55,7 @@ export const PipelineSchema = z.strictObject({
   workers: z.int().min(1).max(1024).default(() => availableParallelism())
     .describe('Worker threads that filter, encode and compress batches; default: the number of CPUs.'),
   in_flight_bytes: z.int().min(1).optional()
-    .describe('Global budget of memory held by open and in-flight batches: their record bytes plus each batch\'s own cost (tables, buffer pages, objects; ~12 KiB a batch); intake pauses when reached. Default: a quarter of memory.limit_mb (128 MiB at 512), or 256 MiB with memory.limit_mb 0.'),
+    .describe('Global budget of memory held by open and in-flight batches: their record bytes plus each batch\'s own cost (tables, buffer pages, objects; ~12 KiB a batch); intake pauses when reached. Default: 256 MiB, or a quarter of memory.limit_mb when one is set (128 MiB at 512).'),
   chunk_bytes: z.int().min(0).default(DEFAULT_CHUNK_BYTES)
     .describe('Uncompressed bytes per independently compressed chunk; 0 = one chunk per batch. Default 8 MiB.'),
   part_bytes: z.int().min(64 * 1024).default(DEFAULT_PART_BYTES)
@@ -147,9 +147,9 @@ export const KafkaSourceSchema = z.strictObject({
   session_timeout_ms: z.int().min(1000).max(3_600_000).default(DEFAULT_KAFKA_SESSION_TIMEOUT_MS)
     .describe(`Consumer group session timeout; default ${DEFAULT_KAFKA_SESSION_TIMEOUT_MS}.`),
   max_bytes_per_partition: z.int().min(1024).optional()
-    .describe('Most bytes one fetch returns per partition; default: a quarter of max_bytes, at most 1 MiB (1 MiB at memory.limit_mb 64 and above).'),
+    .describe('Most bytes one fetch returns per partition; default: a quarter of max_bytes, at most 1 MiB (1 MiB without memory.limit_mb, or at 64 and above).'),
   max_bytes: z.int().min(1024).optional()
-    .describe('Most bytes one fetch returns over all partitions; default: 1/32 of memory.limit_mb, at most 10 MiB (kafkajs\'s default; 10 MiB at memory.limit_mb 320 and above).'),
+    .describe('Most bytes one fetch returns over all partitions; default: 10 MiB (kafkajs\'s), or with memory.limit_mb set 1/32 of it, at most 10 MiB (10 MiB at 320 and above).'),
   dead_letter_topic: KafkaTopicNameSchema.optional().describe('Topic poison records (not JSON, oversized, wrong field type) are copied to, with the error in headers, before they are acknowledged. Checked at startup like the source topics.'),
 }).describe('Kafka consumer group (kafkajs); at-least-once: offsets are committed only up to delivered records.');
 
@@ -273,7 +273,7 @@ export type DestinationsConfig = z.output<typeof DestinationsConfigSchema>;
 
 export const MemorySchema = z.strictObject({
   limit_mb: z.int().min(0).default(DEFAULT_MEMORY_LIMIT_MB)
-    .describe(`Memory the whole process (main thread, workers, batch data, the Kafka client) should stay under, in MiB; default ${DEFAULT_MEMORY_LIMIT_MB} (a 512 MiB container). It sets the defaults of pipeline.in_flight_bytes (1/4), each worker's V8 heap cap (together 1/4, at least 88 MiB a worker) and the Kafka fetch sizes (max_bytes, max_bytes_per_partition); a setting given explicitly wins. While the resident memory (RSS) is above 90% of it and batches are held, intake pauses until it is below 80% or nothing is held. It does not cover memory the kernel or the allocator keeps after sluice frees it, nor more than the minimums with many workers: lower pipeline.workers in a small container. 0 = no limit (the fixed defaults: in_flight_bytes 256 MiB, V8's heap sizes, kafkajs's fetch sizes; no RSS check).`),
+    .describe(`Memory the whole process (main thread, workers, batch data, the Kafka client) should stay under, in MiB; default ${DEFAULT_MEMORY_LIMIT_MB} (no limit: at 512 the RSS check slowed 10- and 1,000-job runs up to 3×, README "Memory"). It sets the defaults of pipeline.in_flight_bytes (1/4), each worker's V8 heap cap (together 1/4, at least 88 MiB a worker) and the Kafka fetch sizes (max_bytes, max_bytes_per_partition); a setting given explicitly wins. While the resident memory (RSS) is above 90% of it and batches are held, intake pauses until it is below 80% or nothing is held. It does not cover memory the kernel or the allocator keeps after sluice frees it, nor more than the minimums with many workers: lower pipeline.workers in a small container. 0 = no limit (the fixed defaults: in_flight_bytes 256 MiB, V8's heap sizes, kafkajs's fetch sizes; no RSS check).`),
 }).describe('The process\'s memory limit (docs/architecture.md, invariant 3).');
 
 /** Add new source kinds here (and a case in src/sources/create.ts). */

@@ -11,6 +11,13 @@
 // stayed idle since the previous trim (the low-water mark), so after a burst the pool does not
 // keep up to the whole budget of touched pages resident for nothing.
 //
+// Idle buffers are counted by what they hold resident (see below), not by their size. Counted
+// by size, a 128 MiB budget kept two 64 MiB batch buffers, so nearly every batch got a fresh
+// one, and a buffer a worker has seen stays resident until that worker's garbage collector
+// drops its handle (long after the task, as the worker allocates little): at 10 jobs ~94
+// buffers, 573 MB resident, were alive at once (commit 7e37ea2). Reused, a lingering handle
+// pins a buffer the pool holds anyway, so batch memory follows the batches that exist.
+//
 // What is resident: a buffer of LAZILY_MAPPED_BYTES or more is a mapping of its own whose pages
 // the OS fills with zeros when first written, so only the bytes written are memory; the rest is
 // address space. A smaller one comes from malloc's heap once freed mappings have raised glibc's
@@ -32,12 +39,13 @@ export interface PooledBuffer {
 
 export class SharedBufferPool {
   private readonly free = new Map<number, PooledBuffer[]>();
+  /** Resident bytes of the idle buffers (idleCost). */
   private freeBytes = 0;
   /** The fewest idle bytes since the last trim: that many were not needed in the meantime. */
   private lowWater = 0;
   private readonly maxFreeBytes: number;
 
-  /** Keeps at most `maxFreeBytes` of idle buffers; beyond that, returned buffers are left to the GC. */
+  /** Keeps idle buffers holding at most `maxFreeBytes` resident; beyond that, returned buffers are left to the GC. */
   constructor(maxFreeBytes: number) {
     this.maxFreeBytes = maxFreeBytes;
   }
@@ -56,7 +64,7 @@ export class SharedBufferPool {
       const reused = list[best]!;
       list[best] = list[list.length - 1]!;
       list.pop();
-      this.freeBytes -= size;
+      this.freeBytes -= idleCost(reused);
       if (this.freeBytes < this.lowWater) this.lowWater = this.freeBytes;
       return reused;
     }
@@ -66,37 +74,48 @@ export class SharedBufferPool {
   /** Takes `pooled` back; `written` is how far its last user wrote into it. */
   give(pooled: PooledBuffer, written: number): void {
     const size = pooled.buffer.byteLength;
-    if (size !== sizeClass(size) || this.freeBytes + size > this.maxFreeBytes) return;
     if (written > pooled.touched) pooled.touched = written;
+    const cost = idleCost(pooled);
+    if (size !== sizeClass(size) || this.freeBytes + cost > this.maxFreeBytes) return;
     let list = this.free.get(size);
     if (!list) this.free.set(size, (list = []));
     list.push(pooled);
-    this.freeBytes += size;
+    this.freeBytes += cost;
   }
 
   /**
-   * Lets go of idle buffers, largest first, worth at most the bytes that stayed idle since the
-   * previous call; the garbage collector frees them. Returns the bytes let go.
+   * Lets go of idle buffers, the most resident first, worth at most the bytes that stayed idle
+   * since the previous call; the garbage collectors free them. Returns the bytes let go.
    */
   trim(): number {
     let excess = this.lowWater;
     let released = 0;
-    for (const size of [...this.free.keys()].sort((a, b) => b - a)) {
-      const list = this.free.get(size)!;
-      while (size <= excess && list.length > 0) {
-        list.pop();
-        excess -= size;
-        released += size;
-      }
+    const idle = [...this.free.values()].flat().sort((a, b) => idleCost(b) - idleCost(a));
+    for (const pooled of idle) {
+      const cost = idleCost(pooled);
+      if (cost > excess) continue;
+      const list = this.free.get(pooled.buffer.byteLength)!;
+      list.splice(list.indexOf(pooled), 1);
+      excess -= cost;
+      released += cost;
     }
     this.freeBytes -= released;
     this.lowWater = this.freeBytes;
     return released;
   }
 
+  /** Resident bytes held by idle buffers. */
   get idleBytes(): number {
     return this.freeBytes;
   }
+}
+
+/**
+ * What an idle buffer holds resident, counted as at least MIN_CLASS so that buffers nothing
+ * was written to still count: each is a mapping (vm.max_map_count, pipeline.ts MAX_BATCHES).
+ */
+function idleCost(pooled: PooledBuffer): number {
+  return Math.max(MIN_CLASS, Math.min(pooled.touched, pooled.buffer.byteLength));
 }
 
 /** A new buffer of exactly `size` bytes, with what of it is resident from the start. */

@@ -77,7 +77,7 @@ const FULL_EXPECTED: Config = {
   audit_digests: { enabled: true, interval_seconds: 3600 },
   destinations: { allow_networks: [], file_roots: [], tenant_folders: true },
   shutdown: { deadline_seconds: 25 },
-  memory: { limit_mb: 512, worker_heap: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 24 } },
+  memory: { limit_mb: 0, worker_heap: null },
   limits: { min_upload_interval_seconds: 0.2, min_upload_records: 1, min_upload_bytes: 1, default_upload_bytes: 1048576, max_record_bytes: 65536 },
   pipeline: { workers: 3, in_flight_bytes: 1000000, chunk_bytes: 0, part_bytes: 16777216, parking: { enabled: false, job_share: 0.5, after_failing_seconds: 60, stalled_seconds: 15, disable_after_hours: 24, catch_up_readers: 2, catch_up_records_per_second: 20000, hand_back_lag: 1000 } },
   sources: [
@@ -193,10 +193,10 @@ describe('defaults and rules', () => {
     assert.equal(config.data_dir, './data');
     assert.deepEqual(config.limits, { min_upload_interval_seconds: 30, min_upload_records: 1000, min_upload_bytes: 5_000_000, default_upload_bytes: 33554432, max_record_bytes: 1048576 });
     assert.deepEqual(config.pipeline, {
-      workers: availableParallelism(), in_flight_bytes: 128 * 1024 * 1024, chunk_bytes: 8388608, part_bytes: 16777216,
+      workers: availableParallelism(), in_flight_bytes: 256 * 1024 * 1024, chunk_bytes: 8388608, part_bytes: 16777216,
       parking: { enabled: false, job_share: 0.5, after_failing_seconds: 60, stalled_seconds: 15, disable_after_hours: 24, catch_up_readers: 2, catch_up_records_per_second: 20000, hand_back_lag: 1000 },
     });
-    assert.equal(config.memory.limit_mb, 512);
+    assert.equal(config.memory.limit_mb, 0, 'no memory limit unless one is set');
     assert.deepEqual(config.sources, [{ type: 'generator', dataset: 'http_requests', rate: 5000, seed: 1 }]);
     assert.equal(config.jobs[0]?.id, 1);
     assert.deepEqual(parseConfig(minimalConfig({ jobs: undefined }), 'mem').jobs, []);

@@ -45,8 +45,18 @@ function kafka(overrides: Record<string, unknown> = {}): Record<string, unknown>
 }
 
 describe('memory.limit_mb in the config', () => {
-  it('defaults to 512 and sets in_flight_bytes, the worker heaps and the fetch sizes from it', () => {
+  it('is off by default: the fixed defaults, no RSS check', () => {
     const config = parseConfig({ sources: [kafka()], pipeline: { workers: 2 } }, 'test', {});
+    assert.equal(config.memory.limit_mb, 0);
+    assert.equal(config.memory.worker_heap, null);
+    assert.equal(config.pipeline.in_flight_bytes, 256 * MIB);
+    const source = config.sources[0] as KafkaSourceConfig;
+    assert.equal(source.max_bytes, 10 * MIB);
+    assert.equal(source.max_bytes_per_partition, MIB);
+  });
+
+  it('at 512 sets in_flight_bytes, the worker heaps and the fetch sizes from it', () => {
+    const config = parseConfig({ sources: [kafka()], memory: { limit_mb: 512 }, pipeline: { workers: 2 } }, 'test', {});
     assert.equal(config.memory.limit_mb, 512);
     assert.deepEqual(config.memory.worker_heap, { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 24 });
     assert.equal(config.pipeline.in_flight_bytes, 128 * MIB);

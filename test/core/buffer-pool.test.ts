@@ -58,3 +58,33 @@ it('takes the least written idle buffer of a size', () => {
   assert.equal(pool.take(LAZILY_MAPPED_BYTES), c);
   assert.equal(pool.take(LAZILY_MAPPED_BYTES), a);
 });
+
+it('counts idle buffers by what they hold resident, so a budget keeps every lightly written batch buffer for reuse', () => {
+  // By size, a 128 MiB budget kept two of these 64 MiB buffers and every other batch got a fresh
+  // one, resident until each worker that had seen it collected its handle (commit 7e37ea2).
+  const pool = new SharedBufferPool(128 * 1024 * 1024);
+  const buffers = Array.from({ length: 50 }, () => pool.take(64 * 1024 * 1024));
+  for (const b of buffers) pool.give(b, 1024 * 1024);
+  assert.equal(pool.idleBytes, 50 * 1024 * 1024, 'all 50 kept: 1 MiB resident each');
+  const again = Array.from({ length: 50 }, () => pool.take(64 * 1024 * 1024));
+  assert.deepEqual(new Set(again), new Set(buffers), 'the same buffers again, none fresh');
+  for (const b of again) pool.give(b, 4 * 1024 * 1024);
+  assert.equal(pool.idleBytes, 32 * 4 * 1024 * 1024, 'written further, only as many as fit the budget stay');
+});
+
+it('counts an unwritten buffer as 64 KiB, not as nothing: each is a mapping of its own', () => {
+  const pool = new SharedBufferPool(1024 * 1024);
+  for (let i = 0; i < 17; i++) pool.give(freshBuffer(64 * 1024 * 1024), 0);
+  assert.equal(pool.idleBytes, 1024 * 1024, '16 kept, the 17th left to the garbage collector');
+});
+
+it('trim lets go of the most resident idle buffers first', () => {
+  const pool = new SharedBufferPool(64 * 1024 * 1024);
+  const [light, heavy] = [pool.take(LAZILY_MAPPED_BYTES), pool.take(LAZILY_MAPPED_BYTES)];
+  pool.give(light, 1024 * 1024);
+  pool.give(heavy, 8 * 1024 * 1024);
+  pool.trim(); // starts a period with both idle
+  pool.give(pool.take(LAZILY_MAPPED_BYTES), 1024 * 1024); // takes the lighter one: 8 MiB stayed idle
+  assert.equal(pool.trim(), 8 * 1024 * 1024);
+  assert.equal(pool.take(LAZILY_MAPPED_BYTES), light, 'the heavy one went');
+});

@@ -132,7 +132,7 @@ describe('metrics of an end-to-end run', { timeout: 120_000 }, () => {
     assert.equal(valueOf(samples, 'sluice_pipeline_buffered_bytes_budget'), 4 * 1024 * 1024);
     assert.equal(valueOf(samples, 'sluice_jobs', { state: 'running' }), 2);
     assert.ok(samples.some((s) => s.name === 'nodejs_eventloop_lag_p99_seconds'), 'default Node metrics missing');
-    assert.equal(valueOf(samples, 'sluice_memory_limit_bytes'), 512 * 1024 * 1024, 'memory.limit_mb\'s default');
+    assert.equal(valueOf(samples, 'sluice_memory_limit_bytes'), 0, 'memory.limit_mb\'s default: no limit');
     assert.ok(samples.some((s) => s.name === 'sluice_memory_pressure_pauses_total'));
   });
 
