@@ -10,9 +10,10 @@
 //
 // The chain also writes:
 // - sequence 0 when it opens, before any object, so a chain exists from the start;
-// - a heartbeat digest (possibly with no objects) whenever none was written for half an
-//   interval, so a chain that stops writing for two intervals without a final digest has stopped
-//   (crashed, or its newest digests were deleted), and verify says so;
+// - at each tick (every half interval) a heartbeat digest, possibly with no objects, unless one
+//   was written in the last quarter interval, so a running chain is never silent for more than
+//   3/4 of an interval (unless writes fail), and one silent for two intervals without a final
+//   digest has stopped (crashed, or its newest digests were deleted): verify says so;
 // - a final digest (final: true) when the job stops cleanly;
 // - in `closes`, where each other chain of the job ended, cleanly or not (chain-witness.ts): a
 //   later deletion of that chain's last digests, or of the whole chain, no longer goes unseen.
@@ -40,7 +41,7 @@ export interface DigestWriterOptions {
   access: ObjectAccess;
   /** The signing key, loaded once per process (a promise: the first digest waits for it). */
   signer: () => Promise<DigestSigner>;
-  /** The heartbeat interval: a digest is written at least every half of it. */
+  /** The heartbeat interval: a running chain writes a digest at least every 3/4 of it. */
   intervalMs: number;
   log: Logger;
   now?: () => Date;
@@ -147,7 +148,10 @@ export class DigestWriter {
       this.#tickQueued = false;
       const closesBefore = this.#witness.closes.length;
       await this.#witness.scan(this.#now());
-      const due = this.#now().getTime() - this.#lastWrittenMs >= this.#options.intervalMs / 2;
+      // A quarter, not a half: the timer fires every half interval, and a digest written a little
+      // less than half an interval ago would otherwise push the heartbeat to the next tick (a
+      // whole interval of silence, where verify allows two).
+      const due = this.#now().getTime() - this.#lastWrittenMs >= this.#options.intervalMs / 4;
       if (due || this.#witness.closes.length > closesBefore) await this.#write(false);
     }).catch(() => {}); // logged in #write or the witness; retried at the next tick
   }

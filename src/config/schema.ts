@@ -249,7 +249,7 @@ export const DIGEST_SIGNING_KEY_FILE = 'digest-signing-key.pem';
 
 export const AuditDigestsConfigSchema = z.strictObject({
   enabled: z.boolean().default(true).describe('Write signed digests for audit_logs jobs to file:// and object storage destinations; default true.'),
-  interval_seconds: z.int().min(1).max(86_400).default(3600).describe('The digest chain\'s heartbeat: a digest is written at least every half of it (objects are listed before they are acknowledged, so traffic writes more often), and a chain silent for two intervals without a final digest is reported by sluice verify as stopped. Default 3600.'),
+  interval_seconds: z.int().min(1).max(86_400).default(3600).describe('The digest chain\'s heartbeat: a digest is written about every half of it, never more than 3/4 apart while writes succeed (objects are listed before they are acknowledged, so traffic writes more often), and a chain silent for two intervals without a final digest is reported by sluice verify as stopped. Default 3600.'),
   signing_key_file: z.string().min(1).optional()
     .describe(`Ed25519 private key (PKCS#8 PEM) that signs digests; default <data_dir>/${DIGEST_SIGNING_KEY_FILE}, created with its .pub.pem on first use (or make one with \`sluice keygen\`).`),
 }).describe('Integrity evidence for audit logs: signed digests list every delivered object with its SHA-256 before its records are acknowledged, and chain to each other; `sluice verify` checks a destination against them.');
