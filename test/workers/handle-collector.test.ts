@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import { HandleCollector, MAJOR_EVERY_BYTES, MINOR_EVERY_BYTES, type CollectGarbage } from '../../workers/handle-collector.ts';
 
 it('collects the young generation every MINOR_EVERY_BYTES of batch data read, and everything every MAJOR_EVERY_BYTES', () => {
@@ -28,4 +29,23 @@ it('frees the buffer whose last handle a finished task left behind', () => {
   })();
   collector.afterTask(MINOR_EVERY_BYTES);
   assert.ok(arrayBuffers() <= held - size, `freed (${held - arrayBuffers()} of ${size} bytes)`);
+});
+
+it('gets a working gc in many workers started at once (the flag is process-wide)', async () => {
+  // Each worker makes a HandleCollector at load, as pipeline-worker.ts does, then collects.
+  const source = `
+    const { HandleCollector } = await import(${JSON.stringify(new URL('../../workers/handle-collector.ts', import.meta.url).href)});
+    new HandleCollector().afterTask(${MAJOR_EVERY_BYTES});
+    const { parentPort } = await import('node:worker_threads');
+    parentPort.postMessage(typeof globalThis.gc);
+  `;
+  for (let round = 0; round < 5; round++) {
+    const outcomes = await Promise.all(Array.from({ length: 8 }, () => new Promise<string>((resolve, reject) => {
+      const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(source)}`), { eval: false });
+      worker.once('message', (message: string) => resolve(`ok ${message}`));
+      worker.once('error', reject);
+    })));
+    assert.equal(outcomes.length, 8);
+    assert.ok(outcomes.every((o) => o.startsWith('ok')), outcomes.join(', '));
+  }
 });
