@@ -300,10 +300,7 @@ export class Pipeline implements RecordSink, PartitionRegistry {
     if (this.hasRoom()) return true;
     // Full of work for the workers or of batches: wait (sealing more would only add to them).
     if (this.bufferedBytes < this.options.inFlightBytes && !this.memoryPressed()) return false;
-    // Over budget (or over the memory limit): close the fullest batch now rather than wait for
-    // its interval, so memory is freed by delivery instead of sitting in a half-full batch.
-    const fullest = this.batcher.largestOpen();
-    if (fullest) this.batcher.seal(fullest);
+    this.sealFullest();
     return false;
   }
 
@@ -478,15 +475,22 @@ export class Pipeline implements RecordSink, PartitionRegistry {
     if (guard === null || !guard.sample(this.holdsData())) return;
     // While pressed, intake waits for this timer alone to resume it: it must keep the process
     // alive (a source waiting in onDrain holds no handle), or node exits with the work undone.
-    if (guard.pressed) this.memoryTimer?.ref();
-    else this.memoryTimer?.unref();
     if (guard.pressed) {
-      // Free memory by delivery rather than wait for the open batches' intervals.
-      const fullest = this.batcher.largestOpen();
-      if (fullest) this.batcher.seal(fullest);
+      this.memoryTimer?.ref();
+      this.sealFullest();
     } else {
+      this.memoryTimer?.unref();
       this.wakeIfRoom();
     }
+  }
+
+  /**
+   * Over budget or over the memory limit: closes the fullest batch now rather than wait for its
+   * interval, so memory is freed by delivery instead of sitting in a half-full batch.
+   */
+  private sealFullest(): void {
+    const fullest = this.batcher.largestOpen();
+    if (fullest) this.batcher.seal(fullest);
   }
 
   /** Keeps an oversized record unacknowledged until its dead-letter copy is stored. */

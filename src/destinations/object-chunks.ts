@@ -7,7 +7,7 @@
 // HTTP response (its socket) right away. A caller that never starts iterating does not reach
 // that point: ObjectAccess.read's contract is to consume the chunks to the end or break.
 
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { DeliveryError } from './destination.ts';
 
 /** The stream's chunks; an error while streaming is thrown as `toError(error)`. */
@@ -17,4 +17,14 @@ export async function* objectChunks(stream: Readable, toError: (error: unknown) 
   } catch (error) {
     throw toError(error);
   }
+}
+
+/**
+ * An SDK response body's chunks (S3 GetObject, Azure download): no body is no bytes, as get
+ * gives it; on Node the body is a Readable over the HTTP response, and anything else is an error.
+ */
+export function bodyChunks(body: unknown, toError: (error: unknown) => DeliveryError): AsyncIterable<Uint8Array> {
+  if (body === undefined) return Readable.from([]);
+  if (!(body instanceof Readable)) throw toError(new Error('the response body is not a Node stream'));
+  return objectChunks(body, toError);
 }

@@ -2,9 +2,8 @@
 // listingPrefix(pathTemplate) in the container, as for object storage (s3/object-access.ts).
 // Reads and listings need the SAS to grant read (r) and list (l) as well as write.
 
-import { Readable } from 'node:stream';
 import { DeliveryError } from '../destination.ts';
-import { objectChunks } from '../object-chunks.ts';
+import { bodyChunks } from '../object-chunks.ts';
 import type { ObjectAccess, ObjectInfo } from '../object-access.ts';
 import type { NetworkPolicy } from '../net/network-policy.ts';
 import { listingPrefix } from '../s3/keys.ts';
@@ -55,10 +54,8 @@ export class AzureObjectAccess implements ObjectAccess {
       if (isBlobNotFound(error)) return null;
       throw this.#error(error, 'GetBlob', blob);
     }
-    if (body === undefined) return Readable.from([]);
     // On Node the SDK's body is a Readable over the HTTP response (resuming it after a reset).
-    if (!(body instanceof Readable)) throw this.#error(new Error('the response body is not a Node stream'), 'GetBlob', blob);
-    return objectChunks(body, (error) => this.#error(error, 'GetBlob', blob));
+    return bodyChunks(body, (error) => this.#error(error, 'GetBlob', blob));
   }
 
   async list(prefix: string): Promise<string[]> {

@@ -7,10 +7,9 @@
 // which the delivery path's test fakes implement. Failures become DeliveryErrors through
 // errors.ts, so messages name endpoint, bucket and key and never a credential.
 
-import { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { DeliveryError } from '../destination.ts';
-import { objectChunks } from '../object-chunks.ts';
+import { bodyChunks } from '../object-chunks.ts';
 import type { ObjectAccess, ObjectInfo } from '../object-access.ts';
 import { credentialSecrets, s3ConfigFrom, type S3DestinationConfig } from './config.ts';
 import { s3DeliveryError } from './errors.ts';
@@ -79,10 +78,8 @@ export class S3ObjectAccess implements ObjectAccess {
       if (isNoSuchKey(error)) return null;
       throw this.#error(error, 'GetObject', full);
     }
-    if (body === undefined) return Readable.from([]); // as get: no body is no bytes
     // On Node the SDK's body is the HTTP response (or a checksum-checking stream over it).
-    if (!(body instanceof Readable)) throw this.#error(new Error('the response body is not a Node stream'), 'GetObject', full);
-    return objectChunks(body, (error) => this.#error(error, 'GetObject', full));
+    return bodyChunks(body, (error) => this.#error(error, 'GetObject', full));
   }
 
   async list(prefix: string): Promise<string[]> {
