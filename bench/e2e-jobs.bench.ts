@@ -4,6 +4,7 @@
 //                                  [--workers 2] [--compression gzip] [--interval 1]
 //                                  [--repeat 1] [--against <other sluice checkout>]
 //                                  [--deadline-s 240] [--rss-cap-mb 3000] [--snapshot-at-s S] [--keep]
+//                                  [--memory-limit-mb M]
 //
 // Per N: a fresh topic of R generated http_requests events whose keys (sluice's tenant) go
 // round-robin over N tenants; then sluice runs with N jobs (ndjson, 10 fields, the codec,
@@ -12,6 +13,7 @@
 // whether the group rebalanced, per-thread heap peaks (bench/jobs/probe.ts). A run is stopped
 // at the deadline or past the RSS cap and reports how far it got. With --against DIR, runs of
 // DIR's sluice and this checkout's alternate (DIR first), so both see the same machine load.
+// --memory-limit-mb sets sluice's memory.limit_mb (default: sluice's own default).
 // --snapshot-at-s takes heap snapshots of every thread S seconds after spawn and summarises them.
 // Writes bench/results/jobs-kafka-<ISO time>.json.
 
@@ -42,6 +44,7 @@ function flags() {
       'deadline-s': { type: 'string', default: '240' },
       'rss-cap-mb': { type: 'string', default: '3000' },
       'snapshot-at-s': { type: 'string' },
+      'memory-limit-mb': { type: 'string' },
       keep: { type: 'boolean', default: false },
     },
   });
@@ -63,6 +66,7 @@ function flags() {
     deadlineMs: positive('deadline-s', values['deadline-s']) * 1000,
     rssCapBytes: positive('rss-cap-mb', values['rss-cap-mb']) * 1e6,
     snapshotAtMs: values['snapshot-at-s'] === undefined ? 0 : positive('snapshot-at-s', values['snapshot-at-s']) * 1000,
+    memoryLimitMb: values['memory-limit-mb'] === undefined ? null : positive('memory-limit-mb', values['memory-limit-mb']),
     keep: values.keep,
   };
 }
@@ -100,7 +104,7 @@ async function main(): Promise<void> {
             sluiceDir: variant.dir, brokers, topic, groupId: `${topic}-${variant.label}-${round}`, ends, valueBytes: preload.valueBytes,
             jobs, workers: params.workers, compression: params.compression, intervalSeconds: params.interval,
             dir: join(scratch, `${jobs}-${variant.label}-${round}`), deadlineMs: params.deadlineMs, rssCapBytes: params.rssCapBytes,
-            snapshotAtMs: params.snapshotAtMs,
+            snapshotAtMs: params.snapshotAtMs, memoryLimitMb: params.memoryLimitMb,
           });
           runs.push({ ...run, label: variant.label, preload: { recordsPerSecond: preload.recordsPerSecond, seconds: preload.seconds } });
           console.log(line(variant.label, run));
@@ -120,7 +124,9 @@ async function main(): Promise<void> {
       machine: machine(loadBefore, loadAfter),
       node: process.version,
       commit: gitCommit(),
-      parameters: { ...params, rssCapBytes: undefined, rssCapMB: params.rssCapBytes / 1e6, brokers, output: 'file://, ndjson, 10 fields, one job per tenant' },
+      parameters: { ...params, rssCapBytes: undefined, rssCapMB: params.rssCapBytes / 1e6, brokers, output: 'file://, ndjson, 10 fields, one job per tenant',
+        // What sluice's runtime flags defer to when set (src/cli/runtime-flags.ts).
+        environment: { NODE_OPTIONS: process.env.NODE_OPTIONS ?? null, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? null } },
       results: runs,
     };
     console.log(`load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`);

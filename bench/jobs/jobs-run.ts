@@ -42,6 +42,8 @@ export interface JobsRunOptions {
   rssCapBytes: number;
   /** Heap snapshots of every thread this long after spawn (summarised into the result), or none. */
   snapshotAtMs?: number;
+  /** sluice's memory.limit_mb, or null for sluice's default. */
+  memoryLimitMb?: number | null;
 }
 
 export interface JobsRunResult {
@@ -86,7 +88,8 @@ export function jobsConfig(options: JobsRunOptions): Record<string, unknown> {
       max_upload_interval_seconds: options.intervalSeconds,
     });
   }
-  return kafkaBenchConfig(options, jobs);
+  const config = kafkaBenchConfig(options, jobs);
+  return options.memoryLimitMb === null || options.memoryLimitMb === undefined ? config : { ...config, memory: { limit_mb: options.memoryLimitMb } };
 }
 
 export async function runJobs(options: JobsRunOptions): Promise<JobsRunResult> {
