@@ -65,6 +65,8 @@ export interface JobsRunResult {
   eventLoopDelayMs: ProbeFile['loopDelayMs'];
   /** Main-thread 500 ms windows whose event-loop delay reached 100 ms: [s after start, max ms]. */
   stalls: Array<[number, number]>;
+  /** bench/jobs/probe.ts's timeline: every 500 ms, MB, [ms, RSS, main heap, main external, workers' heaps, workers' external]. */
+  timeline: ProbeFile['timeline'];
   rebalance: MembershipReport;
   /** Per thread: peak heap used / total, external, array buffers (SharedArrayBuffers included), MB. */
   threadPeaksMB: Array<{ thread: string; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number; malloced: number }>;
@@ -153,6 +155,7 @@ export async function runJobs(options: JobsRunOptions): Promise<JobsRunResult> {
     threadCpuSeconds: threads,
     eventLoopDelayMs: probe?.loopDelayMs ?? null,
     stalls: probe?.stalls ?? [],
+    timeline: probe?.timeline ?? [],
     rebalance,
     threadPeaksMB: (probe?.threads ?? []).map((p) => ({
       thread: p.thread, heapUsed: mb(p.heapUsed), heapTotal: mb(p.heapTotal), external: mb(p.external), arrayBuffers: mb(p.arrayBuffers), malloced: mb(p.mallocedMemory),

@@ -1,6 +1,6 @@
 // Loaded into the measured sluice with `node --import` (main thread only: preloads do not run in
 // worker threads). Writes, every 500 ms and at exit, `<SLUICE_BENCH_PROBE_DIR>/<pid>.json`:
-// the main thread's event-loop delay (perf_hooks monitorEventLoopDelay, 10 ms resolution, as
+// a timeline of RSS and heaps, the main thread's event-loop delay (perf_hooks monitorEventLoopDelay, 10 ms resolution, as
 // prom-client's nodejs_eventloop_lag_*) and the largest heap and array-buffer figures seen in
 // the main thread and in each worker thread (worker.getHeapStatistics(); the Worker class that
 // piscina reads from require('node:worker_threads') at each spawn is wrapped to see them).
@@ -25,6 +25,8 @@ export interface ProbeFile {
   loopDelayMs: { p50: number; p99: number; max: number; mean: number } | null;
   /** 500 ms windows whose event-loop delay reached 100 ms: [ms after start, max ms in it]. */
   stalls: Array<[atMs: number, maxMs: number]>;
+  /** Every 500 ms, MB: [ms after start, RSS, main heap total, main external, workers' heap total, workers' external]. */
+  timeline: Array<[atMs: number, rss: number, mainHeap: number, mainExternal: number, workerHeaps: number, workerExternal: number]>;
 }
 
 const dir = process.env.SLUICE_BENCH_PROBE_DIR;
@@ -58,6 +60,9 @@ function start(directory: string): void {
   whole.enable();
   window.enable();
   const stalls: Array<[number, number]> = [];
+  const timeline: ProbeFile['timeline'] = [];
+  /** Each worker's latest heap total and external bytes, for the timeline. */
+  const workerNow = new Map<string, [number, number]>();
   const origin = performance.now();
   const ms = (ns: number) => Math.round(ns / 1e4) / 100;
   const raise = (p: ThreadPeak, used: number, total: number, external: number, malloced: number): void => {
@@ -71,6 +76,14 @@ function start(directory: string): void {
     const main = peakOf('main');
     raise(main, m.heapUsed, m.heapTotal, m.external, getHeapStatistics().malloced_memory);
     main.arrayBuffers = Math.max(main.arrayBuffers, m.arrayBuffers);
+    const mb = (b: number) => Math.round(b / 1e5) / 10;
+    let workerHeaps = 0;
+    let workerExternal = 0;
+    for (const [heap, external] of workerNow.values()) {
+      workerHeaps += heap;
+      workerExternal += external;
+    }
+    timeline.push([Math.round(performance.now() - origin), mb(m.rss), mb(m.heapTotal), mb(m.external), mb(workerHeaps), mb(workerExternal)]);
     // Windows longer than 100 ms are kept: those are the stalls that threaten heartbeats.
     if (window.count > 0 && window.max / 1e6 >= 100) stalls.push([Math.round(performance.now() - origin), ms(window.max)]);
     window.reset();
@@ -78,6 +91,7 @@ function start(directory: string): void {
       threads: [...peaks.values()],
       loopDelayMs: whole.count > 0 ? { p50: ms(whole.percentile(50)), p99: ms(whole.percentile(99)), max: ms(whole.max), mean: ms(whole.mean) } : null,
       stalls,
+      timeline,
     };
     // Renamed into place: a run killed mid-write leaves the previous complete file.
     writeFileSync(`${file}.tmp`, JSON.stringify(report));
@@ -85,7 +99,10 @@ function start(directory: string): void {
   };
   const sampleWorkers = (): void => {
     for (const worker of workers) {
-      worker.getHeapStatistics().then((h) => raise(peakOf(`worker ${worker.threadId}`), h.used_heap_size, h.total_heap_size, h.external_memory, h.malloced_memory), () => {});
+      worker.getHeapStatistics().then((h) => {
+        raise(peakOf(`worker ${worker.threadId}`), h.used_heap_size, h.total_heap_size, h.external_memory, h.malloced_memory);
+        workerNow.set(`worker ${worker.threadId}`, [h.total_heap_size, h.external_memory]);
+      }, () => {});
     }
   };
   // unref: the probe must not keep the process alive.
