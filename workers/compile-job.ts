@@ -60,8 +60,17 @@ export function compileJob(job: Job): CompiledJob {
   }
 }
 
+/**
+ * The cache key of a job's compiled form: exactly what compileJob reads of a job, besides its id
+ * and version (which only name it in error messages). Jobs equal in these compile to the same
+ * thing, so one worker keeps one CompiledJob for all of them: tenants that chose the same
+ * dataset, fields, filter and compression share it (processBatch runs one batch at a time, and
+ * a compiled job's mutable state, the reused ScannedRecord and the learned key order, holds no
+ * record data past a batch). test/workers/compile-job.test.ts checks that compileJob reads no
+ * other property of a job, so a new compile input cannot be left out of the key.
+ */
 export function jobKey(job: Job): string {
-  return `${job.id}:${job.version}`;
+  return JSON.stringify([job.dataset, job.compression, job.filter, job.output_options]);
 }
 
 /**

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CompiledJobCache, compileJob, compiledJobBytes } from '../../workers/compile-job.ts';
+import { CompiledJobCache, compileJob, compiledJobBytes, jobKey } from '../../workers/compile-job.ts';
+import type { Job, OutputOptions } from '../../src/jobs/types.ts';
 import { COMPILED_JOBS_BYTES, processBatch } from '../../workers/pipeline-worker.ts';
 import { generateRecords, TEN_FIELDS } from '../../bench/fixtures.ts';
 import { utf8Bytes } from '../../workers/byte-text.ts';
@@ -40,19 +41,49 @@ describe('compileJob', () => {
   });
 });
 
+/** A job whose compiled form differs from every other id's: its filter names the id. */
+function tenantJob(id: number, output: Partial<OutputOptions> = {}, version = 1): Job {
+  return job(output, { id, version, filter: { where: { key: 'EdgeResponseStatus', operator: '!eq', value: 100_000 + id } } });
+}
+
+describe('jobKey', () => {
+  it('names exactly what compileJob reads of a job besides its id and version', () => {
+    const read = new Set<string>();
+    const watched = new Proxy(job({ field_names: [...TEN_FIELDS] }, { filter: { where: { key: 'RayID', operator: 'eq', value: 'x' } } }), {
+      get(target, property, receiver) {
+        if (typeof property === 'string') read.add(property);
+        return Reflect.get(target, property, receiver) as unknown;
+      },
+    });
+    compileJob(watched);
+    const inKey = ['dataset', 'compression', 'filter', 'output_options'];
+    const notInKey = [...read].filter((p) => !inKey.includes(p) && p !== 'id' && p !== 'version');
+    assert.deepEqual(notInKey, [], 'compileJob reads a job property the cache key leaves out: add it to jobKey');
+    const base = job({ field_names: ['RayID'] });
+    const keyOf = (more: Partial<Job>) => jobKey({ ...base, ...more });
+    assert.equal(keyOf({ id: 99, version: 5, name: 'other', destination_conf: 's3://b/p', tenant: { zone_id: 'z2' } }), jobKey(base), 'identity and destination are not compile inputs');
+    assert.notEqual(keyOf({ dataset: 'firewall_events' }), jobKey(base));
+    assert.notEqual(keyOf({ compression: 'zstd' }), jobKey(base));
+    assert.notEqual(keyOf({ filter: { where: { key: 'RayID', operator: 'eq', value: 'x' } } }), jobKey(base));
+    assert.notEqual(keyOf({ output_options: { ...base.output_options, field_names: ['ClientIP'] } }), jobKey(base));
+  });
+});
+
 describe('CompiledJobCache', () => {
-  it('compiles once per (id, version) and evicts the least recently used', () => {
-    const a1 = job({}, { id: 1, version: 1 });
+  it('compiles once per compile input, shared by jobs and versions equal in it, and evicts the least recently used', () => {
+    const a1 = tenantJob(1);
     const cache = new CompiledJobCache(2 * compiledJobBytes(compileJob(a1))); // room for two
-    const b1 = job({}, { id: 2, version: 1 });
-    const c1 = job({}, { id: 3, version: 1 });
+    const b1 = tenantJob(2);
+    const c1 = tenantJob(3);
     const first = cache.get(a1);
     assert.equal(cache.get({ ...a1 }), first);
-    assert.notEqual(cache.get(job({}, { id: 1, version: 2 })), first, 'a new version compiles anew');
-    cache.get(a1); // a1 is now most recent; (1,2) least
+    assert.equal(cache.get({ ...a1, id: 77, version: 4, tenant: { zone_id: 'other' }, destination_conf: 'file:///tmp/y' }), first, 'another job with the same inputs shares it');
+    const a2 = tenantJob(1, { field_names: ['ClientIP'] }, 2);
+    assert.notEqual(cache.get(a2), first, 'a version with other fields compiles anew');
+    cache.get(a1); // a1 is now most recent; a2 least
     cache.get(b1);
     assert.equal(cache.size, 2);
-    assert.equal(cache.get(a1), first, 'a1 survived: it was used more recently than (1,2)');
+    assert.equal(cache.get(a1), first, 'a1 survived: it was used more recently than a2');
     cache.get(c1); // evicts b1
     assert.equal(cache.size, 2);
     const b1Again = cache.get(b1);
@@ -60,9 +91,23 @@ describe('CompiledJobCache', () => {
     assert.equal(cache.get(b1), b1Again);
   });
 
+  it('jobs sharing a compiled job each get their own output, batch after batch', () => {
+    const cache = new CompiledJobCache(COMPILED_JOBS_BYTES);
+    const one = job({ field_names: ['RayID'] }, { id: 1 });
+    const two = job({ field_names: ['RayID'] }, { id: 2 });
+    const shared = cache.get(one);
+    assert.equal(cache.get(two), shared);
+    const records = generateRecords(4);
+    const first = processBatch(shared, task(one, records.slice(0, 2)));
+    const second = processBatch(cache.get(two), task(two, records.slice(2)));
+    assert.equal(first.recordsOut, 2);
+    assert.equal(second.recordsOut, 2);
+    assert.notDeepEqual(first.chunks, second.chunks, 'each batch encodes its own records');
+  });
+
   it('is bounded by estimated bytes, not a count: larger jobs leave room for fewer', () => {
-    const small = (id: number) => job({ field_names: ['RayID'] }, { id });
-    const large = (id: number) => job({ field_names: [...TEN_FIELDS] }, { id });
+    const small = (id: number) => tenantJob(id, { field_names: ['RayID'] });
+    const large = (id: number) => tenantJob(id, { field_names: [...TEN_FIELDS] });
     const limit = 4 * compiledJobBytes(compileJob(small(0)));
     const cache = new CompiledJobCache(limit);
     for (let id = 1; id <= 4; id++) cache.get(small(id));
@@ -73,8 +118,8 @@ describe('CompiledJobCache', () => {
   });
 
   it('counts what a job learns as it runs, and makes room for it', () => {
-    const a = job({}, { id: 1 });
-    const b = job({}, { id: 2 });
+    const a = tenantJob(1);
+    const b = tenantJob(2);
     const fresh = compiledJobBytes(compileJob(a));
     const cache = new CompiledJobCache(2 * fresh + 1024); // two fresh jobs, not two that learned
     const compiledA = cache.get(a);
@@ -88,8 +133,8 @@ describe('CompiledJobCache', () => {
     assert.notEqual(cache.get(a), compiledA, 'a was evicted and compiles again');
   });
 
-  it('the workers\' limit holds every job of a 1,000-job instance once they have run', () => {
-    const jobs = Array.from({ length: 1000 }, (_, i) => job({ field_names: [...TEN_FIELDS] }, { id: i + 1 }));
+  it('the workers\' limit holds every job of a 1,000-job instance once they have run, each with its own fields and filter', () => {
+    const jobs = Array.from({ length: 1000 }, (_, i) => tenantJob(i + 1, { field_names: [...TEN_FIELDS] }));
     const cache = new CompiledJobCache(COMPILED_JOBS_BYTES);
     const records = generateRecords(3);
     const compiled = jobs.map((j) => {
