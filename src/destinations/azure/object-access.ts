@@ -38,7 +38,7 @@ export class AzureObjectAccess implements ObjectAccess {
   async get(key: string): Promise<Uint8Array | null> {
     const blob = this.#blobName(key);
     try {
-      return await this.#store.container.getBlockBlobClient(blob).downloadToBuffer();
+      return await (await this.#store.container()).getBlockBlobClient(blob).downloadToBuffer();
     } catch (error) {
       if (isBlobNotFound(error)) return null;
       throw this.#error(error, 'GetBlob', blob);
@@ -49,7 +49,7 @@ export class AzureObjectAccess implements ObjectAccess {
     const blob = this.#blobName(key);
     let body: unknown;
     try {
-      body = (await this.#store.container.getBlockBlobClient(blob).download(0)).readableStreamBody;
+      body = (await (await this.#store.container()).getBlockBlobClient(blob).download(0)).readableStreamBody;
     } catch (error) {
       if (isBlobNotFound(error)) return null;
       throw this.#error(error, 'GetBlob', blob);
@@ -66,7 +66,7 @@ export class AzureObjectAccess implements ObjectAccess {
     const full = this.#prefix + prefix;
     const infos: ObjectInfo[] = [];
     try {
-      for await (const item of this.#store.container.listBlobsFlat({ prefix: full })) {
+      for await (const item of (await this.#store.container()).listBlobsFlat({ prefix: full })) {
         if (item.name.length > this.#prefix.length && !item.name.endsWith('/')) {
           infos.push({ key: item.name.slice(this.#prefix.length), bytes: item.properties.contentLength ?? 0, modified: item.properties.lastModified });
         }

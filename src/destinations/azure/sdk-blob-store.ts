@@ -7,8 +7,12 @@
 // Network: every request goes through an agent whose sockets are checked against the
 // operator's policy (net/node-agents.ts), like the S3 client's, so neither the account host nor
 // endpoint= reaches an address the operator has not allowed.
+//
+// Loading: the SDK is imported when a store first talks to Azure, not when sluice starts. It
+// takes ~20 MB of RSS (7 MB of main-thread heap) that an instance without Azure jobs, most of
+// them, would otherwise hold for nothing (bench/README.md "Next steps", item 5).
 
-import { AnonymousCredential, ContainerClient, newPipeline, type StoragePipelineOptions } from '@azure/storage-blob';
+import type { ContainerClient, StoragePipelineOptions } from '@azure/storage-blob';
 import { guardedAgents } from '../net/node-agents.ts';
 import type { NetworkPolicy } from '../net/network-policy.ts';
 import { DEFAULT_TIMEOUTS, type SdkStoreTimeouts } from '../s3/sdk-store.ts';
@@ -17,8 +21,9 @@ import type { AzureDestinationConfig } from './config.ts';
 import type { BlobStore } from './blob-store.ts';
 
 export class SdkBlobStore implements BlobStore {
-  /** The container client, for object access (reads and listings) and tests. */
-  readonly container: ContainerClient;
+  readonly #url: string;
+  readonly #options: StoragePipelineOptions;
+  #container: Promise<ContainerClient> | null = null;
   readonly #destroyAgents: () => void;
 
   constructor(config: AzureDestinationConfig, network: NetworkPolicy, timeouts: SdkStoreTimeouts = DEFAULT_TIMEOUTS) {
@@ -31,27 +36,35 @@ export class SdkBlobStore implements BlobStore {
       agent,
       redirectOptions: { maxRetries: 0 },
     };
-    this.container = new ContainerClient(`${config.serviceUrl}/${config.container}?${config.sas}`, newPipeline(new AnonymousCredential(), options));
+    this.#url = `${config.serviceUrl}/${config.container}?${config.sas}`;
+    this.#options = options;
     this.#destroyAgents = () => {
       agents.httpAgent.destroy();
       agents.httpsAgent.destroy();
     };
   }
 
+  /** The container client (loading the SDK the first time), for object access (reads and listings) and tests. */
+  container(): Promise<ContainerClient> {
+    this.#container ??= import('@azure/storage-blob').then(({ AnonymousCredential, ContainerClient, newPipeline }) =>
+      new ContainerClient(this.#url, newPipeline(new AnonymousCredential(), this.#options)));
+    return this.#container;
+  }
+
   async upload(blob: string, body: Uint8Array, headers: ObjectHeaders): Promise<void> {
-    await this.container.getBlockBlobClient(blob).upload(body, body.length, { blobHTTPHeaders: httpHeaders(headers) });
+    await (await this.container()).getBlockBlobClient(blob).upload(body, body.length, { blobHTTPHeaders: httpHeaders(headers) });
   }
 
   async stageBlock(blob: string, blockId: string, body: Uint8Array): Promise<void> {
-    await this.container.getBlockBlobClient(blob).stageBlock(blockId, body, body.length);
+    await (await this.container()).getBlockBlobClient(blob).stageBlock(blockId, body, body.length);
   }
 
   async commitBlockList(blob: string, blockIds: readonly string[], headers: ObjectHeaders): Promise<void> {
-    await this.container.getBlockBlobClient(blob).commitBlockList([...blockIds], { blobHTTPHeaders: httpHeaders(headers) });
+    await (await this.container()).getBlockBlobClient(blob).commitBlockList([...blockIds], { blobHTTPHeaders: httpHeaders(headers) });
   }
 
   async deleteBlob(blob: string): Promise<void> {
-    await this.container.getBlockBlobClient(blob).delete();
+    await (await this.container()).getBlockBlobClient(blob).delete();
   }
 
   destroy(): void {
