@@ -3,7 +3,7 @@
 // command puts them in place by replacing itself (process.execve: same PID, so signals,
 // supervisors and `kill -9` see one process) before it loads anything else.
 //
-// Why each one (bench/README.md "Where the memory goes", measured with bench:jobs):
+// Why each one (bench/README.md "V8's young generation and malloc arenas", measured with bench:jobs):
 // - --max-semi-space-size: V8 lets a thread's young generation grow to three 64 MB semi-spaces
 //   here, and the garbage promoted out of it grows the old space too. With 8 MB semi-spaces,
 //   interleaved with the previous commit (2 runs each), peak RSS fell from 689–743 MB to

@@ -5,12 +5,12 @@
 // (src/core/memory-guard.ts) watches through the process RSS.
 
 /**
- * Off by default. At 512 the guard held intake in bench:jobs (10 and 1,000 jobs, 500,000
- * records) and records/s fell ~3× against no limit (README "Memory"), even with delivered
- * batches' buffers freed promptly: what is not batch data — the main thread's V8 heap (~180–200
- * MB), each worker's heap and zlib state (~40 MB at 10 jobs, ~120 MB at 1,000) — keeps the RSS
- * near 90% of 512 MiB by itself (peak 544 MB at 10 jobs, 759–762 MB at 1,000). A limit is for
- * a container that must not pass it, at that cost in speed.
+ * Off by default. At 512 with the runtime flags (src/cli/runtime-flags.ts; bench:jobs, 500,000
+ * records) one job lost nothing (444 MB, 115k records/s) and 10 jobs stayed under it (502 MB)
+ * at ~2/3 of their speed without a limit, but 1,000 jobs neither stayed under it (664 MB) nor
+ * kept speed (16.7k against ~50k records/s): what is not batch data, idle ~272 MB with 1,000
+ * jobs, leaves the guard too little room, and it holds intake most of the time (README
+ * "Memory"). A limit is for a container that must not pass it, at that cost in speed.
  */
 export const DEFAULT_MEMORY_LIMIT_MB = 0;
 

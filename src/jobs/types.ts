@@ -50,7 +50,7 @@ export type Tenant = { zone_id: string; account_id?: undefined } | { account_id:
 
 export interface Job {
   id: number;
-  /** Increases on every change; (id, version) names one compiled form. */
+  /** Increases on every change. (Workers key compiled forms by their inputs, not by version: workers/compile-job.ts jobKey.) */
   version: number;
   name: string | null;
   enabled: boolean;

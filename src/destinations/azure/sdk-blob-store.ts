@@ -8,9 +8,10 @@
 // operator's policy (net/node-agents.ts), like the S3 client's, so neither the account host nor
 // endpoint= reaches an address the operator has not allowed.
 //
-// Loading: the SDK is imported when a store first talks to Azure, not when sluice starts. It
-// takes ~20 MB of RSS (7 MB of main-thread heap) that an instance without Azure jobs, most of
-// them, would otherwise hold for nothing (bench/README.md "Next steps", item 5).
+// Loading: the SDK is imported when a store first talks to Azure, not when sluice starts. Loaded
+// up front it took ~8 MB of RSS and ~10 MB of main-thread heap (importing src/service.ts: 155 →
+// 147–148 MB, 43 → 33–34 MB) that an instance without Azure jobs would hold for nothing
+// (bench/README.md "Next steps", item 5).
 
 import type { ContainerClient, StoragePipelineOptions } from '@azure/storage-blob';
 import { guardedAgents } from '../net/node-agents.ts';
