@@ -4,7 +4,7 @@
 //                                  [--workers 2] [--compression gzip] [--interval 1]
 //                                  [--repeat 1] [--against <other sluice checkout>]
 //                                  [--deadline-s 240] [--rss-cap-mb 3000] [--snapshot-at-s S] [--keep]
-//                                  [--memory-limit-mb M]
+//                                  [--memory-limit-mb M] [--in-flight-mb B]
 //
 // Per N: a fresh topic of R generated http_requests events whose keys (sluice's tenant) go
 // round-robin over N tenants; then sluice runs with N jobs (ndjson, 10 fields, the codec,
@@ -13,7 +13,8 @@
 // whether the group rebalanced, per-thread heap peaks (bench/jobs/probe.ts). A run is stopped
 // at the deadline or past the RSS cap and reports how far it got. With --against DIR, runs of
 // DIR's sluice and this checkout's alternate (DIR first), so both see the same machine load.
-// --memory-limit-mb sets sluice's memory.limit_mb (default: sluice's own default).
+// --memory-limit-mb sets sluice's memory.limit_mb and --in-flight-mb its pipeline.in_flight_bytes
+// in MiB (default: sluice's own defaults).
 // --snapshot-at-s takes heap snapshots of every thread S seconds after spawn and summarises them.
 // Writes bench/results/jobs-kafka-<ISO time>.json.
 
@@ -45,6 +46,7 @@ function flags() {
       'rss-cap-mb': { type: 'string', default: '3000' },
       'snapshot-at-s': { type: 'string' },
       'memory-limit-mb': { type: 'string' },
+      'in-flight-mb': { type: 'string' },
       keep: { type: 'boolean', default: false },
     },
   });
@@ -67,6 +69,7 @@ function flags() {
     rssCapBytes: positive('rss-cap-mb', values['rss-cap-mb']) * 1e6,
     snapshotAtMs: values['snapshot-at-s'] === undefined ? 0 : positive('snapshot-at-s', values['snapshot-at-s']) * 1000,
     memoryLimitMb: values['memory-limit-mb'] === undefined ? null : positive('memory-limit-mb', values['memory-limit-mb']),
+    inFlightMb: values['in-flight-mb'] === undefined ? null : positive('in-flight-mb', values['in-flight-mb']),
     keep: values.keep,
   };
 }
@@ -104,7 +107,7 @@ async function main(): Promise<void> {
             sluiceDir: variant.dir, brokers, topic, groupId: `${topic}-${variant.label}-${round}`, ends, valueBytes: preload.valueBytes,
             jobs, workers: params.workers, compression: params.compression, intervalSeconds: params.interval,
             dir: join(scratch, `${jobs}-${variant.label}-${round}`), deadlineMs: params.deadlineMs, rssCapBytes: params.rssCapBytes,
-            snapshotAtMs: params.snapshotAtMs, memoryLimitMb: params.memoryLimitMb,
+            snapshotAtMs: params.snapshotAtMs, memoryLimitMb: params.memoryLimitMb, inFlightMb: params.inFlightMb,
           });
           runs.push({ ...run, label: variant.label, preload: { recordsPerSecond: preload.recordsPerSecond, seconds: preload.seconds } });
           console.log(line(variant.label, run));

@@ -44,6 +44,8 @@ export interface JobsRunOptions {
   snapshotAtMs?: number;
   /** sluice's memory.limit_mb, or null for sluice's default. */
   memoryLimitMb?: number | null;
+  /** sluice's pipeline.in_flight_bytes in MiB, or null for sluice's default. */
+  inFlightMb?: number | null;
 }
 
 export interface JobsRunResult {
@@ -91,6 +93,9 @@ export function jobsConfig(options: JobsRunOptions): Record<string, unknown> {
     });
   }
   const config = kafkaBenchConfig(options, jobs);
+  if (options.inFlightMb !== null && options.inFlightMb !== undefined) {
+    config.pipeline = { ...(config.pipeline as Record<string, unknown>), in_flight_bytes: options.inFlightMb * 1024 * 1024 };
+  }
   return options.memoryLimitMb === null || options.memoryLimitMb === undefined ? config : { ...config, memory: { limit_mb: options.memoryLimitMb } };
 }
 

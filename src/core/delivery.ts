@@ -44,8 +44,14 @@ export interface DeliveryContext {
   countersOf(dataset: string): DatasetCounters;
 }
 
-/** Called in sealing order (pipeline dispatch), which the job's completion mark relies on. */
-export async function deliverBatch(ctx: DeliveryContext, runtime: JobRuntime, batch: OpenBatch, sealedAt: number): Promise<boolean> {
+/**
+ * Called in sealing order (pipeline dispatch), which the job's completion mark relies on.
+ * `onEncoded` is called once every part is encoded, with the encoded bytes: the batch's record
+ * data is no longer needed then (rejected records are copied out first) and the caller frees it.
+ */
+export async function deliverBatch(
+  ctx: DeliveryContext, runtime: JobRuntime, batch: OpenBatch, sealedAt: number, onEncoded: (outputBytes: number) => void = () => {},
+): Promise<boolean> {
   const { job } = runtime;
   const seq = runtime.completion.sealed();
   // The newest log time this batch delivers: its records' event times, else (none has one) the
@@ -82,6 +88,8 @@ export async function deliverBatch(ctx: DeliveryContext, runtime: JobRuntime, ba
       delivering = deliverWithRetry(ctx, runtime, object, () => crash !== null);
     }
     const totals = await encoded.totals;
+    const poison = ctx.deadLetter && totals.droppedRecords.length > 0 ? rejectedRecords(job, batch, totals) : null;
+    onEncoded(totals.bytesCompressed);
     countTotals(ctx, runtime, totals);
     newestNs = totals.maxEventTimeNs ?? (range !== null ? BigInt(range.endNs) : null);
     if (delivering && !(await delivering)) return false;
@@ -91,14 +99,7 @@ export async function deliverBatch(ctx: DeliveryContext, runtime: JobRuntime, ba
     } else {
       ctx.stats.batchesEmpty++;
     }
-    if (ctx.deadLetter && totals.droppedRecords.length > 0) {
-      const tenant = job.tenant.zone_id ?? job.tenant.account_id!;
-      const poison: PoisonRecord[] = totals.droppedRecords.map((dropped) => {
-        const { tracker, offset } = batch.positionOf(dropped.index);
-        return { partition: tracker, offset, tenant, value: batch.recordBytes(dropped.index), reason: dropped.reason, message: dropped.message, jobId: job.id };
-      });
-      if (!(await storePoison(ctx.deadLetter, poison))) return false;
-    }
+    if (ctx.deadLetter && poison !== null && !(await storePoison(ctx.deadLetter, poison))) return false;
   } catch (error) {
     if (!(error instanceof BatchCrashError)) throw error;
     // A part of the batch kills workers: stop the upload (its chunk stream failed, so the
@@ -111,6 +112,15 @@ export async function deliverBatch(ctx: DeliveryContext, runtime: JobRuntime, ba
   batch.ackAll();
   markComplete(runtime, seq, newestNs);
   return true;
+}
+
+/** The records the workers rejected, with copies of their bytes (the batch's data is freed once encoded). */
+function rejectedRecords(job: JobRuntime['job'], batch: OpenBatch, totals: BatchTotals): PoisonRecord[] {
+  const tenant = job.tenant.zone_id ?? job.tenant.account_id!;
+  return totals.droppedRecords.map((dropped) => {
+    const { tracker, offset } = batch.positionOf(dropped.index);
+    return { partition: tracker, offset, tenant, value: batch.recordBytes(dropped.index).slice(), reason: dropped.reason, message: dropped.message, jobId: job.id };
+  });
 }
 
 /** A quarantined batch counts as done too (set aside, acknowledged): it must not hold the mark back for ever. */

@@ -32,6 +32,9 @@ export interface PartitionSpan {
 const MIN_DATA_CAPACITY = LAZILY_MAPPED_BYTES;
 const EMPTY = new Uint8Array(new SharedArrayBuffer(0));
 const NO_BUFFER: PooledBuffer = { buffer: EMPTY.buffer as SharedArrayBuffer, touched: 0 };
+const NO_ENDS = new Uint32Array(new SharedArrayBuffer(0));
+const NO_OFFSETS = new Float64Array(0);
+const NO_SPANS = new Uint16Array(0);
 /**
  * Charged per batch besides its records and tables: its main-thread objects from open to
  * delivered (measured with 2,000 one-record batches: 2.2 KB each waiting for a worker, 7.3 KB
@@ -62,7 +65,7 @@ export class OpenBatch {
    */
   recordOffsets: Float64Array;
   recordSpans: Uint16Array;
-  /** Bytes of memory this batch holds, as charged to the budget (see above); it only grows. */
+  /** Bytes of memory this batch holds, as charged to the budget (see above): it grows while the batch fills, and falls once when it is encoded (encoded()). */
   charged: number;
   /** The data buffer and how far it is resident: written by this batch or, reused, by an earlier one. */
   private held: PooledBuffer;
@@ -173,11 +176,34 @@ export class OpenBatch {
     this.recordSpans = spans;
   }
 
-  /** Hands the data buffer back for reuse; call only once every task that read it is done. */
+  /** Hands the data buffer back for reuse; call only once every task that read it is done. Once. */
   release(): void {
+    if (this.held === NO_BUFFER) return;
     this.pool?.give(this.held, this.resident);
     this.held = NO_BUFFER;
     this.data = EMPTY;
+  }
+
+  /**
+   * Once the batch is encoded (every task that read it is done): its record data goes back
+   * (release) and from then on it is charged its encoded output, which waits for the upload,
+   * besides its own cost. Returns how far the charge fell. A batch stays in flight for as long
+   * as its upload takes (a file:// object is fsynced; an S3 object may be retried for minutes),
+   * and holding the raw records meanwhile cost ~10x the output for nothing (issue 11).
+   * Only the spans stay (acknowledging needs them): recordBytes() and positionOf() no longer
+   * work, so a caller that needs rejected records takes them first.
+   */
+  encoded(outputBytes: number): number {
+    this.release();
+    this.ends = NO_ENDS;
+    this.recordOffsets = NO_OFFSETS;
+    this.recordSpans = NO_SPANS;
+    let seqBytes = 0;
+    for (const span of this.spans) seqBytes += span.seqs.byteLength;
+    const next = BATCH_OVERHEAD_BYTES + seqBytes + outputBytes;
+    const freed = Math.max(0, this.charged - next);
+    this.charged -= freed;
+    return freed;
   }
 
   private allocate(bytes: number): PooledBuffer {

@@ -78,7 +78,7 @@ const SWEEP_EVERY_MS = 15 * 60_000;
 const SWEEP_OLDER_THAN_MS = 60 * 60_000;
 
 /** Resume intake only once usage is this far below the budget, so pause/resume does not flap. */
-const RESUME_FRACTION = 0.75;
+export const RESUME_FRACTION = 0.75;
 
 /**
  * Batches that may exist at once. Each holds a buffer that is a mapping of its own
@@ -530,7 +530,13 @@ export class Pipeline implements RecordSink, PartitionRegistry {
     this.delivery.metrics.batchSealed(runtime.destination.kind, batch.count, batch.bytes);
     runtime.sealed.add(batch);
     this.sealedBatches++;
-    const done = deliverBatch(this.contextOf(runtime), runtime, batch, sealedAt)
+    // Once encoded, the batch holds its output, not its records: the difference is free again.
+    const encoded = (outputBytes: number): void => {
+      const freed = batch.encoded(outputBytes);
+      runtime.heldBytes -= freed;
+      this.release(freed);
+    };
+    const done = deliverBatch(this.contextOf(runtime), runtime, batch, sealedAt, encoded)
       .then((acknowledged) => {
         if (acknowledged) for (const span of batch.spans) this.reportPosition(span.tracker);
         // Every task that read the batch has finished by now (deliverBatch waits for them).

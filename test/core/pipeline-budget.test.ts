@@ -13,6 +13,7 @@ import { validateJob } from '../../src/jobs/validation/validate.ts';
 import { WorkerPool } from '../../src/pool/worker-pool.ts';
 import { createLogger } from '../../src/shared/log.ts';
 import { HoldingDestination } from './holding-destination.ts';
+import { waitUntil } from '../integration/support/wait.ts';
 
 const pool = new WorkerPool({ threads: 1 });
 after(() => pool.destroy());
@@ -119,6 +120,28 @@ describe('the memory budget', () => {
     assert.equal(drained, true, 'intake resumes once they are delivered');
     assert.equal(s.destination.lines, 5);
     assert.equal(s.pipeline.bufferedBytes, 0);
+    await s.pipeline.shutdown();
+  });
+
+  it('an encoded batch is charged its output, not its records, while its upload waits', async () => {
+    const s = setup(1, { inFlightBytes: 1 << 30, maxRecords: 50 });
+    s.destination.holding = true;
+    const partition = s.pipeline.open('p/1', 'http_requests', 0);
+    // 50 records of ~20 KB each, of which the job keeps only RayID: the output is ~2 KB.
+    const padding = 'x'.repeat(20_000);
+    for (let i = 0; i < 50; i++) s.pipeline.push(partition, i, 'zone-1', Buffer.from(JSON.stringify({ RayID: `r-${i}`, ClientRequestPath: padding })));
+    const raw = 50 * 20_000;
+    assert.ok(s.pipeline.bufferedBytes > raw, 'sealed, the batch is charged its records');
+    await waitUntil(() => s.pipeline.bufferedBytes < raw / 10, 'the batch to be encoded');
+    const [batch] = [...s.runtime(1).sealed];
+    assert.equal(batch!.data.length, 0, 'its record data was given back');
+    assert.equal(s.runtime(1).heldBytes, s.pipeline.bufferedBytes, 'the job holds what the budget counts');
+    assert.equal(s.destination.lines, 0, 'still waiting for its upload');
+    s.destination.release();
+    await s.pipeline.flush();
+    assert.equal(s.destination.lines, 50);
+    assert.equal(s.pipeline.bufferedBytes, 0, 'and the rest given back once delivered');
+    assert.equal(s.runtime(1).heldBytes, 0);
     await s.pipeline.shutdown();
   });
 

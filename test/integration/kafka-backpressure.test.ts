@@ -19,7 +19,7 @@ import { after, describe, it } from 'node:test';
 import { parseConfig } from '../../src/config/load.ts';
 import type { KafkaSourceConfig } from '../../src/config/schema.ts';
 import { BATCH_OVERHEAD_BYTES } from '../../src/core/open-batch.ts';
-import type { Pipeline } from '../../src/core/pipeline.ts';
+import { RESUME_FRACTION, type Pipeline } from '../../src/core/pipeline.ts';
 import { DEFAULT_TENANTS } from '../../src/generator/http-requests.ts';
 import { runService } from '../../src/service.ts';
 import { KafkaSource } from '../../src/sources/kafka/source.ts';
@@ -119,8 +119,11 @@ describe('backpressure with a blocked destination', { timeout: 240_000 }, () => 
         topics: [{ topic, dataset: 'http_requests', tenant_from: { header: 'zone' } }],
       }],
       jobs: [{
-        id: 1, zone_id: ZONE, dataset: 'http_requests', destination_conf: pathToFileURL(outDir).href, compression: 'gzip',
-        max_upload_records: MAX_BATCH_RECORDS, max_upload_interval_seconds: 1, output_options: { field_names: ['RayID', 'EdgeStartTimestamp'] },
+        // Every field, uncompressed: once a batch is encoded the budget counts its output, not its
+        // records (open-batch.ts encoded()), and output as small as two gzipped fields (~1/70 of
+        // the records) would let the whole topic into the budget: intake would never pause.
+        id: 1, zone_id: ZONE, dataset: 'http_requests', destination_conf: pathToFileURL(outDir).href, compression: 'none',
+        max_upload_records: MAX_BATCH_RECORDS, max_upload_interval_seconds: 1,
       }],
     }, 'backpressure test', {});
     const source = new WatchedKafkaSource(config.sources[0] as KafkaSourceConfig, { log: createLogger('silent') });
@@ -164,13 +167,30 @@ describe('backpressure with a blocked destination', { timeout: 240_000 }, () => 
     // Blocked: the budget fills, the source pauses.
     await waitUntil(() => alive() && source.stats.pauses > 0 && pipeline!.runtimes[0]!.health.error_message !== null, 'intake to pause on a full budget');
     const p = pipeline!;
-    const inAtPause = p.stats.recordsIn;
-    // Watch for a while measured in events, not time. First every batch held in flight fails
-    // once more (so all of them are encoded and waiting: RSS has settled); then each is retried
-    // four more times (≥ 1.6 s at 400 ms), long enough for several kafkajs fetch cycles (500 ms).
+    // An encoded batch is charged its output instead of its records (open-batch.ts encoded()),
+    // so each round of encoding frees a little and lets a few more records in, until the budget
+    // holds only encoded batches. Settled: the job has no open batch, every sealed one is encoded
+    // (its record data given back), and the budget is too full to resume intake (nothing more is
+    // freed until a delivery succeeds); and no record came in during a whole round of retries.
+    const allEncoded = (): boolean => {
+      if (p.bufferedBytes < RESUME_FRACTION * BUDGET) return false;
+      const runtime = p.runtimes[0]!;
+      const sealed = [...runtime.sealed];
+      return sealed.reduce((sum, batch) => sum + batch.charged, 0) === runtime.heldBytes && sealed.every((batch) => batch.data.length === 0);
+    };
+    let inAtPause = -1;
+    await waitUntil(async () => {
+      if (!alive() || !allEncoded()) return false;
+      const before = p.stats.recordsIn;
+      const target = p.stats.deliveryRetries + Math.max(1, p.runtimes[0]!.inFlight);
+      await waitUntil(() => alive() && p.stats.deliveryRetries >= target, 'a failed attempt of every blocked batch');
+      if (p.stats.recordsIn !== before || !allEncoded()) return false;
+      inAtPause = before;
+      return true;
+    }, 'intake to stay paused with every batch encoded', { timeoutMs: 60_000 });
+    // Then watch for a while measured in events, not time: each batch is retried four more
+    // times (≥ 1.6 s at 400 ms), long enough for several kafkajs fetch cycles (500 ms).
     const inFlight = Math.max(1, p.runtimes[0]!.inFlight);
-    const settled = p.stats.deliveryRetries + inFlight;
-    await waitUntil(() => alive() && p.stats.deliveryRetries >= settled, 'a failed attempt of every blocked batch');
     const rssAtPause = readProcessMemory().rssBytes;
     const retriesTarget = p.stats.deliveryRetries + 4 * inFlight;
     await waitUntil(() => alive() && p.stats.deliveryRetries >= retriesTarget, 'four more delivery retries per blocked batch');
@@ -186,7 +206,7 @@ describe('backpressure with a blocked destination', { timeout: 240_000 }, () => 
     t.diagnostic(`blocked: max buffered ${mib(blocked.maxBuffered)}; RSS baseline ${mib(baseline.rssBytes)}, max ${mib(blocked.maxRss)} (+${mib(blocked.maxRss - baseline.rssBytes)}); ${mib(rssAtPause)} once every batch failed, ${mib(rssAfterWindow)} after the window`);
     assert.equal(p.stats.recordsDelivered, 0, 'nothing can be delivered while blocked');
     assert.equal(inAfterWindow, inAtPause, 'no record is taken in while paused');
-    assert.ok(inAtPause * 1400 < 2 * BUDGET, `intake stopped near the budget (${inAtPause} records in)`);
+    assert.ok(inAtPause < EVENTS / 2, `intake stopped far short of the topic (${inAtPause} of ${EVENTS} records in)`);
     assert.ok(whileBlocked.every((o) => o.committed === -1), `nothing committed while nothing is delivered: ${JSON.stringify(whileBlocked)}`);
     assert.ok(blocked.maxBuffered <= BUDGET + MAX_OVERSHOOT, `buffered ${blocked.maxBuffered} B exceeds the budget ${BUDGET} B by more than one record and one batch's own cost`);
     assert.ok(rssAfterWindow <= rssAtPause + PLATEAU_SLACK, `RSS grew from ${mib(rssAtPause)} to ${mib(rssAfterWindow)} while paused`);
