@@ -3,7 +3,7 @@
 //
 //   node bench/e2e-kafka.bench.ts [--records 1000000] [--partitions 4] [--codec none|zstd|snappy|gzip]
 //                                 [--workers 2] [--jobs 1|2] [--partition-by round-robin|key]
-//                                 [--profile auto|always|never] [--keep]
+//                                 [--profile auto|always|never] [--s3] [--keep]
 //
 // 1. Preload: a fresh topic filled with generated ~1.4 KB http_requests events (key = zone id)
 //    by one kafkajs producer (bench/e2e/preload.ts) — its rate is reported too.
@@ -14,6 +14,8 @@
 //    peak RSS and CPU time from /proc (bench/e2e/sluice-run.ts).
 // 4. Profile (auto: when sluice is below 150k records/s): the same run again under --cpu-prof,
 //    self time by category per thread (bench/e2e/cpu-profile-summary.ts).
+// --s3 writes to a bucket of the local S3 server (scripts/s3.sh, started if needed) instead of
+// file://, as the peers were measured (issue 11); output bytes are then not counted.
 // Writes bench/results/e2e-kafka-<ISO time>.json and prints a table.
 
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -21,6 +23,7 @@ import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { deleteTopic, ensureKafka } from '../test/helpers/kafka.ts';
+import { createBucket, ensureS3, uniqueBucket } from '../test/helpers/s3.ts';
 import type { BaselineReport } from './e2e/baseline-consumer.ts';
 import { spawnMeasured } from './e2e/child.ts';
 import { brokerCpuSeconds } from './e2e/broker-cpu.ts';
@@ -29,7 +32,7 @@ import { printProfileSummary, profileFiles, profileStartUs, summariseProfile, ty
 import { topicEnds, type TopicEnds } from './e2e/group-progress.ts';
 import { dropKafkajsNegativeTimeoutWarning as dropTimeoutNegativeWarnings } from '../src/kafka/kafkajs-warnings.ts';
 import { preloadTopic, PRODUCER_CODECS, type PreloadResult, type ProducerCodec } from './e2e/preload.ts';
-import { runSluice, type SluiceRunResult } from './e2e/sluice-run.ts';
+import { runSluice, type SluiceRunOptions, type SluiceRunResult } from './e2e/sluice-run.ts';
 import { gitCommit, machine, round, writeResultFile } from './result-file.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
@@ -54,6 +57,14 @@ interface BaselineResult {
   steadyMainThreadCpuMicrosPerRecord: number;
 }
 
+/** A fresh bucket on the local S3 server (started if it is not running). */
+async function benchBucket(topic: string): Promise<NonNullable<SluiceRunOptions['s3']>> {
+  const server = await ensureS3();
+  const bucket = uniqueBucket(`bench-${topic.slice(-12)}`);
+  await createBucket(bucket);
+  return { ...server, bucket };
+}
+
 function flags() {
   const { values } = parseArgs({
     options: {
@@ -64,6 +75,7 @@ function flags() {
       jobs: { type: 'string', default: '1' },
       'partition-by': { type: 'string', default: 'round-robin' },
       profile: { type: 'string', default: 'auto' },
+      s3: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
     },
   });
@@ -84,6 +96,7 @@ function flags() {
     jobs: oneOf('jobs', values.jobs, ['1', '2'] as const) === '2' ? 2 : 1,
     partitionBy: oneOf('partition-by', values['partition-by'], ['round-robin', 'key'] as const),
     profile: oneOf('profile', values.profile, ['auto', 'always', 'never'] as const),
+    s3: values.s3,
     keep: values.keep,
   };
 }
@@ -204,7 +217,8 @@ async function main(): Promise<void> {
     broker.phase('baseline', ends.total);
     console.log(`  ${baseline.recordsPerSecond.toLocaleString('en-US')} records/s spawn→end`);
 
-    const common = { brokers, topic, ends, valueBytes: preload.valueBytes, workers: params.workers, jobs: params.jobs, deadlineMs: RUN_DEADLINE_MS };
+    const s3 = params.s3 ? await benchBucket(topic) : undefined;
+    const common = { brokers, topic, ends, valueBytes: preload.valueBytes, workers: params.workers, jobs: params.jobs, deadlineMs: RUN_DEADLINE_MS, ...(s3 ? { s3 } : {}) };
     console.log(`sluice: ${params.workers} workers, ${params.jobs} job(s) …`);
     broker.mark();
     const sluice = await runSluice({ ...common, groupId: `${topic}-sluice`, dir: join(scratch, 'run'), cpuProfileDir: null });
@@ -237,6 +251,7 @@ async function main(): Promise<void> {
         jobs: params.jobs === 2 ? ['ndjson 10 fields zstd', 'csv 10 fields gzip'] : ['ndjson 10 fields zstd'],
         mainTenantShare: 'about 70% of records (generator default tenants); the rest is unrouted (acknowledged, not delivered)',
         sluice: 'default batch limits (max_upload_records/bytes), min_upload_interval_seconds 1, commit_interval_ms 250, in_flight_bytes default',
+        destination: params.s3 ? 's3:// (local versitygw, scripts/s3.sh)' : 'file://',
       },
       results: { preload, baseline, sluice, brokerCpu: broker.phases, profile: profile && { run: { ...profile.run, samples: undefined }, threads: profile.threads } },
     };

@@ -31,6 +31,8 @@ export interface SluiceRunOptions {
   /** Directory for --cpu-prof output, or null for an unprofiled run. */
   cpuProfileDir: string | null;
   deadlineMs: number;
+  /** Write to this S3 server and bucket instead of file:// (bench:e2e --s3). */
+  s3?: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; bucket: string };
 }
 
 export interface SluiceRunResult {
@@ -69,7 +71,10 @@ export interface SluiceRunResult {
 }
 
 export function sluiceConfig(options: SluiceRunOptions): Record<string, unknown> {
-  const out = (name: string) => `${pathToFileURL(join(options.dir, 'out', name)).href}/{DATE}`;
+  const s3 = options.s3;
+  const out = (name: string) => s3
+    ? `s3://${s3.bucket}/${name}/{DATE}?endpoint=${s3.endpoint}&region=${s3.region}&access-key-id=${s3.accessKeyId}&secret-access-key=${s3.secretAccessKey}`
+    : `${pathToFileURL(join(options.dir, 'out', name)).href}/{DATE}`;
   const jobs: Record<string, unknown>[] = [{
     id: 1,
     name: 'main-ndjson-zstd',
@@ -92,7 +97,9 @@ export function sluiceConfig(options: SluiceRunOptions): Record<string, unknown>
       max_upload_interval_seconds: 1,
     });
   }
-  return kafkaBenchConfig(options, jobs);
+  const config = kafkaBenchConfig(options, jobs);
+  // The S3 server listens on loopback, which destinations may not reach unless allowed.
+  return s3 ? { ...config, destinations: { allow_networks: ['127.0.0.0/8'] } } : config;
 }
 
 /**

@@ -83,7 +83,11 @@ export const LOGPUSH_LIMITS: JobLimits = {
   min_upload_interval_seconds: 30,
   min_upload_records: 1_000,
   min_upload_bytes: 5_000_000,
-  default_upload_bytes: 32 * 1024 * 1024,
+  // 8 MiB rather than 32: one job's batches (open, encoding, idle buffers) are most of what
+  // it holds, and at 1M records to S3 peak RSS fell from 411-418 to 348-392 MB at the same
+  // records/s within the noise (bench/README.md "Batch size"). 8 MiB is still 1-2 objects a
+  // second at a core's worth of input.
+  default_upload_bytes: 8 * 1024 * 1024,
 };
 
 /** One validation problem: where in the input (JSON path) and why, in words a person understands. */

@@ -191,7 +191,7 @@ describe('defaults and rules', () => {
   test('a minimal config gets every default', () => {
     const config = parseConfig(minimalConfig(), 'mem');
     assert.equal(config.data_dir, './data');
-    assert.deepEqual(config.limits, { min_upload_interval_seconds: 30, min_upload_records: 1000, min_upload_bytes: 5_000_000, default_upload_bytes: 33554432, max_record_bytes: 1048576 });
+    assert.deepEqual(config.limits, { min_upload_interval_seconds: 30, min_upload_records: 1000, min_upload_bytes: 5_000_000, default_upload_bytes: 8388608, max_record_bytes: 1048576 });
     assert.deepEqual(config.pipeline, {
       workers: availableParallelism(), in_flight_bytes: 256 * 1024 * 1024, chunk_bytes: 8388608, part_bytes: 16777216,
       parking: { enabled: false, job_share: 0.5, after_failing_seconds: 60, stalled_seconds: 15, disable_after_hours: 24, catch_up_readers: 2, catch_up_records_per_second: 20000, hand_back_lag: 1000 },

@@ -36,7 +36,7 @@ describe('good jobs have every default resolved', () => {
       destination_conf: 'file:///tmp/sluice/{DATE}',
       filter: null,
       output_options: { field_names: ['ClientIP', 'RayID'], ...NDJSON_DEFAULTS },
-      max_upload_bytes: 33554432,
+      max_upload_bytes: 8388608,
       max_upload_records: 100000,
       max_upload_interval_seconds: 30,
       compression: 'gzip',
@@ -162,7 +162,7 @@ describe('good jobs have every default resolved', () => {
 
   test('upload limits: 0 takes the default; the operator minimums can be lowered', () => {
     const job = accepted(goodJob({ max_upload_bytes: 0, max_upload_records: 0, max_upload_interval_seconds: 0 }));
-    assert.deepEqual([job.max_upload_bytes, job.max_upload_records, job.max_upload_interval_seconds], [33554432, 100000, 30]);
+    assert.deepEqual([job.max_upload_bytes, job.max_upload_records, job.max_upload_interval_seconds], [8388608, 100000, 30]);
     const low = { min_upload_interval_seconds: 0.2, min_upload_records: 1, min_upload_bytes: 1, default_upload_bytes: 1000 };
     const fast = accepted(goodJob({ max_upload_bytes: 1, max_upload_records: 1, max_upload_interval_seconds: 0.5 }), { limits: low });
     assert.deepEqual([fast.max_upload_bytes, fast.max_upload_records, fast.max_upload_interval_seconds], [1, 1, 0.5]);
