@@ -3,7 +3,7 @@
 //
 //   node bench/e2e-kafka.bench.ts [--records 1000000] [--partitions 4] [--codec none|zstd|snappy|gzip]
 //                                 [--workers 2] [--jobs 1|2] [--partition-by round-robin|key]
-//                                 [--profile auto|always|never] [--s3] [--keep]
+//                                 [--profile auto|always|never] [--s3] [--memory-limit-mb M] [--keep]
 //
 // 1. Preload: a fresh topic filled with generated ~1.4 KB http_requests events (key = zone id)
 //    by one kafkajs producer (bench/e2e/preload.ts) — its rate is reported too.
@@ -16,6 +16,7 @@
 //    self time by category per thread (bench/e2e/cpu-profile-summary.ts).
 // --s3 writes to a bucket of the local S3 server (scripts/s3.sh, started if needed) instead of
 // file://, as the peers were measured (issue 11); output bytes are then not counted.
+// --memory-limit-mb sets sluice's memory.limit_mb (default: sluice's own).
 // Writes bench/results/e2e-kafka-<ISO time>.json and prints a table.
 
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -76,6 +77,7 @@ function flags() {
       'partition-by': { type: 'string', default: 'round-robin' },
       profile: { type: 'string', default: 'auto' },
       s3: { type: 'boolean', default: false },
+      'memory-limit-mb': { type: 'string' },
       keep: { type: 'boolean', default: false },
     },
   });
@@ -97,6 +99,7 @@ function flags() {
     partitionBy: oneOf('partition-by', values['partition-by'], ['round-robin', 'key'] as const),
     profile: oneOf('profile', values.profile, ['auto', 'always', 'never'] as const),
     s3: values.s3,
+    memoryLimitMb: values['memory-limit-mb'] === undefined ? undefined : positive('memory-limit-mb', values['memory-limit-mb']),
     keep: values.keep,
   };
 }
@@ -218,7 +221,8 @@ async function main(): Promise<void> {
     console.log(`  ${baseline.recordsPerSecond.toLocaleString('en-US')} records/s spawn→end`);
 
     const s3 = params.s3 ? await benchBucket(topic) : undefined;
-    const common = { brokers, topic, ends, valueBytes: preload.valueBytes, workers: params.workers, jobs: params.jobs, deadlineMs: RUN_DEADLINE_MS, ...(s3 ? { s3 } : {}) };
+    const common = { brokers, topic, ends, valueBytes: preload.valueBytes, workers: params.workers, jobs: params.jobs, deadlineMs: RUN_DEADLINE_MS, ...(s3 ? { s3 } : {}),
+      ...(params.memoryLimitMb === undefined ? {} : { memoryLimitMb: params.memoryLimitMb }) };
     console.log(`sluice: ${params.workers} workers, ${params.jobs} job(s) …`);
     broker.mark();
     const sluice = await runSluice({ ...common, groupId: `${topic}-sluice`, dir: join(scratch, 'run'), cpuProfileDir: null });

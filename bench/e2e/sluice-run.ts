@@ -33,6 +33,8 @@ export interface SluiceRunOptions {
   deadlineMs: number;
   /** Write to this S3 server and bucket instead of file:// (bench:e2e --s3). */
   s3?: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; bucket: string };
+  /** sluice's memory.limit_mb (bench:e2e --memory-limit-mb); absent = sluice's default. */
+  memoryLimitMb?: number;
 }
 
 export interface SluiceRunResult {
@@ -99,7 +101,9 @@ export function sluiceConfig(options: SluiceRunOptions): Record<string, unknown>
   }
   const config = kafkaBenchConfig(options, jobs);
   // The S3 server listens on loopback, which destinations may not reach unless allowed.
-  return s3 ? { ...config, destinations: { allow_networks: ['127.0.0.0/8'] } } : config;
+  if (s3) config.destinations = { allow_networks: ['127.0.0.0/8'] };
+  if (options.memoryLimitMb !== undefined) config.memory = { limit_mb: options.memoryLimitMb };
+  return config;
 }
 
 /**

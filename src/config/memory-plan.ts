@@ -5,11 +5,11 @@
 // (src/core/memory-guard.ts) watches through the process RSS.
 
 /**
- * Off by default. At 512 with the runtime flags (src/cli/runtime-flags.ts; bench:jobs, 500,000
- * records) one job lost nothing (444 MB, 115k records/s) and 10 jobs stayed under it (502 MB)
- * at ~2/3 of their speed without a limit, but 1,000 jobs neither stayed under it (664 MB) nor
- * kept speed (16.7k against ~50k records/s): what is not batch data, idle ~272 MB with 1,000
- * jobs, leaves the guard too little room, and it holds intake most of the time (README
+ * Off by default. At 512 (bench:jobs, 500,000 records, 8 MiB batches) one job lost nothing
+ * (305 MB, 91.8k records/s) and 10 jobs stayed under it (488 MB) at half their speed without a
+ * limit; 1,000 jobs stayed near it (502–524 MB) at 35–60% of their speed, and 10,000 jobs
+ * neither held it (847 MB) nor kept going (1.9k records/s): what is not batch data, idle ~272 MB
+ * with 1,000 jobs, leaves the guard little room, and it holds intake most of the time (README
  * "Memory"). A limit is for a container that must not pass it, at that cost in speed.
  */
 export const DEFAULT_MEMORY_LIMIT_MB = 0;
