@@ -14,6 +14,7 @@ import type { Message } from 'kafkajs';
 import { createHttpRequestsGenerator } from '../../src/generator/http-requests.ts';
 import { registerKafkaCodecs } from '../../src/sources/kafka/codecs.ts';
 import { round } from '../result-file.ts';
+import { waitForTopicLeaders } from '../../test/helpers/kafka.ts';
 
 export type ProducerCodec = 'none' | 'gzip' | 'snappy' | 'zstd';
 
@@ -59,8 +60,9 @@ export async function preloadTopic(options: PreloadOptions): Promise<PreloadResu
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const created = await admin.createTopics({ topics: [{ topic: options.topic, numPartitions: options.partitions, replicationFactor: 1 }], waitForLeaders: true });
+    const created = await admin.createTopics({ topics: [{ topic: options.topic, numPartitions: options.partitions, replicationFactor: 1 }], waitForLeaders: false });
     if (!created) throw new Error(`topic ${options.topic} already exists`);
+    await waitForTopicLeaders(admin, options.topic, options.partitions);
   } finally {
     await admin.disconnect();
   }

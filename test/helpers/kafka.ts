@@ -61,8 +61,41 @@ async function withAdmin<T>(use: (admin: ReturnType<Kafka['admin']>) => Promise<
  */
 export async function createTopic(name: string, partitions = 1, config: Record<string, string> = {}): Promise<void> {
   const configEntries = Object.entries(config).map(([key, value]) => ({ name: key, value }));
-  const created = await withAdmin((admin) => admin.createTopics({ topics: [{ topic: name, numPartitions: partitions, replicationFactor: 1, configEntries }], waitForLeaders: true }));
+  const created = await withAdmin(async (admin) => {
+    const fresh = await admin.createTopics({ topics: [{ topic: name, numPartitions: partitions, replicationFactor: 1, configEntries }], waitForLeaders: false });
+    if (fresh) await waitForTopicLeaders(admin, name, partitions);
+    return fresh;
+  });
   if (!created) throw new Error(`topic ${name} already exists (use uniqueTopic() for a fresh one)`);
+}
+
+/** Metadata errors a just-created topic may answer with for a moment. */
+const NOT_READY_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+/**
+ * Waits until each of the topic's `partitions` has a leader. kafkajs's own wait
+ * (createTopics' waitForLeaders) retries only LEADER_NOT_AVAILABLE, but a KRaft broker that has
+ * just started answers UNKNOWN_TOPIC_OR_PARTITION ("This server does not host this
+ * topic-partition") for a moment after creating a topic: a test or benchmark run right after
+ * `scripts/kafka.sh start` failed on it.
+ */
+export async function waitForTopicLeaders(admin: ReturnType<Kafka['admin']>, name: string, partitions: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no metadata yet';
+  for (;;) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [name] });
+      const found = topics[0]?.partitions ?? [];
+      if (found.length === partitions && found.every((p) => p.leader >= 0)) return;
+      last = `${found.filter((p) => p.leader >= 0).length} of ${partitions} partitions have a leader`;
+    } catch (error) {
+      const type = (error as { type?: string }).type;
+      if (type === undefined || !NOT_READY_YET.has(type)) throw error;
+      last = type;
+    }
+    if (Date.now() > deadline) throw new Error(`topic ${name} not ready after ${timeoutMs} ms: ${last}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 export async function deleteTopic(name: string): Promise<void> {
