@@ -10,6 +10,7 @@ import { Kafka, logLevel, CompressionTypes } from 'kafkajs';
 import type { Message } from 'kafkajs';
 import { checkKafkaOnce } from '../../scripts/kafka/ready-check.ts';
 import { ServiceStarter } from './service-script.ts';
+import { waitUntil } from '../integration/support/wait.ts';
 
 export { CompressionTypes };
 
@@ -80,22 +81,20 @@ const NOT_READY_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILAB
  * `scripts/kafka.sh start` failed on it.
  */
 export async function waitForTopicLeaders(admin: ReturnType<Kafka['admin']>, name: string, partitions: number, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   let last = 'no metadata yet';
-  for (;;) {
+  await waitUntil(async () => {
     try {
       const { topics } = await admin.fetchTopicMetadata({ topics: [name] });
       const found = topics[0]?.partitions ?? [];
-      if (found.length === partitions && found.every((p) => p.leader >= 0)) return;
       last = `${found.filter((p) => p.leader >= 0).length} of ${partitions} partitions have a leader`;
+      return found.length === partitions && found.every((p) => p.leader >= 0);
     } catch (error) {
       const type = (error as { type?: string }).type;
       if (type === undefined || !NOT_READY_YET.has(type)) throw error;
       last = type;
+      return false;
     }
-    if (Date.now() > deadline) throw new Error(`topic ${name} not ready after ${timeoutMs} ms: ${last}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  }, `every partition of topic ${name} to have a leader`, { timeoutMs, intervalMs: 100, detail: () => last });
 }
 
 export async function deleteTopic(name: string): Promise<void> {
