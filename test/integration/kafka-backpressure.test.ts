@@ -43,10 +43,11 @@ const MAX_BATCH_RECORDS = 500;
 /**
  * A push may cross the budget by one record and, when that record opens a batch, the batch's own
  * cost (open-batch.ts): its fixed overhead and tables sized for the job's last batch (500 records
- * + 25%, 14 bytes each). No buffer is reused while blocked (nothing was delivered), so none brings
- * pages an earlier batch wrote.
+ * + 25%, 14 bytes each). Buffers are reused while blocked too (an encoded batch gives its buffer
+ * back: open-batch.ts encoded()), and a batch opening on a reused buffer is charged the pages an
+ * earlier batch wrote there: at most one batch of records (CI at 6cc50c8: 664 KB over the budget).
  */
-const MAX_OVERSHOOT = MAX_EVENT_BYTES + BATCH_OVERHEAD_BYTES + 16 * 1024;
+const MAX_OVERSHOOT = MAX_EVENT_BYTES + BATCH_OVERHEAD_BYTES + 16 * 1024 + MAX_BATCH_RECORDS * MAX_EVENT_BYTES;
 /**
  * Headroom over the RSS measured before sluice started. Measured on this machine while blocked
  * with 2 workers (budgets 8 / 16 / 32 MiB → +101 / +128 / +163 MiB): RSS grows ~2.2 × the budget
@@ -212,7 +213,7 @@ describe('backpressure with a blocked destination', { timeout: 240_000 }, () => 
     assert.equal(inAfterWindow, inAtPause, 'no record is taken in while paused');
     assert.ok(inAtPause < EVENTS / 2, `intake stopped far short of the topic (${inAtPause} of ${EVENTS} records in)`);
     assert.ok(whileBlocked.every((o) => o.committed === -1), `nothing committed while nothing is delivered: ${JSON.stringify(whileBlocked)}`);
-    assert.ok(blocked.maxBuffered <= BUDGET + MAX_OVERSHOOT, `buffered ${blocked.maxBuffered} B exceeds the budget ${BUDGET} B by more than one record and one batch's own cost`);
+    assert.ok(blocked.maxBuffered <= BUDGET + MAX_OVERSHOOT, `buffered ${blocked.maxBuffered} B exceeds the budget ${BUDGET} B by more than one record, one batch's own cost and one reused buffer's pages`);
     assert.ok(rssAfterWindow <= rssAtPause + PLATEAU_SLACK, `RSS grew from ${mib(rssAtPause)} to ${mib(rssAfterWindow)} while paused`);
     assert.ok(blocked.maxRss <= baseline.rssBytes + RSS_HEADROOM, `RSS ${mib(blocked.maxRss)} > baseline ${mib(baseline.rssBytes)} + ${mib(RSS_HEADROOM)}`);
 
@@ -236,10 +237,8 @@ describe('backpressure with a blocked destination', { timeout: 240_000 }, () => 
     assert.equal(check.duplicates, 0, 'exactly once in a run without crashes or rebalances');
     // While draining at full speed the budget still holds; RSS is reported, not asserted: it
     // also holds garbage the GC has not collected yet (freed batch buffers), which is not
-    // bounded by the budget. Once batches are delivered their buffers are reused, and a batch
-    // opening on a reused buffer is charged the pages an earlier batch wrote there (at most one
-    // batch: max_upload_records records), so the push that crosses the budget may add that too.
-    assert.ok(whole.maxBuffered <= BUDGET + MAX_OVERSHOOT + MAX_BATCH_RECORDS * MAX_EVENT_BYTES, `buffered ${whole.maxBuffered} B while draining`);
+    // bounded by the budget.
+    assert.ok(whole.maxBuffered <= BUDGET + MAX_OVERSHOOT, `buffered ${whole.maxBuffered} B while draining`);
     const offsets = await groupOffsets(groupId, topic);
     assert.ok(allCommitted(offsets), `committed offsets reach the end: ${JSON.stringify(offsets)}`);
   });
